@@ -1,0 +1,32 @@
+/** The `routesim` command line. Each command lives in its own module and registers itself here. */
+import { Command, CommanderError } from "commander";
+import { routesimVersion } from "../simulate.js";
+import { EXIT_INPUT, reportError } from "./common.js";
+import { registerRun } from "./run.js";
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name("routesim")
+    .description("Discrete-event simulator and benchmarking harness for LLM gateway routing policies")
+    .version(routesimVersion(), "-V, --version")
+    .showHelpAfterError()
+    .exitOverride();
+  registerRun(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  for (const c of program.commands) c.exitOverride();
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit 0; usage errors already printed their message.
+      return e.exitCode === 0 ? 0 : EXIT_INPUT;
+    }
+    return reportError(e);
+  }
+}

@@ -1,0 +1,68 @@
+/** `routesim run <scenario>`: one simulation of every policy, results to a folder. */
+
+import { join, relative } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { Command } from "commander";
+import { loadScenario } from "../scenario/load.js";
+import { simulate } from "../simulate.js";
+import { outputDir, parseIntFlag, progressReporter } from "./common.js";
+
+interface RunFlags {
+  out?: string;
+  seed?: string;
+  requests?: string;
+  quiet?: boolean;
+  force?: boolean;
+  summaryOnly?: boolean;
+  policies?: string;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command("run")
+    .description(
+      "simulate every policy of a scenario and write results (CSV, summary.json, run.json, report.md)",
+    )
+    .argument("<scenario>", "scenario file (YAML or JSON)")
+    .option("-o, --out <dir>", "output folder (default: results/<scenario name>)")
+    .option("--seed <n>", "override the scenario's seed")
+    .option("--requests <n>", "override the number of requests")
+    .option("--policies <names>", "comma-separated policy names to run (default: all)")
+    .option("--summary-only", "skip attempts.csv and requests.csv")
+    .option("-q, --quiet", "no progress bar or summary on the terminal")
+    .option("-f, --force", "replace an existing output folder")
+    .action((file: string, flags: RunFlags) => {
+      const loaded = loadScenario(file, {
+        seed: parseIntFlag("seed", flags.seed),
+        requests: parseIntFlag("requests", flags.requests),
+      });
+      const out = outputDir(flags.out ?? join("results", loaded.scenario.name), flags.force ?? false);
+      const progress = progressReporter(flags.quiet ?? false);
+      const result = simulate(loaded, {
+        outDir: out,
+        summaryOnly: flags.summaryOnly,
+        policies: flags.policies
+          ?.split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+        onProgress: progress.update,
+        wallClock: () => performance.now(),
+        command: `routesim run ${process.argv.slice(3).join(" ")}`.trim(),
+      });
+      progress.stop();
+      if (!flags.quiet) {
+        const rel = relative(process.cwd(), out) || ".";
+        for (const p of result.summary.policies) {
+          process.stdout.write(
+            `${p.name.padEnd(24)} success ${(100 * p.successRate).toFixed(2).padStart(6)} %  cost $${p.costUsd.toFixed(4)}  p50 ${p.latencyMs.p50.toFixed(0)} ms  p99 ${p.latencyMs.p99.toFixed(0)} ms\n`,
+          );
+        }
+        const rps = result.run.requestsPerSec
+          ? ` (${result.run.requestsPerSec.toLocaleString("en-US")} simulated requests/s)`
+          : "";
+        process.stdout.write(
+          `wrote ${rel}/ in ${((result.run.wallTimeMs ?? 0) / 1000).toFixed(2)} s${rps}\n`,
+        );
+      }
+    });
+}

@@ -1,0 +1,195 @@
+/**
+ * Per-policy metrics, accumulated in constant memory as attempts and outcomes stream by, plus the
+ * optional row writers (attempts.csv, requests.csv). One results format for every command.
+ */
+import type { Decision } from "../policies/types.js";
+import type { RunObserver } from "../router/router.js";
+import type { AttemptRecord, Outcome, RoutedRequest } from "../types.js";
+import { type CsvWriter, field, ms, usd } from "./csv.js";
+import { ExactSum, QuantileSketch } from "./sketch.js";
+
+export const ATTEMPT_COLUMNS = [
+  "policy",
+  "request_id",
+  "attempt",
+  "provider",
+  "model",
+  "start_ms",
+  "end_ms",
+  "ttft_ms",
+  "status",
+  "error",
+  "prompt_tokens",
+  "completion_tokens",
+  "cost_usd",
+] as const;
+
+export const REQUEST_COLUMNS = [
+  "policy",
+  "request_id",
+  "arrival_ms",
+  "model_requested",
+  "model_served",
+  "provider_served",
+  "attempts",
+  "status",
+  "error_code",
+  "latency_ms",
+  "ttft_ms",
+  "cost_usd",
+] as const;
+
+export interface Quantiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  mean: number;
+}
+
+/** Summary of one policy's run (summary.json `policies[]`). */
+export interface PolicySummary {
+  name: string;
+  requests: number;
+  succeeded: number;
+  failed: number;
+  successRate: number;
+  attempts: number;
+  attemptsPerRequest: number;
+  /** Requests by number of attempts made: {"0": n, "1": n, ...}. */
+  attemptsHistogram: Record<string, number>;
+  costUsd: number;
+  costPerSuccessUsd: number;
+  latencyMs: Quantiles;
+  ttftMs: Quantiles;
+  /** Failed requests by final status. */
+  errors: Record<string, number>;
+  /** Failed attempts by status (including those a fallback recovered). */
+  attemptErrors: Record<string, number>;
+  /** Fraction of served requests per endpoint tag. */
+  providerShare: Record<string, number>;
+  /** Fraction of served requests per model. */
+  modelShare: Record<string, number>;
+  /** Attempts sent to each endpoint tag. */
+  providerAttempts: Record<string, number>;
+}
+
+function quantiles(s: QuantileSketch): Quantiles {
+  return { p50: s.quantile(0.5), p90: s.quantile(0.9), p99: s.quantile(0.99), mean: s.mean };
+}
+
+function inc(o: Record<string, number>, k: string, by = 1): void {
+  o[k] = (o[k] ?? 0) + by;
+}
+
+function sorted(o: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(o).sort((a, b) => a.localeCompare(b, "en", { numeric: true }))) out[k] = o[k];
+  return out;
+}
+
+export class PolicyMetrics implements RunObserver {
+  requests = 0;
+  succeeded = 0;
+  attempts = 0;
+  readonly cost = new ExactSum();
+  readonly latency = new QuantileSketch();
+  readonly ttft = new QuantileSketch();
+  private readonly errors: Record<string, number> = {};
+  private readonly attemptErrors: Record<string, number> = {};
+  private readonly served: Record<string, number> = {};
+  private readonly servedModel: Record<string, number> = {};
+  private readonly providerAttempts: Record<string, number> = {};
+  private readonly attemptsHist: Record<string, number> = {};
+
+  constructor(
+    readonly name: string,
+    private readonly attemptsCsv: CsvWriter | null,
+    private readonly requestsCsv: CsvWriter | null,
+  ) {}
+
+  attempt(a: AttemptRecord): void {
+    this.attempts++;
+    inc(this.providerAttempts, a.endpoint.tag);
+    if (a.status !== 200 || a.error !== "none")
+      inc(this.attemptErrors, a.error === "timeout" ? "timeout" : String(a.status));
+    this.attemptsCsv?.line(
+      [
+        field(a.policy),
+        a.requestId,
+        a.attempt,
+        field(a.endpoint.tag),
+        field(a.endpoint.model),
+        ms(a.startMs),
+        ms(a.endMs),
+        ms(a.ttftMs),
+        a.status,
+        a.error,
+        a.promptTokens,
+        a.completionTokens,
+        usd(a.costUsd),
+      ].join(","),
+    );
+  }
+
+  outcome(req: RoutedRequest, o: Outcome, _attempts: readonly AttemptRecord[], _d: Decision): void {
+    this.requests++;
+    inc(this.attemptsHist, String(o.attempts));
+    this.latency.add(o.latencyMs);
+    if (o.kind === "served") {
+      this.succeeded++;
+      this.cost.add(o.costUsd);
+      this.ttft.add(o.ttftMs);
+      inc(this.served, o.endpoint.tag);
+      inc(this.servedModel, o.endpoint.model);
+    } else {
+      inc(this.errors, String(o.status));
+    }
+    if (!this.requestsCsv) return;
+    const requested = req.body.model ?? req.body.models?.[0] ?? req.model;
+    this.requestsCsv.line(
+      [
+        field(this.name),
+        req.id,
+        ms(req.arrivalMs),
+        field(requested),
+        o.kind === "served" ? field(o.endpoint.model) : "",
+        o.kind === "served" ? field(o.endpoint.tag) : "",
+        o.attempts,
+        o.kind === "served" ? 200 : o.status,
+        o.kind === "served" ? "" : o.code,
+        ms(o.latencyMs),
+        ms(o.ttftMs),
+        usd(o.kind === "served" ? o.costUsd : 0),
+      ].join(","),
+    );
+  }
+
+  summary(): PolicySummary {
+    const n = this.requests;
+    const share = (o: Record<string, number>): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const [k, v] of Object.entries(sorted(o))) out[k] = this.succeeded ? v / this.succeeded : 0;
+      return out;
+    };
+    const cost = this.cost.value;
+    return {
+      name: this.name,
+      requests: n,
+      succeeded: this.succeeded,
+      failed: n - this.succeeded,
+      successRate: n ? this.succeeded / n : 0,
+      attempts: this.attempts,
+      attemptsPerRequest: n ? this.attempts / n : 0,
+      attemptsHistogram: sorted(this.attemptsHist),
+      costUsd: cost,
+      costPerSuccessUsd: this.succeeded ? cost / this.succeeded : 0,
+      latencyMs: quantiles(this.latency),
+      ttftMs: quantiles(this.ttft),
+      errors: sorted(this.errors),
+      attemptErrors: sorted(this.attemptErrors),
+      providerShare: share(this.served),
+      modelShare: share(this.servedModel),
+      providerAttempts: sorted(this.providerAttempts),
+    };
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Policy kinds by name. A scenario's policy entry names its kind (default `openrouter`); the kind's
+ * factory validates its options and returns the policy plus how the router should execute it.
+ */
+import type { z } from "zod";
+import { errorType, openRouterFinalError } from "../router/errors.js";
+import { InputError } from "../scenario/errors.js";
+import { zodProblems } from "../scenario/load.js";
+import type { PolicySpec, Scenario } from "../scenario/schema.js";
+import type { Endpoint } from "../types.js";
+import { OpenRouterConfig, openRouterPolicy } from "./openrouter.js";
+import type { Policy, RouterBehaviour } from "./types.js";
+
+export interface PolicyContext {
+  readonly catalog: readonly Endpoint[];
+  readonly scenario: Scenario;
+  /** Folder relative paths (config files) resolve against. */
+  readonly baseDir: string;
+  /** Scenario file name, for error messages. */
+  readonly file: string;
+  /** Path of this policy in the scenario, e.g. `policies[2]`. */
+  readonly path: string;
+}
+
+export interface BuiltPolicy {
+  readonly policy: Policy;
+  readonly behaviour: RouterBehaviour;
+  /** Settings routesim cannot simulate, listed in the report (never silently ignored). */
+  readonly warnings: readonly string[];
+}
+
+export type PolicyFactory = (spec: PolicySpec, ctx: PolicyContext) => BuiltPolicy;
+
+const kinds = new Map<string, PolicyFactory>();
+
+export function registerPolicyKind(kind: string, factory: PolicyFactory): void {
+  kinds.set(kind, factory);
+}
+
+export function policyKinds(): string[] {
+  return [...kinds.keys()].sort();
+}
+
+export function buildPolicy(spec: PolicySpec, ctx: PolicyContext): BuiltPolicy {
+  const factory = kinds.get(spec.kind);
+  if (!factory)
+    throw new InputError(ctx.file, [
+      {
+        path: `${ctx.path}.kind`,
+        message: `unknown policy kind "${spec.kind}"; expected one of ${policyKinds().join(", ")}`,
+      },
+    ]);
+  return factory(spec, ctx);
+}
+
+/** Parses a kind's options with zod, reporting problems at `ctx.path.<key>`. */
+export function parseOptions<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  ctx: PolicyContext,
+  key: string,
+): z.infer<T> {
+  const r = schema.safeParse(value, { reportInput: true });
+  if (r.success) return r.data;
+  const base = `${ctx.path}.${key}`;
+  throw new InputError(
+    ctx.file,
+    zodProblems(r.error.issues).map((p) => ({
+      path: p.path ? `${base}.${p.path}`.replace(".[", "[") : base,
+      message: p.message,
+    })),
+  );
+}
+
+const STATIC_VARIANTS = new Set(["free", "extended", "thinking"]);
+const DYNAMIC_VARIANTS = new Set(["nitro", "floor", "exacto", "online"]);
+
+/** Rejects unknown `:variant` suffixes (R35) at load time with the field's path. */
+export function checkModelId(id: string, ctx: PolicyContext, path: string): void {
+  const colon = id.lastIndexOf(":");
+  if (colon <= 0) return;
+  const v = id.slice(colon + 1);
+  if (DYNAMIC_VARIANTS.has(v)) return;
+  if (STATIC_VARIANTS.has(v)) return; // a separate model id; unknown ones fail at routing with 400
+  throw new InputError(ctx.file, [
+    {
+      path,
+      message: `unknown model variant ":${v}"; expected one of :${[...DYNAMIC_VARIANTS, ...STATIC_VARIANTS].join(", :")}`,
+    },
+  ]);
+}
+
+/** Default router behaviour for OpenRouter-style policies. */
+export function openRouterBehaviour(spec: PolicySpec, cfg: OpenRouterConfig): RouterBehaviour {
+  const fatal = new Set(cfg.modelFatalErrorTypes);
+  return {
+    timeoutMs: spec.router.timeout_ms,
+    maxAttempts: spec.router.max_attempts ?? Number.POSITIVE_INFINITY,
+    onFailure: (status) => (fatal.size > 0 && fatal.has(errorType(status)) ? "next_model" : "next"),
+    finalError: openRouterFinalError,
+  };
+}
+
+registerPolicyKind("openrouter", (spec, ctx) => {
+  const cfg = parseOptions(OpenRouterConfig, spec.openrouter, ctx, "openrouter");
+  if (spec.request.model) checkModelId(spec.request.model, ctx, `${ctx.path}.request.model`);
+  for (const [i, m] of (spec.request.models ?? []).entries())
+    checkModelId(m, ctx, `${ctx.path}.request.models[${i}]`);
+  return {
+    policy: openRouterPolicy(spec.name, cfg),
+    behaviour: openRouterBehaviour(spec, cfg),
+    warnings: [],
+  };
+});

@@ -1,0 +1,78 @@
+/**
+ * The policy contract. A policy only decides the order in which to try endpoints: it cannot touch
+ * the clock or the providers. The router executes that order (timeouts, fallbacks, billing).
+ */
+import type { Rng } from "../rng/rng.js";
+import type { AttemptRecord, Endpoint, RoutedRequest } from "../types.js";
+
+/** Attempt counts in a time window, per R90 (rate-limited requests kept apart). */
+export interface WindowCounts {
+  successes: number;
+  /** Counted errors (R91): 401, 402, 404, 5xx, timeouts, mid-stream failures. */
+  errors: number;
+  rateLimited: number;
+}
+
+/** What the router has observed about endpoints (read-only for policies). */
+export interface HealthView {
+  /** Time of the endpoint's latest counted failure, or -Infinity. */
+  lastFailureMs(endpoint: number): number;
+  /** Counted failures at or after `sinceMs` (remembers the latest 32). */
+  failuresSince(endpoint: number, sinceMs: number): number;
+  /** Latest 429 time, or -Infinity. */
+  lastRateLimitedMs(endpoint: number): number;
+  /** Outcome counts over the last `windowMs` (minute buckets). */
+  window(endpoint: number, windowMs: number): WindowCounts;
+  /** Attempts in flight at the endpoint (running + queued), as the gateway sees them. */
+  inflight(endpoint: number): number;
+  /** Exponentially weighted mean TTFT of successful attempts (ms), NaN before any. */
+  ttftEwmaMs(endpoint: number): number;
+}
+
+/** The read-only world a policy routes over. */
+export interface EndpointView {
+  readonly now: number;
+  /** Every endpoint in canonical (catalog) order. */
+  readonly catalog: readonly Endpoint[];
+  /** Endpoints serving a model, in catalog order (empty if unknown). */
+  endpointsOf(model: string): readonly Endpoint[];
+  readonly health: HealthView;
+}
+
+/** A policy's answer: endpoints (by id) to try in order, or a rejection before any attempt. */
+export type Decision =
+  | { readonly kind: "route"; readonly candidates: readonly number[]; readonly delaysMs?: readonly number[] }
+  | {
+      readonly kind: "reject";
+      readonly status: number;
+      readonly code: string;
+      readonly excludedBy?: readonly string[];
+    };
+
+/** What to do after a failed (pre-commit) attempt. */
+export type FailureAction = "next" | "next_model" | "stop";
+
+/** Final status and code of a failed request. */
+export interface FinalError {
+  status: number;
+  code: string;
+}
+
+/** How the router executes a policy's decisions. */
+export interface RouterBehaviour {
+  /** Per-attempt limit on time to first token (ms). */
+  readonly timeoutMs: number;
+  /** Attempts per request at most (Infinity = unlimited). */
+  readonly maxAttempts: number;
+  /** Called for each failed attempt before the first token. */
+  onFailure(status: number, error: AttemptRecord["error"]): FailureAction;
+  /** Maps the attempts of a failed request to its final status (R60 for OpenRouter). */
+  finalError(attempts: readonly AttemptRecord[]): FinalError;
+}
+
+export interface Policy {
+  readonly name: string;
+  route(req: RoutedRequest, view: EndpointView, rng: Rng): Decision;
+  /** Optional: stateful gateway emulations (cooldowns, ejection) learn from every attempt. */
+  observe?(attempt: AttemptRecord, view: EndpointView): void;
+}

@@ -1,0 +1,41 @@
+/** Scenario provider entries → the static endpoint catalog policies see. */
+import { compileDist } from "../rng/distributions.js";
+import type { Provider } from "../scenario/schema.js";
+import type { Endpoint, PercentileStats } from "../types.js";
+
+export function buildCatalog(providers: readonly Provider[]): Endpoint[] {
+  return providers.map((p, id) => {
+    const slash = p.name.indexOf("/");
+    return Object.freeze({
+      id,
+      tag: p.name,
+      provider: slash < 0 ? p.name : p.name.slice(0, slash),
+      model: p.model,
+      price: Object.freeze({
+        prompt: p.price.prompt,
+        completion: p.price.completion,
+        request: p.price.request,
+        cacheRead: p.price.cache_read ?? null,
+        cacheWrite: p.price.cache_write ?? null,
+        discount: p.price.discount,
+      }),
+      contextLength: p.context_length,
+      maxCompletionTokens: p.max_completion_tokens,
+      quantization: p.quantization,
+      supportedParameters: new Set(p.supported_parameters),
+      dataPolicy: Object.freeze({ training: p.data_policy.training, zdr: p.data_policy.zdr }),
+      tier: p.tier,
+      status: p.status,
+      advertised: Object.freeze({
+        throughput: p.stats?.throughput ?? { p50: compileDist(p.tokens_per_s).median },
+        latencyS: p.stats?.latency_s ?? { p50: compileDist(p.ttft_ms).median / 1000 },
+      }) as { throughput: PercentileStats; latencyS: PercentileStats },
+    });
+  });
+}
+
+/** Cost of serving `prompt` + `completion` tokens on an endpoint, in USD. */
+export function attemptCostUsd(e: Endpoint, promptTokens: number, completionTokens: number): number {
+  const p = e.price;
+  return ((promptTokens * p.prompt + completionTokens * p.completion) / 1e6 + p.request) * (1 - p.discount);
+}

@@ -1,0 +1,342 @@
+/**
+ * Mock provider endpoints at run time: outages, rate limits (token bucket), concurrency slots with a
+ * FIFO queue, background errors, TTFT and decode speed, mid-stream failures.
+ *
+ * Every random draw of an attempt is keyed by (endpoint, request, try, phase), so an endpoint gives
+ * the same answer to the same request whichever policy sent it there and whatever happened before
+ * (common random numbers). Simulated failures are results, never exceptions.
+ */
+import { compileDist, type Sampler } from "../rng/distributions.js";
+import { hashKey, Rng } from "../rng/rng.js";
+import type { FailureStatus, OutageGroup, Provider } from "../scenario/schema.js";
+import type { Simulator } from "../sim/kernel.js";
+import type { AttemptError } from "../types.js";
+import {
+  activeOutage,
+  type OutageSource,
+  type OutageWindow,
+  RandomOutageProcess,
+  ScheduledOutages,
+} from "./outages.js";
+
+const PHASE_ADMIT = 1;
+const PHASE_SERVE = 2;
+
+/** One in-flight attempt, pooled and reused; `gen` guards stale events after reuse. */
+export class LiveAttempt {
+  id = 0;
+  gen = 0;
+  endpoint = 0;
+  requestId = 0;
+  /** Distinguishes repeated tries of one endpoint by one request (retries). */
+  tryKey = 0;
+  promptTokens = 0;
+  completionTokens = 0;
+  submitMs = 0;
+  deadlineMs = 0;
+  /** 0 idle, 1 queued, 2 running, 3 finished. */
+  phase = 0;
+  holdsSlot = false;
+  // Results, valid once finished.
+  endMs = 0;
+  ttftMs = Number.NaN;
+  status = 0;
+  error: AttemptError = "none";
+  tokensOut = 0;
+  /** Router-owned context. */
+  owner: unknown = null;
+  attemptNo = 0;
+}
+
+interface ErrorChoice {
+  cum: number;
+  status: FailureStatus;
+}
+
+class EndpointRuntime {
+  running = 0;
+  queued = 0;
+  queue: Float64Array = new Float64Array(64);
+  qHead = 0;
+  qLen = 0;
+  tokens: number;
+  lastRefill = 0;
+  readonly capacity: number;
+  readonly queueLimit: number;
+  readonly ttft: Sampler;
+  readonly tps: Sampler;
+  readonly errorLatency: Sampler;
+  readonly errorTable: ErrorChoice[];
+  readonly bucketSize: number;
+  readonly refillPerMs: number;
+  readonly latKey: [number, number];
+  readonly errKey: [number, number];
+  constructor(
+    readonly spec: Provider,
+    readonly sources: OutageSource[],
+    seed: number,
+  ) {
+    this.capacity = spec.concurrency ?? Number.POSITIVE_INFINITY;
+    this.queueLimit = spec.queue_limit ?? Number.POSITIVE_INFINITY;
+    this.ttft = compileDist(spec.ttft_ms);
+    this.tps = compileDist(spec.tokens_per_s);
+    this.errorLatency = compileDist(spec.error_latency_ms);
+    const entries = Object.entries(spec.error_mix);
+    const total = entries.reduce((s, [, w]) => s + w, 0) || 1;
+    let acc = 0;
+    this.errorTable = entries.map(([k, w]) => {
+      acc += w / total;
+      return { cum: acc, status: k === "timeout" || k === "empty" ? k : Number(k) };
+    });
+    if (this.errorTable.length === 0) this.errorTable.push({ cum: 1, status: 500 });
+    const rl = spec.rate_limit;
+    this.refillPerMs = rl ? rl.rpm / 60_000 : 0;
+    this.bucketSize = rl ? (rl.burst ?? Math.max(1, rl.rpm / 60)) : 0;
+    this.tokens = this.bucketSize;
+    this.latKey = hashKey([seed, "latency", spec.name, spec.model]);
+    this.errKey = hashKey([seed, "errors", spec.name, spec.model]);
+  }
+
+  push(tag: number): void {
+    if (this.qLen === this.queue.length) {
+      const q = new Float64Array(this.queue.length * 2);
+      for (let i = 0; i < this.qLen; i++) q[i] = this.queue[(this.qHead + i) % this.queue.length];
+      this.queue = q;
+      this.qHead = 0;
+    }
+    this.queue[(this.qHead + this.qLen) % this.queue.length] = tag;
+    this.qLen++;
+  }
+
+  shift(): number {
+    const id = this.queue[this.qHead];
+    this.qHead = (this.qHead + 1) % this.queue.length;
+    this.qLen--;
+    return id;
+  }
+}
+
+export type AttemptDone = (a: LiveAttempt) => void;
+
+export class ProviderFarm {
+  private readonly runtimes: EndpointRuntime[];
+  private readonly pool: LiveAttempt[] = [];
+  private readonly free: number[] = [];
+  private readonly hDone: number;
+  private readonly hQueueTimeout: number;
+  private readonly latRng = new Rng(0);
+  private readonly errRng = new Rng(0);
+  /** Outage windows per endpoint, for reports (scheduled ones; random ones as drawn). */
+  readonly outageSources: OutageSource[][];
+
+  constructor(
+    private readonly sim: Simulator,
+    providers: readonly Provider[],
+    groups: readonly OutageGroup[],
+    seed: number,
+    private readonly onDone: AttemptDone,
+  ) {
+    const groupSources = new Map<string, OutageSource[]>();
+    for (const g of groups) {
+      const srcs: OutageSource[] = [new ScheduledOutages(g.outages, `group:${g.name}`)];
+      if (g.random_outages) srcs.push(new RandomOutageProcess(g.random_outages, seed, `group:${g.name}`));
+      for (const member of g.providers) {
+        const list = groupSources.get(member) ?? [];
+        list.push(...srcs);
+        groupSources.set(member, list);
+      }
+    }
+    this.outageSources = providers.map((p) => {
+      const own: OutageSource[] = [new ScheduledOutages(p.outages, p.name)];
+      if (p.random_outages) own.push(new RandomOutageProcess(p.random_outages, seed, `${p.name}|${p.model}`));
+      return [...own, ...(groupSources.get(p.name) ?? [])];
+    });
+    this.runtimes = providers.map((p, i) => new EndpointRuntime(p, this.outageSources[i], seed));
+    this.hDone = sim.handler((arg) => this.finish(arg));
+    this.hQueueTimeout = sim.handler((arg) => this.queueTimeout(arg));
+  }
+
+  /** Attempts currently holding a slot at endpoint `e`. */
+  running(e: number): number {
+    return this.runtimes[e].running;
+  }
+
+  /** Attempts waiting in endpoint `e`'s queue. */
+  queued(e: number): number {
+    return this.runtimes[e].queued;
+  }
+
+  /** The outage window active at `e` now, if any. */
+  outageAt(e: number, t: number): OutageWindow | null {
+    return activeOutage(this.runtimes[e].sources, t);
+  }
+
+  acquire(): LiveAttempt {
+    const id = this.free.pop();
+    if (id !== undefined) {
+      const a = this.pool[id];
+      a.gen++;
+      return a;
+    }
+    const a = new LiveAttempt();
+    a.id = this.pool.length;
+    this.pool.push(a);
+    return a;
+  }
+
+  release(a: LiveAttempt): void {
+    a.phase = 0;
+    a.owner = null;
+    this.free.push(a.id);
+  }
+
+  /** Sends an attempt (fields endpoint, requestId, tryKey, tokens, deadlineMs, owner set) to its endpoint. */
+  submit(a: LiveAttempt): void {
+    const now = this.sim.now;
+    const rt = this.runtimes[a.endpoint];
+    a.submitMs = now;
+    a.holdsSlot = false;
+    a.ttftMs = Number.NaN;
+    a.tokensOut = 0;
+    const err = this.errRng;
+    err.reseed(rt.errKey, a.requestId, a.tryKey, PHASE_ADMIT);
+    this.latRng.reseed(rt.latKey, a.requestId, a.tryKey, PHASE_ADMIT);
+
+    const outage = activeOutage(rt.sources, now);
+    if (outage !== null && err.next() < outage.errorRate) {
+      this.fail(a, rt, outage.status, "outage");
+      return;
+    }
+    if (rt.refillPerMs > 0) {
+      rt.tokens = Math.min(rt.bucketSize, rt.tokens + (now - rt.lastRefill) * rt.refillPerMs);
+      rt.lastRefill = now;
+      if (rt.tokens < 1) {
+        this.fail(a, rt, 429, "rate_limited");
+        return;
+      }
+      rt.tokens -= 1;
+    }
+    if (rt.running < rt.capacity) {
+      this.start(a, rt, now);
+    } else if (rt.queued >= rt.queueLimit) {
+      this.fail(a, rt, 429, "queue_full");
+    } else {
+      a.phase = 1;
+      rt.queued++;
+      rt.push(this.tag(a));
+      if (Number.isFinite(a.deadlineMs)) this.sim.schedule(a.deadlineMs, this.hQueueTimeout, this.tag(a));
+    }
+  }
+
+  private tag(a: LiveAttempt): number {
+    return a.id + a.gen * 16_777_216;
+  }
+
+  private untag(arg: number): LiveAttempt | null {
+    const id = arg % 16_777_216;
+    const a = this.pool[id];
+    return a.gen === (arg - id) / 16_777_216 ? a : null;
+  }
+
+  /** A failure decided at admission: no slot is taken. */
+  private fail(a: LiveAttempt, rt: EndpointRuntime, status: FailureStatus, error: AttemptError): void {
+    a.phase = 2;
+    if (status === "timeout") {
+      this.end(a, a.deadlineMs, 408, "timeout");
+      return;
+    }
+    const t = this.sim.now + rt.errorLatency.sample(this.latRng);
+    if (t > a.deadlineMs) this.end(a, a.deadlineMs, 408, "timeout");
+    else if (status === "empty") this.end(a, t, 502, "empty_response");
+    else this.end(a, t, status, error);
+  }
+
+  private start(a: LiveAttempt, rt: EndpointRuntime, now: number): void {
+    a.phase = 2;
+    a.holdsSlot = true;
+    rt.running++;
+    const err = this.errRng;
+    const lat = this.latRng;
+    err.reseed(rt.errKey, a.requestId, a.tryKey, PHASE_SERVE);
+    lat.reseed(rt.latKey, a.requestId, a.tryKey, PHASE_SERVE);
+    const outage = activeOutage(rt.sources, now);
+    const mult = outage !== null ? outage.latencyMultiplier : 1;
+
+    if (err.next() < rt.spec.error_rate) {
+      const u = err.next();
+      const table = rt.errorTable;
+      let k = 0;
+      while (k < table.length - 1 && u >= table[k].cum) k++;
+      const status = table[k].status;
+      if (status === "timeout") {
+        this.end(a, a.deadlineMs, 408, "timeout");
+      } else if (status === "empty") {
+        const t = now + rt.ttft.sample(lat) * mult;
+        if (t > a.deadlineMs) this.end(a, a.deadlineMs, 408, "timeout");
+        else this.end(a, t, 502, "empty_response");
+      } else {
+        const t = now + rt.errorLatency.sample(lat);
+        if (t > a.deadlineMs) this.end(a, a.deadlineMs, 408, "timeout");
+        else this.end(a, t, status, status === 429 ? "rate_limited" : "error");
+      }
+      return;
+    }
+    const firstToken = now + rt.ttft.sample(lat) * mult;
+    if (firstToken > a.deadlineMs) {
+      this.end(a, a.deadlineMs, 408, "timeout");
+      return;
+    }
+    a.ttftMs = firstToken - a.submitMs;
+    const tps = Math.max(rt.tps.sample(lat), 1e-3);
+    const gen = (a.completionTokens / tps) * 1000 * mult;
+    if (rt.spec.midstream_error_rate > 0 && err.next() < rt.spec.midstream_error_rate) {
+      const f = err.next();
+      a.tokensOut = Math.floor(f * a.completionTokens);
+      this.end(a, firstToken + f * gen, 500, "mid_stream");
+      return;
+    }
+    a.tokensOut = a.completionTokens;
+    this.end(a, firstToken + gen, 200, "none");
+  }
+
+  private end(a: LiveAttempt, at: number, status: number, error: AttemptError): void {
+    a.endMs = at;
+    a.status = status;
+    a.error = error;
+    this.sim.schedule(at, this.hDone, this.tag(a));
+  }
+
+  private finish(arg: number): void {
+    const a = this.untag(arg);
+    if (a === null || a.phase !== 2) return;
+    a.phase = 3;
+    if (a.holdsSlot) {
+      const rt = this.runtimes[a.endpoint];
+      a.holdsSlot = false;
+      rt.running--;
+      this.startNext(rt);
+    }
+    this.onDone(a);
+  }
+
+  private startNext(rt: EndpointRuntime): void {
+    while (rt.qLen > 0 && rt.running < rt.capacity) {
+      const next = this.untag(rt.shift());
+      if (next === null || next.phase !== 1) continue; // cancelled while queued (maybe reused since)
+      rt.queued--;
+      this.start(next, rt, this.sim.now);
+    }
+  }
+
+  private queueTimeout(arg: number): void {
+    const a = this.untag(arg);
+    if (a === null || a.phase !== 1) return;
+    const rt = this.runtimes[a.endpoint];
+    rt.queued--; // its tag stays in the ring and is skipped when reached
+    a.phase = 3;
+    a.endMs = this.sim.now;
+    a.status = 408;
+    a.error = "timeout";
+    this.onDone(a);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Outage timelines. Scheduled windows come from the scenario; stochastic ones are drawn lazily from
+ * the provider's (or outage group's) own outage stream, so they are the same for every policy.
+ * Queries must come in non-decreasing simulated time (the kernel guarantees it).
+ */
+import { compileDist, type Sampler } from "../rng/distributions.js";
+import { Rng } from "../rng/rng.js";
+import type { FailureStatus, Outage, RandomOutages } from "../scenario/schema.js";
+
+export interface OutageWindow {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly status: FailureStatus;
+  readonly errorRate: number;
+  readonly latencyMultiplier: number;
+  /** Where it came from, for reports: the provider or group name. */
+  readonly source: string;
+}
+
+export interface OutageSource {
+  activeAt(t: number): OutageWindow | null;
+}
+
+export class ScheduledOutages implements OutageSource {
+  private readonly windows: OutageWindow[];
+  private i = 0;
+  constructor(outages: readonly Outage[], source: string) {
+    this.windows = outages
+      .map((o) => ({
+        startMs: o.start_s * 1000,
+        endMs: (o.start_s + o.duration_s) * 1000,
+        status: o.status,
+        errorRate: o.error_rate,
+        latencyMultiplier: o.latency_multiplier,
+        source,
+      }))
+      .sort((a, b) => a.startMs - b.startMs);
+  }
+  activeAt(t: number): OutageWindow | null {
+    const w = this.windows;
+    // Windows that ended can never be active again (time only moves forward) unless they overlap.
+    while (this.i < w.length && w[this.i].endMs <= t) this.i++;
+    for (let j = this.i; j < w.length && w[j].startMs <= t; j++) if (w[j].endMs > t) return w[j];
+    return null;
+  }
+  all(): readonly OutageWindow[] {
+    return this.windows;
+  }
+}
+
+export class RandomOutageProcess implements OutageSource {
+  private readonly rng: Rng;
+  private readonly duration: Sampler;
+  private current: OutageWindow;
+  /** Every window drawn so far (for reports). */
+  readonly drawn: OutageWindow[] = [];
+  constructor(
+    private readonly spec: RandomOutages,
+    seed: number,
+    private readonly source: string,
+  ) {
+    this.rng = new Rng(seed, "outages", source);
+    this.duration = compileDist(spec.duration_s);
+    this.current = this.draw(0);
+  }
+  private draw(after: number): OutageWindow {
+    const start = after - Math.log(this.rng.nextOpen()) * this.spec.mtbf_s * 1000;
+    const w: OutageWindow = {
+      startMs: start,
+      endMs: start + Math.max(1, this.duration.sample(this.rng) * 1000),
+      status: this.spec.status,
+      errorRate: this.spec.error_rate,
+      latencyMultiplier: this.spec.latency_multiplier,
+      source: this.source,
+    };
+    this.drawn.push(w);
+    return w;
+  }
+  activeAt(t: number): OutageWindow | null {
+    while (this.current.endMs <= t) this.current = this.draw(this.current.endMs);
+    return this.current.startMs <= t ? this.current : null;
+  }
+}
+
+/** The first active window among several sources (scheduled ones listed first win). */
+export function activeOutage(sources: readonly OutageSource[], t: number): OutageWindow | null {
+  for (let i = 0; i < sources.length; i++) {
+    const w = sources[i].activeAt(t);
+    if (w) return w;
+  }
+  return null;
+}

@@ -1,0 +1,128 @@
+/**
+ * Seeded random streams. One root seed; every concern (arrivals, token sizes, each provider's
+ * latency / errors / outages, each policy) gets its own stream derived by hashing its name, so a
+ * draw depends on what it is for, not on how many draws came before (common random numbers).
+ *
+ * Generator: xoshiro128** (32-bit state words, fast in JS, passes BigCrush); seeded through
+ * splitmix32 from a 64-bit hash of the key parts. Never ARC4 on the hot path.
+ */
+
+export type Key = string | number;
+
+const M1 = 0x85ebca6b;
+const M2 = 0xc2b2ae35;
+
+/** murmur3 finaliser: a good 32-bit avalanche. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, M1);
+  h ^= h >>> 13;
+  h = Math.imul(h, M2);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function mixWord(h: number, w: number): number {
+  let k = Math.imul(w | 0, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** Feeds one key part into two independent 32-bit accumulators. */
+function absorb(h: [number, number], part: Key): void {
+  if (typeof part === "number") {
+    // Split a (possibly fractional or > 2^32) number into two words losslessly enough for seeds.
+    const lo = part >>> 0;
+    const hi = Math.floor(part / 4294967296) >>> 0;
+    h[0] = mixWord(mixWord(h[0], lo), hi ^ 0x9e3779b9);
+    h[1] = mixWord(mixWord(h[1], hi), lo ^ 0x7f4a7c15);
+  } else {
+    for (let i = 0; i < part.length; i++) {
+      const c = part.charCodeAt(i);
+      h[0] = mixWord(h[0], c);
+      h[1] = mixWord(h[1], c ^ 0x5bd1e995);
+    }
+    h[0] = mixWord(h[0], part.length | 0x40000000);
+    h[1] = mixWord(h[1], part.length | 0x20000000);
+  }
+}
+
+/** Hashes key parts to a pair of 32-bit words. */
+export function hashKey(parts: readonly Key[]): [number, number] {
+  const h: [number, number] = [0x243f6a88, 0x85a308d3];
+  for (const p of parts) absorb(h, p);
+  return [fmix32(h[0]), fmix32(h[1] ^ h[0])];
+}
+
+export class Rng {
+  private a = 0;
+  private b = 0;
+  private c = 0;
+  private d = 0;
+
+  /** A stream for the given key parts, e.g. `new Rng(seed, "latency", "alpha")`. */
+  constructor(...key: Key[]) {
+    const [h1, h2] = hashKey(key);
+    this.setState(h1, h2);
+  }
+
+  /** Re-keys this generator in place (no allocation): `(base words) + parts`. */
+  reseed(base: readonly [number, number], k1: number, k2 = 0, k3 = 0): void {
+    let h1 = base[0];
+    let h2 = base[1];
+    h1 = mixWord(mixWord(mixWord(h1, k1), k2), k3);
+    h2 = mixWord(mixWord(mixWord(h2, k3 ^ 0x68e31da4), k2 ^ 0xb5297a4d), k1 ^ 0x1b56c4e9);
+    this.setState(fmix32(h1), fmix32(h2 ^ h1));
+  }
+
+  private setState(h1: number, h2: number): void {
+    // splitmix32 expansion of the 64-bit hash into 128 bits of state.
+    let s = (h1 ^ Math.imul(h2, 0x9e3779b9)) | 0;
+    const next = (): number => {
+      s = (s + 0x9e3779b9) | 0;
+      let z = s ^ (s >>> 16);
+      z = Math.imul(z, 0x21f0aaad);
+      z ^= z >>> 15;
+      z = Math.imul(z, 0x735a2d97);
+      return (z ^ (z >>> 15)) | 0;
+    };
+    this.a = next() ^ h2;
+    this.b = next();
+    this.c = next() ^ h1;
+    this.d = next();
+    if ((this.a | this.b | this.c | this.d) === 0) this.d = 1;
+  }
+
+  /** Next 32-bit unsigned integer. */
+  nextU32(): number {
+    const b = this.b;
+    let r = Math.imul(b, 5);
+    r = Math.imul((r << 7) | (r >>> 25), 9);
+    const t = b << 9;
+    this.c ^= this.a;
+    this.d ^= b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = (this.d << 11) | (this.d >>> 21);
+    return r >>> 0;
+  }
+
+  /** Uniform in [0, 1) with 32 bits of resolution. */
+  next(): number {
+    return this.nextU32() / 4294967296;
+  }
+
+  /** Uniform in (0, 1): safe for logarithms. */
+  nextOpen(): number {
+    return (this.nextU32() + 0.5) / 4294967296;
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * The router turns a policy's decision into attempts: per-attempt timeouts, fallbacks to the next
+ * candidate, model-level skips, the final error mapping, billing and health tracking. Every request
+ * ends in exactly one outcome.
+ */
+import type { Decision, EndpointView, Policy, RouterBehaviour } from "../policies/types.js";
+import { attemptCostUsd } from "../providers/catalog.js";
+import type { LiveAttempt, ProviderFarm } from "../providers/farm.js";
+import { hashKey, Rng } from "../rng/rng.js";
+import type { Simulator } from "../sim/kernel.js";
+import type { AttemptRecord, Endpoint, Outcome, RoutedRequest, TrafficRequest } from "../types.js";
+import type { HealthTracker } from "./health.js";
+
+/** Receives every attempt and every outcome, in simulated-time order. */
+export interface RunObserver {
+  attempt(a: AttemptRecord): void;
+  outcome(req: RoutedRequest, o: Outcome, attempts: readonly AttemptRecord[], decision: Decision): void;
+}
+
+class InFlight {
+  next = 0;
+  readonly attempts: AttemptRecord[] = [];
+  skipModel: string | null = null;
+  constructor(
+    readonly req: RoutedRequest,
+    readonly decision: Decision & { kind: "route" },
+  ) {}
+}
+
+export class Router {
+  private readonly rng: Rng;
+  private readonly rngKey: [number, number];
+  private readonly hRetry: number;
+  private readonly waiting = new Map<number, InFlight>();
+  private readonly view: EndpointView;
+  /** Requests that reached an outcome. */
+  completed = 0;
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly farm: ProviderFarm,
+    private readonly catalog: readonly Endpoint[],
+    private readonly health: HealthTracker,
+    private readonly policy: Policy,
+    private readonly behaviour: RouterBehaviour,
+    private readonly bodyFor: (req: TrafficRequest) => RoutedRequest,
+    private readonly observer: RunObserver,
+    seed: number,
+  ) {
+    // Keyed by purpose only (not by policy name), so identical policies draw identically (CRN).
+    this.rngKey = hashKey([seed, "policy"]);
+    this.rng = new Rng(0);
+    this.hRetry = sim.handler((arg) => {
+      const st = this.waiting.get(arg);
+      if (st) {
+        this.waiting.delete(arg);
+        this.submit(st, st.decision.candidates[st.next - 1]);
+      }
+    });
+    const byModel = new Map<string, Endpoint[]>();
+    for (const e of catalog) {
+      const list = byModel.get(e.model) ?? [];
+      list.push(e);
+      byModel.set(e.model, list);
+    }
+    const empty: readonly Endpoint[] = [];
+    this.view = {
+      get now() {
+        return sim.now;
+      },
+      catalog,
+      endpointsOf: (model) => byModel.get(model) ?? empty,
+      health,
+    };
+  }
+
+  get endpointView(): EndpointView {
+    return this.view;
+  }
+
+  /** A request arrives now. */
+  arrive(traffic: TrafficRequest): void {
+    const req = this.bodyFor(traffic);
+    this.rng.reseed(this.rngKey, req.id);
+    const decision = this.policy.route(req, this.view, this.rng);
+    if (decision.kind === "reject") {
+      this.finish(
+        req,
+        {
+          kind: "failed",
+          status: decision.status,
+          code: decision.code,
+          attempts: 0,
+          latencyMs: 0,
+          ttftMs: Number.NaN,
+        },
+        [],
+        decision,
+      );
+      return;
+    }
+    const st = new InFlight(req, decision);
+    this.tryNext(st);
+  }
+
+  private tryNext(st: InFlight): void {
+    const cands = st.decision.candidates;
+    while (
+      st.next < cands.length &&
+      st.skipModel !== null &&
+      this.catalog[cands[st.next]].model === st.skipModel
+    )
+      st.next++;
+    if (st.next >= cands.length || st.attempts.length >= this.behaviour.maxAttempts) {
+      this.fail(st);
+      return;
+    }
+    const e = cands[st.next++];
+    const delay = st.decision.delaysMs?.[st.next - 1] ?? 0;
+    if (delay > 0) {
+      this.waiting.set(st.req.id, st);
+      this.sim.schedule(this.sim.now + delay, this.hRetry, st.req.id);
+      return;
+    }
+    this.submit(st, e);
+  }
+
+  private submit(st: InFlight, endpoint: number): void {
+    const a = this.farm.acquire();
+    a.endpoint = endpoint;
+    a.requestId = st.req.id;
+    let tries = 0;
+    for (const p of st.attempts) if (p.endpoint.id === endpoint) tries++;
+    a.tryKey = tries;
+    a.promptTokens = st.req.promptTokens;
+    a.completionTokens = st.req.completionTokens;
+    a.deadlineMs = this.sim.now + this.behaviour.timeoutMs;
+    a.owner = st;
+    a.attemptNo = st.attempts.length + 1;
+    this.health.started(endpoint);
+    this.farm.submit(a);
+  }
+
+  /** Called by the provider farm when an attempt finishes. */
+  attemptDone(a: LiveAttempt): void {
+    const st = a.owner as InFlight;
+    const endpoint = this.catalog[a.endpoint];
+    const ok = a.status === 200;
+    const rec: AttemptRecord = {
+      policy: this.policy.name,
+      requestId: st.req.id,
+      attempt: a.attemptNo,
+      endpoint,
+      startMs: a.submitMs,
+      endMs: a.endMs,
+      ttftMs: a.ttftMs,
+      status: a.status,
+      error: a.error,
+      promptTokens: a.promptTokens,
+      completionTokens: a.tokensOut,
+      costUsd: ok ? attemptCostUsd(endpoint, a.promptTokens, a.tokensOut) : 0,
+    };
+    this.farm.release(a);
+    st.attempts.push(rec);
+    this.health.record(endpoint.id, rec.endMs, rec.status, rec.error, rec.ttftMs);
+    this.observer.attempt(rec);
+    this.policy.observe?.(rec, this.view);
+
+    const now = this.sim.now;
+    if (ok) {
+      this.finish(
+        st.req,
+        {
+          kind: "served",
+          endpoint,
+          attempts: st.attempts.length,
+          costUsd: rec.costUsd,
+          latencyMs: now - st.req.arrivalMs,
+          ttftMs: rec.startMs + rec.ttftMs - st.req.arrivalMs,
+        },
+        st.attempts,
+        st.decision,
+      );
+      return;
+    }
+    if (rec.error === "mid_stream") {
+      // Committed: the first token reached the client, so no other endpoint may be tried (R46).
+      this.finish(
+        st.req,
+        {
+          kind: "failed",
+          status: rec.status,
+          code: "mid_stream_error",
+          attempts: st.attempts.length,
+          latencyMs: now - st.req.arrivalMs,
+          ttftMs: rec.startMs + rec.ttftMs - st.req.arrivalMs,
+        },
+        st.attempts,
+        st.decision,
+      );
+      return;
+    }
+    const action = this.behaviour.onFailure(rec.status, rec.error);
+    if (action === "stop") {
+      this.fail(st);
+      return;
+    }
+    st.skipModel = action === "next_model" ? endpoint.model : null;
+    this.tryNext(st);
+  }
+
+  private fail(st: InFlight): void {
+    const fe = this.behaviour.finalError(st.attempts);
+    this.finish(
+      st.req,
+      {
+        kind: "failed",
+        status: fe.status,
+        code: fe.code,
+        attempts: st.attempts.length,
+        latencyMs: this.sim.now - st.req.arrivalMs,
+        ttftMs: Number.NaN,
+      },
+      st.attempts,
+      st.decision,
+    );
+  }
+
+  private finish(req: RoutedRequest, o: Outcome, attempts: readonly AttemptRecord[], d: Decision): void {
+    this.completed++;
+    this.observer.outcome(req, o, attempts, d);
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Loading scenario files: YAML or JSON → validated, fully defaulted, frozen `Scenario`.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { formatPath, InputError } from "./errors.js";
+import { Scenario, type ScenarioInput } from "./schema.js";
+
+export interface LoadedScenario {
+  readonly scenario: Scenario;
+  /** Absolute path of the file ("<inline>" for objects). */
+  readonly file: string;
+  /** Folder against which relative paths in the scenario resolve. */
+  readonly baseDir: string;
+  /** SHA-256 of the file's bytes (or of the canonical JSON for inline objects). */
+  readonly hash: string;
+}
+
+/** Reads and validates a scenario file. Throws InputError (never a raw parser/zod error). */
+export function loadScenario(path: string, overrides: ScenarioOverrides = {}): LoadedScenario {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(path, [
+      { path: "", message: code === "ENOENT" ? "file not found" : `cannot read file (${code ?? String(e)})` },
+    ]);
+  }
+  const raw = parseText(path, text);
+  const scenario = validateScenario(raw, path, overrides);
+  return {
+    scenario,
+    file,
+    baseDir: dirname(file),
+    hash: createHash("sha256").update(text).digest("hex"),
+  };
+}
+
+/** Validates an in-memory scenario object (library use). */
+export function scenarioFromObject(
+  input: ScenarioInput | unknown,
+  overrides: ScenarioOverrides = {},
+  baseDir = process.cwd(),
+): LoadedScenario {
+  const scenario = validateScenario(input, "<inline>", overrides);
+  return {
+    scenario,
+    file: "<inline>",
+    baseDir,
+    hash: createHash("sha256").update(JSON.stringify(input)).digest("hex"),
+  };
+}
+
+export interface ScenarioOverrides {
+  seed?: number;
+  requests?: number;
+}
+
+function parseText(path: string, text: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new InputError(
+      path,
+      doc.errors.slice(0, 5).map((e) => {
+        const pos = e.linePos?.[0];
+        const where = pos ? `line ${pos.line}, column ${pos.col}` : "";
+        return { path: where, message: `malformed YAML/JSON: ${e.message.split("\n")[0]}` };
+      }),
+    );
+  }
+  const value = doc.toJS({ maxAliasCount: 100 });
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new InputError(path, [
+      { path: "", message: "expected a mapping at the top level (name, traffic, ...)" },
+    ]);
+  }
+  return value;
+}
+
+function validateScenario(raw: unknown, file: string, overrides: ScenarioOverrides): Scenario {
+  const parsed = Scenario.safeParse(raw);
+  if (!parsed.success) throw new InputError(file, zodProblems(parsed.error.issues));
+  const s = parsed.data;
+  if (overrides.seed !== undefined) s.seed = overrides.seed;
+  if (overrides.requests !== undefined) {
+    s.traffic.requests = overrides.requests;
+    if (s.traffic.trace) s.traffic.trace = { ...s.traffic.trace, limit: overrides.requests };
+  }
+  return deepFreeze(s);
+}
+
+/** Turns zod issues into path + expectation lines, choosing the most specific union branch. */
+export function zodProblems(issues: readonly z.core.$ZodIssue[], base: PropertyKey[] = []) {
+  const out: { path: string; message: string }[] = [];
+  for (const issue of issues) {
+    const path = [...base, ...issue.path];
+    if (issue.code === "invalid_union" && issue.errors.length > 0) {
+      // Prefer the branch that got furthest (longest paths): that is what the user meant.
+      const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0];
+      if (depth(best) > 0 || issue.errors.length === 1) {
+        out.push(...zodProblems(best, path));
+        continue;
+      }
+      const expected = issue.errors
+        .map((branch) => branch[0])
+        .filter((i) => i?.code === "invalid_type")
+        .map((i) => (i as { expected: string }).expected);
+      out.push({
+        path: formatPath(path),
+        message: expected.length ? `expected ${[...new Set(expected)].join(" or ")}` : issue.message,
+      });
+      continue;
+    }
+    out.push({ path: formatPath(path), message: describe(issue) });
+  }
+  return out;
+}
+
+function depth(branch: readonly z.core.$ZodIssue[]): number {
+  let d = 0;
+  for (const i of branch) {
+    const deep = i.path.length + (i.code === "invalid_type" && i.path.length === 0 ? -1 : 0);
+    if (i.code === "invalid_union" && i.errors.length > 0) d = Math.max(d, i.path.length + 1);
+    d = Math.max(d, deep + (i.code === "unrecognized_keys" || i.code === "custom" ? 1 : 0));
+  }
+  return d;
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    case "invalid_type": {
+      const received = (issue as { input?: unknown }).input;
+      return `expected ${issue.expected}${received === undefined ? " (missing)" : `, got ${typeName(received)}`}`;
+    }
+    case "too_small":
+      return `expected ${issue.origin === "array" ? "at least" : issue.inclusive ? ">=" : ">"} ${String(issue.minimum)}${issue.origin === "array" ? " item(s)" : ""}`;
+    case "too_big":
+      return `expected ${issue.origin === "array" ? "at most" : issue.inclusive ? "<=" : "<"} ${String(issue.maximum)}${issue.origin === "array" ? " item(s)" : ""}`;
+    case "invalid_value":
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    default:
+      return issue.message.replace(/^Invalid input: /, "");
+  }
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "string") return `string "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+  return typeof v;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object" && !Object.isFrozen(o)) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

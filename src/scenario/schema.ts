@@ -1,0 +1,418 @@
+/**
+ * Scenario file schema (zod). Unknown keys are errors everywhere; defaults are filled here, once,
+ * so nothing downstream writes `x ?? default`. Units are in the key names (`_ms`, `_s`, `_per_s`).
+ */
+import { z } from "zod";
+
+const nonNeg = z.number().finite().nonnegative();
+const pos = z.number().finite().positive();
+const prob = z.number().min(0).max(1);
+
+// ---------------------------------------------------------------------------------------------
+// Distributions: a bare number means constant.
+// ---------------------------------------------------------------------------------------------
+
+const distObject = z.discriminatedUnion("dist", [
+  z.strictObject({ dist: z.literal("constant"), value: nonNeg }),
+  z
+    .strictObject({ dist: z.literal("uniform"), min: nonNeg, max: nonNeg })
+    .refine((d) => d.max >= d.min, { message: "expected max >= min", path: ["max"] }),
+  z.strictObject({ dist: z.literal("exponential"), mean: pos }),
+  z
+    .strictObject({
+      dist: z.literal("normal"),
+      mean: pos,
+      sd: nonNeg.optional(),
+      cv: nonNeg.optional(),
+      min: nonNeg.optional().describe("truncation point (values <= min are redrawn); default 0"),
+    })
+    .refine((d) => (d.sd === undefined) !== (d.cv === undefined), {
+      message: "expected exactly one of sd or cv",
+    }),
+  z
+    .strictObject({
+      dist: z.literal("lognormal"),
+      median: pos.optional(),
+      sigma: nonNeg.optional(),
+      mean: pos.optional(),
+      cv: nonNeg.optional(),
+    })
+    .refine(
+      (d) =>
+        (d.median !== undefined && d.sigma !== undefined && d.mean === undefined && d.cv === undefined) ||
+        (d.mean !== undefined && d.cv !== undefined && d.median === undefined && d.sigma === undefined),
+      { message: "expected either {median, sigma} or {mean, cv}" },
+    ),
+  z.strictObject({ dist: z.literal("gamma"), mean: pos, cv: pos }),
+  z
+    .strictObject({
+      dist: z.literal("empirical"),
+      values: z.array(nonNeg).min(1).optional(),
+      quantiles: z
+        .array(z.tuple([prob, nonNeg]))
+        .min(2)
+        .optional()
+        .describe("[[p, value], ...] from p=0 to p=1, both increasing"),
+    })
+    .refine((d) => (d.values === undefined) !== (d.quantiles === undefined), {
+      message: "expected exactly one of values or quantiles",
+    })
+    .refine(
+      (d) =>
+        !d.quantiles ||
+        (d.quantiles[0][0] === 0 &&
+          d.quantiles[d.quantiles.length - 1][0] === 1 &&
+          d.quantiles.every((q, i, a) => i === 0 || (q[0] >= a[i - 1][0] && q[1] >= a[i - 1][1]))),
+      { message: "expected quantiles from p=0 to p=1 with p and value non-decreasing", path: ["quantiles"] },
+    ),
+]);
+
+export const Dist = z.union([nonNeg, distObject]);
+export type Dist = z.infer<typeof Dist>;
+
+// ---------------------------------------------------------------------------------------------
+// Traffic
+// ---------------------------------------------------------------------------------------------
+
+const RateSchedule = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("piecewise"),
+    interpolate: z.enum(["step", "linear"]).default("step"),
+    points: z
+      .array(z.strictObject({ at_s: nonNeg, rate_per_s: nonNeg }))
+      .min(1)
+      .refine((p) => p.every((x, i) => i === 0 || x.at_s > p[i - 1].at_s), {
+        message: "expected points sorted by at_s, strictly increasing",
+      }),
+  }),
+  z.strictObject({
+    kind: z.literal("diurnal"),
+    period_s: pos.default(86_400),
+    amplitude: prob.describe("relative swing: rate × (1 + amplitude·sin(2π(t+phase)/period))"),
+    phase_s: z.number().finite().default(0),
+  }),
+]);
+
+const FlashCrowd = z.strictObject({
+  start_s: nonNeg,
+  duration_s: pos,
+  multiplier: pos.describe("rate multiplier at the peak"),
+  ramp_s: nonNeg.default(0).describe("linear ramp up and down at each end"),
+});
+
+const Arrivals = z.discriminatedUnion("process", [
+  z.strictObject({
+    process: z.literal("poisson"),
+    rate_per_s: pos,
+    schedule: RateSchedule.optional(),
+    flash_crowd: FlashCrowd.optional(),
+  }),
+  z.strictObject({
+    process: z.literal("gamma"),
+    rate_per_s: pos,
+    cv: pos.describe("coefficient of variation of inter-arrival times; > 1 is bursty"),
+    schedule: RateSchedule.optional(),
+    flash_crowd: FlashCrowd.optional(),
+  }),
+  z.strictObject({
+    process: z.literal("uniform"),
+    rate_per_s: pos.describe("deterministic, evenly spaced arrivals"),
+    schedule: RateSchedule.optional(),
+    flash_crowd: FlashCrowd.optional(),
+  }),
+]);
+export type Arrivals = z.infer<typeof Arrivals>;
+
+const ModelMix = z.union([
+  z.record(z.string().min(1), nonNeg),
+  z.array(z.strictObject({ model: z.string().min(1), weight: nonNeg })).min(1),
+]);
+
+const Sessions = z.strictObject({
+  count: z.number().int().positive().describe("number of distinct conversations requests are spread over"),
+  share: prob.default(1).describe("fraction of requests that carry a session id"),
+});
+
+export const Traffic = z
+  .strictObject({
+    arrivals: Arrivals.optional(),
+    requests: z.number().int().positive().optional(),
+    duration_s: pos.optional(),
+    prompt_tokens: Dist.default({ dist: "lognormal", median: 1000, sigma: 0.8 }),
+    completion_tokens: Dist.default({ dist: "lognormal", median: 250, sigma: 0.7 }),
+    model: z.string().min(1).optional(),
+    model_mix: ModelMix.optional(),
+    sessions: Sessions.optional(),
+    trace: z.record(z.string(), z.unknown()).optional().describe("trace replay settings (see docs)"),
+  })
+  .superRefine((t, ctx) => {
+    if (!t.trace && !t.arrivals) ctx.addIssue({ code: "custom", message: "expected arrivals or trace" });
+    if (!t.trace && t.requests === undefined && t.duration_s === undefined)
+      ctx.addIssue({ code: "custom", message: "expected requests or duration_s (when to stop)" });
+    if (t.model !== undefined && t.model_mix !== undefined)
+      ctx.addIssue({ code: "custom", message: "expected only one of model or model_mix" });
+    if (!t.trace && t.model === undefined && t.model_mix === undefined)
+      ctx.addIssue({ code: "custom", message: "expected model or model_mix" });
+  });
+export type Traffic = z.infer<typeof Traffic>;
+
+// ---------------------------------------------------------------------------------------------
+// Providers (mock endpoints)
+// ---------------------------------------------------------------------------------------------
+
+/** Attempt-level failure statuses a mock provider can produce. */
+export const FailureStatus = z.union([
+  z.number().int().min(400).max(599),
+  z
+    .enum(["timeout", "empty"])
+    .describe("timeout: hangs until the attempt timeout; empty: 502 empty response"),
+]);
+export type FailureStatus = z.infer<typeof FailureStatus>;
+
+const Outage = z.strictObject({
+  start_s: nonNeg,
+  duration_s: pos,
+  status: FailureStatus.default(503),
+  error_rate: prob.default(1).describe("share of attempts that fail during the outage (partial degradation)"),
+  latency_multiplier: pos.default(1).describe("slowdown of TTFT and generation during the window"),
+});
+export type Outage = z.infer<typeof Outage>;
+
+const RandomOutages = z.strictObject({
+  mtbf_s: pos.describe("mean time between failures (exponential)"),
+  duration_s: Dist.describe("outage length in seconds"),
+  status: FailureStatus.default(503),
+  error_rate: prob.default(1),
+  latency_multiplier: pos.default(1),
+});
+export type RandomOutages = z.infer<typeof RandomOutages>;
+
+const Price = z.strictObject({
+  prompt: nonNeg.describe("USD per million prompt tokens"),
+  completion: nonNeg.describe("USD per million completion tokens"),
+  request: nonNeg.default(0).describe("USD per request"),
+  cache_read: nonNeg.optional().describe("USD per million cached prompt tokens"),
+  cache_write: nonNeg.optional().describe("USD per million prompt tokens written to cache"),
+  discount: prob.default(0).describe("effective price = listed × (1 − discount)"),
+});
+export type Price = z.infer<typeof Price>;
+
+const Percentiles = z.strictObject({
+  p50: nonNeg.optional(),
+  p75: nonNeg.optional(),
+  p90: nonNeg.optional(),
+  p99: nonNeg.optional(),
+});
+export type Percentiles = z.infer<typeof Percentiles>;
+
+const RateLimit = z.union([
+  pos.transform((rpm) => ({ rpm, burst: undefined as number | undefined })),
+  z.strictObject({
+    rpm: pos.describe("requests per minute (token bucket refill)"),
+    burst: pos.optional().describe("bucket size; default one second's worth, at least 1"),
+  }),
+]);
+
+export const Quantization = z.enum([
+  "int4",
+  "int8",
+  "fp4",
+  "mxfp4",
+  "nvfp4",
+  "fp6",
+  "fp8",
+  "mxfp8",
+  "fp16",
+  "bf16",
+  "fp32",
+  "unknown",
+]);
+
+export const Provider = z.strictObject({
+  name: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?$/,
+      "expected a slug like `alpha` or `google-vertex/us-east5`",
+    )
+    .describe("endpoint tag: provider slug, or slug/suffix for extra endpoints"),
+  model: z.string().min(1),
+  price: Price,
+  context_length: z.number().int().positive().default(131_072),
+  max_completion_tokens: z.number().int().positive().nullable().default(null),
+  quantization: Quantization.default("unknown"),
+  supported_parameters: z
+    .array(z.string())
+    .default(["temperature", "top_p", "max_tokens", "stop", "tools", "tool_choice", "response_format"]),
+  data_policy: z
+    .strictObject({ training: z.boolean().default(false), zdr: z.boolean().default(false) })
+    .default({ training: false, zdr: false }),
+  tier: z.enum(["default", "flex", "priority"]).default("default"),
+  status: z.number().int().default(0).describe("catalog status; only 0 is routable"),
+  ttft_ms: Dist.default({ dist: "lognormal", median: 500, sigma: 0.5 }),
+  tokens_per_s: Dist.default({ dist: "normal", mean: 60, cv: 0.15 }),
+  concurrency: z.number().int().positive().nullable().default(null).describe("slots; null = unlimited"),
+  queue_limit: z.number().int().nonnegative().nullable().default(null).describe("queued beyond → 429"),
+  rate_limit: RateLimit.nullable().default(null),
+  error_rate: prob.default(0),
+  error_mix: z
+    .record(
+      z.string().regex(/^([45]\d\d|timeout|empty)$/, "expected a status code, timeout or empty"),
+      nonNeg,
+    )
+    .default({ "500": 0.3, "502": 0.2, "503": 0.4, timeout: 0.05, empty: 0.05 }),
+  error_latency_ms: Dist.default(200).describe("time for a failed attempt to come back"),
+  midstream_error_rate: prob.default(0).describe("share of started streams that fail after the first token"),
+  outages: z.array(Outage).default([]),
+  random_outages: RandomOutages.optional(),
+  stats: z
+    .strictObject({ throughput: Percentiles.optional(), latency_s: Percentiles.optional() })
+    .optional()
+    .describe("advertised performance stats; default: from the ttft/tokens_per_s distributions"),
+});
+export type Provider = z.infer<typeof Provider>;
+
+const OutageGroup = z.strictObject({
+  name: z.string().min(1),
+  providers: z.array(z.string()).min(1),
+  outages: z.array(Outage).default([]),
+  random_outages: RandomOutages.optional(),
+});
+export type OutageGroup = z.infer<typeof OutageGroup>;
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+// ---------------------------------------------------------------------------------------------
+
+const Slugs = z.array(z.string().min(1));
+const SortBy = z.enum(["price", "throughput", "latency", "exacto"]);
+const PerfPref = z.union([nonNeg, Percentiles]);
+const MaxPrice = z.strictObject({
+  prompt: z.union([nonNeg, z.string()]).optional(),
+  completion: z.union([nonNeg, z.string()]).optional(),
+  request: z.union([nonNeg, z.string()]).optional(),
+  image: z.union([nonNeg, z.string()]).optional(),
+  audio: z.union([nonNeg, z.string()]).optional(),
+});
+
+/** OpenRouter's `provider` object. */
+export const ProviderPrefs = z.strictObject({
+  order: Slugs.optional(),
+  allow_fallbacks: z.boolean().optional(),
+  only: Slugs.optional(),
+  ignore: Slugs.optional(),
+  sort: z
+    .union([
+      SortBy,
+      z.strictObject({ by: SortBy.optional(), partition: z.enum(["model", "none"]).optional() }),
+    ])
+    .optional(),
+  preferred_min_throughput: PerfPref.optional(),
+  preferred_max_latency: PerfPref.optional(),
+  max_price: MaxPrice.optional(),
+  quantizations: z.array(Quantization).optional(),
+  data_collection: z.enum(["allow", "deny"]).optional(),
+  zdr: z.boolean().optional(),
+  require_parameters: z.boolean().optional(),
+  enforce_distillable_text: z.boolean().optional(),
+});
+export type ProviderPrefs = z.infer<typeof ProviderPrefs>;
+
+/** An OpenRouter request body, as users send it today (routing-relevant fields). */
+export const RequestBody = z.strictObject({
+  model: z.string().min(1).optional(),
+  models: z.array(z.string().min(1)).optional(),
+  provider: ProviderPrefs.optional(),
+  route: z.enum(["fallback", "sort"]).optional(),
+  max_tokens: z.number().int().positive().optional(),
+  max_completion_tokens: z.number().int().positive().optional(),
+  tools: z.array(z.unknown()).optional(),
+  tool_choice: z.unknown().optional(),
+  response_format: z.unknown().optional(),
+  temperature: z.number().optional(),
+  top_p: z.number().optional(),
+  top_k: z.number().optional(),
+  stop: z.unknown().optional(),
+  verbosity: z.string().optional(),
+  reasoning: z.unknown().optional(),
+  service_tier: z.enum(["default", "flex", "priority", "fast"]).optional(),
+  session_id: z.string().max(256).optional(),
+  stream: z.boolean().optional(),
+  plugins: z.array(z.record(z.string(), z.unknown())).optional(),
+});
+export type RequestBody = z.infer<typeof RequestBody>;
+
+/** Router settings shared by every policy kind. */
+export const RouterSettings = z.strictObject({
+  timeout_ms: pos.default(60_000).describe("per-attempt time to first token before giving up"),
+  max_attempts: z.number().int().positive().nullable().default(null).describe("null = unlimited"),
+});
+export type RouterSettings = z.infer<typeof RouterSettings>;
+
+export const PolicySpec = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._:-]+$/, "expected a name of letters, digits, . _ : -"),
+  description: z.string().optional(),
+  kind: z.string().default("openrouter").describe("policy family; openrouter by default"),
+  request: RequestBody.default({}),
+  /** OpenRouter knobs from the spec's appendix (camelCase as there); validated by the policy. */
+  openrouter: z.record(z.string(), z.unknown()).default({}),
+  router: RouterSettings.default({ timeout_ms: 60_000, max_attempts: null }),
+  /** Free-form options for non-OpenRouter policy kinds (validated by that kind). */
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+export type PolicySpec = z.infer<typeof PolicySpec>;
+
+// ---------------------------------------------------------------------------------------------
+// Scenario
+// ---------------------------------------------------------------------------------------------
+
+export const Scenario = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, "expected a name of letters, digits, . _ - (used as folder name)"),
+    description: z.string().optional(),
+    seed: z.number().int().nonnegative().default(1),
+    traffic: Traffic,
+    providers: z.array(Provider).min(1),
+    outage_groups: z.array(OutageGroup).default([]),
+    policies: z.array(PolicySpec).min(1),
+  })
+  .superRefine((s, ctx) => {
+    const names = new Map<string, number>();
+    s.providers.forEach((p, i) => {
+      const key = `${p.name.toLowerCase()}|${p.model}`;
+      if (names.has(key))
+        ctx.addIssue({
+          code: "custom",
+          path: ["providers", i, "name"],
+          message: `duplicate endpoint "${p.name}" for model ${p.model} (also providers[${names.get(key)}])`,
+        });
+      names.set(key, i);
+    });
+    const known = new Set(s.providers.map((p) => p.name));
+    s.outage_groups.forEach((g, i) => {
+      g.providers.forEach((n, j) => {
+        if (!known.has(n))
+          ctx.addIssue({
+            code: "custom",
+            path: ["outage_groups", i, "providers", j],
+            message: `unknown provider "${n}"`,
+          });
+      });
+    });
+    const pol = new Set<string>();
+    s.policies.forEach((p, i) => {
+      if (pol.has(p.name))
+        ctx.addIssue({
+          code: "custom",
+          path: ["policies", i, "name"],
+          message: `duplicate policy "${p.name}"`,
+        });
+      pol.add(p.name);
+    });
+  });
+
+/** A scenario as written (input), and as loaded (every default filled). */
+export type ScenarioInput = z.input<typeof Scenario>;
+export type Scenario = z.infer<typeof Scenario>;

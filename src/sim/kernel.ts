@@ -1,0 +1,167 @@
+/**
+ * The event kernel: a simulated clock and a binary heap of pending events, ordered by
+ * (time, insertion sequence). It knows nothing about providers or requests.
+ *
+ * Events are callbacks registered once (`handler`) and scheduled with one numeric argument, so the
+ * hot path allocates nothing: the heap lives in typed arrays and an event is four numbers.
+ * Two events at the same instant always run in the order they were scheduled.
+ */
+
+export type Handler = (arg: number, now: number) => void;
+
+export class Simulator {
+  /** Current simulated time in milliseconds. */
+  now = 0;
+  /** Events executed so far. */
+  executed = 0;
+
+  private times: Float64Array;
+  private seqs: Float64Array;
+  private kinds: Int32Array;
+  private args: Float64Array;
+  private size = 0;
+  private nextSeq = 0;
+  private handlers: Handler[] = [];
+  private stopped = false;
+
+  constructor(initialCapacity = 1024) {
+    const cap = Math.max(16, initialCapacity);
+    this.times = new Float64Array(cap);
+    this.seqs = new Float64Array(cap);
+    this.kinds = new Int32Array(cap);
+    this.args = new Float64Array(cap);
+  }
+
+  /** Registers a callback and returns its id for `schedule`. */
+  handler(fn: Handler): number {
+    this.handlers.push(fn);
+    return this.handlers.length - 1;
+  }
+
+  /** Number of pending events. */
+  get pending(): number {
+    return this.size;
+  }
+
+  /** Schedules handler `kind` with `arg` at absolute time `time` (ms). Past times are a bug. */
+  schedule(time: number, kind: number, arg = 0): void {
+    if (!(time >= this.now)) {
+      throw new Error(`Simulator.schedule: time ${time} is before now ${this.now} (or NaN)`);
+    }
+    if (this.size === this.times.length) this.grow();
+    let i = this.size++;
+    const seq = this.nextSeq++;
+    const times = this.times;
+    const seqs = this.seqs;
+    const kinds = this.kinds;
+    const args = this.args;
+    // Sift up.
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pt = times[p];
+      if (pt < time || (pt === time && seqs[p] < seq)) break;
+      times[i] = pt;
+      seqs[i] = seqs[p];
+      kinds[i] = kinds[p];
+      args[i] = args[p];
+      i = p;
+    }
+    times[i] = time;
+    seqs[i] = seq;
+    kinds[i] = kind;
+    args[i] = arg;
+  }
+
+  /** Schedules after a delay from now. */
+  after(delay: number, kind: number, arg = 0): void {
+    this.schedule(this.now + delay, kind, arg);
+  }
+
+  /** Stops `run` after the current event. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Runs events until the queue is empty, `until` is passed, or `stop()` is called. */
+  run(until = Number.POSITIVE_INFINITY): void {
+    this.stopped = false;
+    const handlers = this.handlers;
+    while (this.size > 0 && !this.stopped) {
+      const t = this.times[0];
+      if (t > until) break;
+      const kind = this.kinds[0];
+      const arg = this.args[0];
+      this.popRoot();
+      this.now = t;
+      this.executed++;
+      handlers[kind](arg, t);
+    }
+    if (this.size === 0 || this.stopped) return;
+    if (until !== Number.POSITIVE_INFINITY && this.now < until) this.now = until;
+  }
+
+  /** Executes exactly one event; returns false when none is pending. */
+  step(): boolean {
+    if (this.size === 0) return false;
+    const t = this.times[0];
+    const kind = this.kinds[0];
+    const arg = this.args[0];
+    this.popRoot();
+    this.now = t;
+    this.executed++;
+    this.handlers[kind](arg, t);
+    return true;
+  }
+
+  /** Time of the next event, or Infinity. */
+  peekTime(): number {
+    return this.size > 0 ? this.times[0] : Number.POSITIVE_INFINITY;
+  }
+
+  private popRoot(): void {
+    const n = --this.size;
+    if (n === 0) return;
+    const times = this.times;
+    const seqs = this.seqs;
+    const kinds = this.kinds;
+    const args = this.args;
+    const t = times[n];
+    const s = seqs[n];
+    const k = kinds[n];
+    const a = args[n];
+    let i = 0;
+    const half = n >> 1;
+    while (i < half) {
+      let c = 2 * i + 1;
+      const r = c + 1;
+      if (r < n && (times[r] < times[c] || (times[r] === times[c] && seqs[r] < seqs[c]))) c = r;
+      const ct = times[c];
+      if (t < ct || (t === ct && s < seqs[c])) break;
+      times[i] = ct;
+      seqs[i] = seqs[c];
+      kinds[i] = kinds[c];
+      args[i] = args[c];
+      i = c;
+    }
+    times[i] = t;
+    seqs[i] = s;
+    kinds[i] = k;
+    args[i] = a;
+  }
+
+  private grow(): void {
+    const cap = this.times.length * 2;
+    const t = new Float64Array(cap);
+    t.set(this.times);
+    this.times = t;
+    const s = new Float64Array(cap);
+    s.set(this.seqs);
+    this.seqs = s;
+    const k = new Int32Array(cap);
+    k.set(this.kinds);
+    this.kinds = k;
+    const a = new Float64Array(cap);
+    a.set(this.args);
+    this.args = a;
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * One simulation run: every policy of a scenario replays the same traffic against fresh mock
+ * providers (same seeds, so the same arrivals, sizes and failure draws), and the results go to one
+ * folder: attempts.csv, requests.csv, summary.json, run.json, report.md.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { ATTEMPT_COLUMNS, PolicyMetrics, type PolicySummary, REQUEST_COLUMNS } from "./metrics/collector.js";
+import { CsvWriter } from "./metrics/csv.js";
+import { type BuiltPolicy, buildPolicy } from "./policies/registry.js";
+import { buildCatalog } from "./providers/catalog.js";
+import { ProviderFarm } from "./providers/farm.js";
+import { renderMarkdown } from "./report/markdown.js";
+import { HealthTracker } from "./router/health.js";
+import { Router } from "./router/router.js";
+import { InputError } from "./scenario/errors.js";
+import type { LoadedScenario } from "./scenario/load.js";
+import type { Scenario } from "./scenario/schema.js";
+import { Simulator } from "./sim/kernel.js";
+import { openTraffic } from "./traffic/index.js";
+import type { RoutedRequest, TrafficRequest } from "./types.js";
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+export interface Summary {
+  schemaVersion: number;
+  scenario: string;
+  seed: number;
+  /** Requests in the traffic (each policy sees all of them). */
+  requests: number;
+  /** Trace rows skipped as bad (on_bad_row: skip). */
+  skippedRows: number;
+  policies: PolicySummary[];
+  warnings: string[];
+}
+
+export interface RunInfo {
+  scenario: string;
+  scenarioFile: string;
+  scenarioHash: string;
+  seed: number;
+  routesimVersion: string;
+  nodeVersion: string;
+  platform: string;
+  events: number;
+  /** Wall-clock figures are present only when a clock was injected (the CLI does). */
+  wallTimeMs: number | null;
+  eventsPerSec: number | null;
+  requestsPerSec: number | null;
+  command: string | null;
+}
+
+export interface Progress {
+  policy: string;
+  policyIndex: number;
+  policies: number;
+  done: number;
+  expected: number | null;
+  simTimeMs: number;
+}
+
+export interface SimulateOptions {
+  /** Output folder; null/undefined = compute the summary only. */
+  outDir?: string | null;
+  /** Skip the per-row CSVs (measures simulation, not disk). */
+  summaryOnly?: boolean;
+  /** Run only these policies (by name). */
+  policies?: readonly string[];
+  onProgress?: (p: Progress) => void;
+  /** Wall clock for run.json (simulation code never reads one itself). */
+  wallClock?: () => number;
+  /** Command line to record in run.json. */
+  command?: string;
+}
+
+export interface SimulationResult {
+  summary: Summary;
+  run: RunInfo;
+  /** Final output folder, when written. */
+  outDir: string | null;
+}
+
+export function routesimVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    return pkg.version;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The RoutedRequest a policy sees: the traffic request plus the policy's request template. */
+function bodyMerger(template: Scenario["policies"][number]["request"]): (r: TrafficRequest) => RoutedRequest {
+  const fixed = template.model !== undefined || template.models !== undefined;
+  const cache = new Map<string, RoutedRequest["body"]>();
+  return (r) => {
+    let body = fixed ? template : cache.get(r.model);
+    if (body === undefined) {
+      body = { ...template, model: r.model };
+      cache.set(r.model, body);
+    }
+    return { ...r, body };
+  };
+}
+
+/** Runs every policy of the scenario; writes results when `outDir` is given. */
+export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}): SimulationResult {
+  const s = loaded.scenario;
+  const clock = options.wallClock;
+  const t0 = clock?.();
+  const catalog = buildCatalog(s.providers);
+  const selected = options.policies
+    ? s.policies.filter((p) => {
+        return options.policies!.includes(p.name);
+      })
+    : s.policies;
+  if (options.policies) {
+    const unknown = options.policies.filter((n) => !s.policies.some((p) => p.name === n));
+    if (unknown.length)
+      throw new InputError(loaded.file, [
+        { path: "policies", message: `no policy named ${unknown.map((u) => `"${u}"`).join(", ")}` },
+      ]);
+  }
+  // Build (and so validate) every policy before writing anything.
+  const built: BuiltPolicy[] = selected.map((spec) =>
+    buildPolicy(spec, {
+      catalog,
+      scenario: s,
+      baseDir: loaded.baseDir,
+      file: loaded.file,
+      path: `policies[${s.policies.indexOf(spec)}]`,
+    }),
+  );
+  // Opening the traffic once validates trace files up front.
+  openTraffic(s.traffic, loaded.baseDir, s.seed, loaded.file);
+
+  const outDir = options.outDir ?? null;
+  const tmp = outDir ? join(dirname(outDir), `.routesim-tmp-${basename(outDir)}-${process.pid}`) : null;
+  if (tmp) {
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+  }
+  const rows = tmp !== null && !options.summaryOnly;
+  const attemptsCsv = rows ? new CsvWriter(join(tmp!, "attempts.csv"), ATTEMPT_COLUMNS) : null;
+  const requestsCsv = rows ? new CsvWriter(join(tmp!, "requests.csv"), REQUEST_COLUMNS) : null;
+
+  const summaries: PolicySummary[] = [];
+  let events = 0;
+  let trafficCount = 0;
+  let skipped = 0;
+  const warnings: string[] = [];
+  try {
+    built.forEach((b, pi) => {
+      warnings.push(...b.warnings.map((w) => `${b.policy.name}: ${w}`));
+      const sim = new Simulator(4096);
+      const metrics = new PolicyMetrics(b.policy.name, attemptsCsv, requestsCsv);
+      const health = new HealthTracker(catalog.length, () => sim.now);
+      let router: Router | null = null;
+      const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed, (a) => router!.attemptDone(a));
+      router = new Router(
+        sim,
+        farm,
+        catalog,
+        health,
+        b.policy,
+        b.behaviour,
+        bodyMerger(selected[pi].request),
+        metrics,
+        s.seed,
+      );
+      const r = router;
+      const traffic = openTraffic(s.traffic, loaded.baseDir, s.seed, loaded.file);
+      let pending = traffic.next();
+      let arrived = 0;
+      const hArrive = sim.handler(() => {
+        const req = pending!;
+        pending = traffic.next();
+        if (pending) sim.schedule(Math.max(pending.arrivalMs, sim.now), hArrive);
+        arrived++;
+        r.arrive(req);
+        if (options.onProgress && arrived % 5000 === 0)
+          options.onProgress({
+            policy: b.policy.name,
+            policyIndex: pi,
+            policies: built.length,
+            done: arrived,
+            expected: traffic.expected,
+            simTimeMs: sim.now,
+          });
+      });
+      if (pending) sim.schedule(pending.arrivalMs, hArrive);
+      sim.run();
+      if (r.completed !== arrived)
+        throw new Error(
+          `conservation violated: ${arrived} requests arrived, ${r.completed} outcomes (${b.policy.name})`,
+        );
+      events += sim.executed;
+      trafficCount = arrived;
+      skipped = traffic.skipped ?? 0;
+      summaries.push(metrics.summary());
+      options.onProgress?.({
+        policy: b.policy.name,
+        policyIndex: pi,
+        policies: built.length,
+        done: arrived,
+        expected: arrived,
+        simTimeMs: sim.now,
+      });
+    });
+  } catch (e) {
+    attemptsCsv?.close();
+    requestsCsv?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true }); // never leave a half-written result
+    throw e;
+  }
+  attemptsCsv?.close();
+  requestsCsv?.close();
+
+  const summary: Summary = {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    scenario: s.name,
+    seed: s.seed,
+    requests: trafficCount,
+    skippedRows: skipped,
+    policies: summaries,
+    warnings,
+  };
+  const wall = clock && t0 !== undefined ? clock() - t0 : null;
+  const run: RunInfo = {
+    scenario: s.name,
+    scenarioFile: loaded.file,
+    scenarioHash: loaded.hash,
+    seed: s.seed,
+    routesimVersion: routesimVersion(),
+    nodeVersion: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    events,
+    wallTimeMs: wall,
+    eventsPerSec: wall ? Math.round(events / (wall / 1000)) : null,
+    requestsPerSec: wall ? Math.round((trafficCount * built.length) / (wall / 1000)) : null,
+    command: options.command ?? null,
+  };
+  if (tmp && outDir) {
+    writeFileSync(join(tmp, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+    writeFileSync(join(tmp, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
+    writeFileSync(join(tmp, "report.md"), renderMarkdown(s, summary, run));
+    if (existsSync(outDir)) rmSync(outDir, { recursive: true, force: true });
+    renameSync(tmp, outDir);
+  }
+  return { summary, run, outDir };
+}

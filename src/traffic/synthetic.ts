@@ -1,0 +1,159 @@
+/**
+ * Synthetic traffic, generated lazily one request at a time: Poisson, bursty gamma renewal or evenly
+ * spaced arrivals, optionally shaped by a rate schedule (piecewise / diurnal) and a flash crowd
+ * (by thinning), with token sizes, a model mix and optional session ids. Each concern draws from its
+ * own stream, so the traffic is identical for every policy.
+ */
+import { compileDist, type Sampler } from "../rng/distributions.js";
+import { Rng } from "../rng/rng.js";
+import type { Arrivals, Traffic } from "../scenario/schema.js";
+import type { TrafficRequest } from "../types.js";
+
+/** A stream of requests in non-decreasing arrival time. */
+export interface TrafficSource {
+  next(): TrafficRequest | null;
+  /** Total requests if known in advance (for progress bars). */
+  readonly expected: number | null;
+  /** Rows skipped as bad (trace readers with on_bad_row: skip). */
+  readonly skipped?: number;
+}
+
+/** Rate multiplier over time from a schedule and flash crowd; `max` bounds it for thinning. */
+export function rateShape(arrivals: Arrivals): { rate: (tMs: number) => number; max: number } {
+  const base = arrivals.rate_per_s;
+  const sch = arrivals.schedule;
+  const fc = arrivals.flash_crowd;
+  let schedRate: (t: number) => number = () => base;
+  let schedMax = base;
+  if (sch?.kind === "piecewise") {
+    const pts = sch.points;
+    schedMax = Math.max(base, ...pts.map((p) => p.rate_per_s));
+    schedRate = (t) => {
+      const s = t / 1000;
+      if (s < pts[0].at_s) return base;
+      let i = 0;
+      while (i + 1 < pts.length && pts[i + 1].at_s <= s) i++;
+      if (sch.interpolate === "linear" && i + 1 < pts.length) {
+        const a = pts[i];
+        const b = pts[i + 1];
+        return a.rate_per_s + ((s - a.at_s) / (b.at_s - a.at_s)) * (b.rate_per_s - a.rate_per_s);
+      }
+      return pts[i].rate_per_s;
+    };
+  } else if (sch?.kind === "diurnal") {
+    schedMax = base * (1 + sch.amplitude);
+    schedRate = (t) =>
+      base * (1 + sch.amplitude * Math.sin((2 * Math.PI * (t / 1000 + sch.phase_s)) / sch.period_s));
+  }
+  if (!fc) return { rate: schedRate, max: schedMax };
+  const start = fc.start_s * 1000;
+  const end = start + fc.duration_s * 1000;
+  const ramp = fc.ramp_s * 1000;
+  const mult = (t: number): number => {
+    if (t < start || t >= end) return 1;
+    let f = 1;
+    if (ramp > 0) f = Math.min(1, (t - start) / ramp, (end - t) / ramp);
+    return 1 + (fc.multiplier - 1) * f;
+  };
+  return { rate: (t) => schedRate(t) * mult(t), max: schedMax * Math.max(1, fc.multiplier) };
+}
+
+export class SyntheticTraffic implements TrafficSource {
+  readonly expected: number | null;
+  private readonly arrivalsRng: Rng;
+  private readonly sizesRng: Rng;
+  private readonly mixRng: Rng;
+  private readonly sessionRng: Rng;
+  private readonly prompt: Sampler;
+  private readonly completion: Sampler;
+  private readonly gap: Sampler | null;
+  private readonly shape: { rate: (t: number) => number; max: number };
+  private readonly models: string[];
+  private readonly modelCum: number[];
+  private readonly limitMs: number;
+  private readonly shaped: boolean;
+  private t = 0;
+  private id = 0;
+
+  constructor(
+    private readonly spec: Traffic,
+    seed: number,
+  ) {
+    const arrivals = spec.arrivals;
+    if (!arrivals) throw new Error("SyntheticTraffic needs traffic.arrivals");
+    this.arrivalsRng = new Rng(seed, "arrivals");
+    this.sizesRng = new Rng(seed, "sizes");
+    this.mixRng = new Rng(seed, "model_mix");
+    this.sessionRng = new Rng(seed, "sessions");
+    this.prompt = compileDist(spec.prompt_tokens);
+    this.completion = compileDist(spec.completion_tokens);
+    this.shape = rateShape(arrivals);
+    this.shaped = arrivals.schedule !== undefined || arrivals.flash_crowd !== undefined;
+    const meanGapMs = 1000 / this.shape.max;
+    this.gap =
+      arrivals.process === "poisson"
+        ? compileDist({ dist: "exponential", mean: meanGapMs })
+        : arrivals.process === "gamma"
+          ? compileDist({ dist: "gamma", mean: meanGapMs, cv: arrivals.cv })
+          : null;
+    const mix = spec.model_mix;
+    const entries: [string, number][] = !mix
+      ? [[spec.model ?? "", 1]]
+      : Array.isArray(mix)
+        ? mix.map((m) => [m.model, m.weight])
+        : Object.entries(mix);
+    const total = entries.reduce((s, [, w]) => s + w, 0) || 1;
+    let acc = 0;
+    this.models = entries.map(([m]) => m);
+    this.modelCum = entries.map(([, w]) => (acc += w / total));
+    this.limitMs = spec.duration_s !== undefined ? spec.duration_s * 1000 : Number.POSITIVE_INFINITY;
+    this.expected =
+      spec.requests ??
+      (spec.duration_s !== undefined && !this.shaped
+        ? Math.round(spec.duration_s * arrivals.rate_per_s)
+        : null);
+  }
+
+  private nextArrival(): number {
+    const rng = this.arrivalsRng;
+    if (this.gap === null) {
+      // Evenly spaced at the current rate (schedule applies directly, no randomness).
+      const r = this.shape.rate(this.t);
+      this.t += r > 0 ? 1000 / r : 1000;
+      return this.t;
+    }
+    for (;;) {
+      this.t += this.gap.sample(rng);
+      if (!this.shaped || rng.next() * this.shape.max < this.shape.rate(this.t)) return this.t;
+      if (this.t > this.limitMs) return this.t;
+    }
+  }
+
+  next(): TrafficRequest | null {
+    if (this.spec.requests !== undefined && this.id >= this.spec.requests) return null;
+    const t = this.id === 0 && this.gap === null ? 0 : this.nextArrival();
+    if (t >= this.limitMs) return null;
+    const sizes = this.sizesRng;
+    const promptTokens = Math.max(1, Math.round(this.prompt.sample(sizes)));
+    const completionTokens = Math.max(0, Math.round(this.completion.sample(sizes)));
+    let model = this.models[0];
+    if (this.models.length > 1) {
+      const u = this.mixRng.next();
+      let k = 0;
+      while (k < this.modelCum.length - 1 && u >= this.modelCum[k]) k++;
+      model = this.models[k];
+    }
+    const s = this.spec.sessions;
+    let session: string | undefined;
+    if (s && this.sessionRng.next() < s.share) session = `s${this.sessionRng.int(s.count)}`;
+    const req: TrafficRequest = {
+      id: this.id++,
+      arrivalMs: t,
+      promptTokens,
+      completionTokens,
+      model,
+      session,
+    };
+    return req;
+  }
+}

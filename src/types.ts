@@ -1,0 +1,126 @@
+/**
+ * routesim's domain vocabulary. Everything else reads like prose over these names.
+ */
+import type { RequestBody } from "./scenario/schema.js";
+
+export type Quantization =
+  | "int4"
+  | "int8"
+  | "fp4"
+  | "mxfp4"
+  | "nvfp4"
+  | "fp6"
+  | "fp8"
+  | "mxfp8"
+  | "fp16"
+  | "bf16"
+  | "fp32"
+  | "unknown";
+
+/** Prices in USD per million tokens (request fee in USD per request). */
+export interface PriceCard {
+  readonly prompt: number;
+  readonly completion: number;
+  readonly request: number;
+  readonly cacheRead: number | null;
+  readonly cacheWrite: number | null;
+  readonly discount: number;
+}
+
+export interface PercentileStats {
+  readonly p50?: number;
+  readonly p75?: number;
+  readonly p90?: number;
+  readonly p99?: number;
+}
+
+/** One way of serving one model: the static, advertised catalog entry of a mock provider. */
+export interface Endpoint {
+  /** Dense index, stable for the run (canonical/catalog order). */
+  readonly id: number;
+  /** Endpoint tag: provider slug, or `slug/suffix`. */
+  readonly tag: string;
+  /** Provider slug (the tag before any `/`). */
+  readonly provider: string;
+  readonly model: string;
+  readonly price: PriceCard;
+  readonly contextLength: number;
+  readonly maxCompletionTokens: number | null;
+  readonly quantization: Quantization;
+  readonly supportedParameters: ReadonlySet<string>;
+  readonly dataPolicy: { readonly training: boolean; readonly zdr: boolean };
+  readonly tier: "default" | "flex" | "priority";
+  readonly status: number;
+  /** Advertised performance: throughput in tokens/s, latency (TTFT) in seconds. */
+  readonly advertised: { readonly throughput: PercentileStats; readonly latencyS: PercentileStats };
+}
+
+/** A request as the traffic generator or a trace produces it. */
+export interface TrafficRequest {
+  /** Dense id in arrival order, starting at 0. */
+  readonly id: number;
+  readonly arrivalMs: number;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  /** Model requested by the traffic (may carry a variant suffix); policies may override it. */
+  readonly model: string;
+  /** Conversation/session id for stickiness, if any. */
+  readonly session?: string;
+}
+
+/** A request as a policy sees it: the traffic request plus the policy's OpenRouter-style body. */
+export interface RoutedRequest extends TrafficRequest {
+  readonly body: RequestBody;
+}
+
+/** Attempt status: an HTTP-like code; 200 is success; timeouts are 408. */
+export type AttemptStatus = number;
+
+export type AttemptError =
+  | "none"
+  | "outage"
+  | "error"
+  | "rate_limited"
+  | "queue_full"
+  | "timeout"
+  | "empty_response"
+  | "mid_stream";
+
+/** One attempt of one request on one endpoint. */
+export interface AttemptRecord {
+  readonly policy: string;
+  readonly requestId: number;
+  /** 1-based attempt number within the request. */
+  readonly attempt: number;
+  readonly endpoint: Endpoint;
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Time to first token from the attempt's start, or NaN when no token arrived. */
+  readonly ttftMs: number;
+  readonly status: AttemptStatus;
+  readonly error: AttemptError;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  /** Charged cost; 0 for failed attempts. */
+  readonly costUsd: number;
+}
+
+/** How a request ended: exactly one per request per policy. */
+export type Outcome =
+  | {
+      readonly kind: "served";
+      readonly endpoint: Endpoint;
+      readonly attempts: number;
+      readonly costUsd: number;
+      readonly latencyMs: number;
+      readonly ttftMs: number;
+    }
+  | {
+      readonly kind: "failed";
+      readonly status: number;
+      readonly code: string;
+      readonly attempts: number;
+      readonly latencyMs: number;
+      /** Time to first token when a stream started and then failed; NaN otherwise. */
+      readonly ttftMs: number;
+    };
