@@ -3,6 +3,8 @@ import { Command, CommanderError } from "commander";
 import { routesimVersion } from "../simulate.js";
 import { EXIT_INPUT, reportError } from "./common.js";
 import { registerRun } from "./run.js";
+import { registerCompare } from "./compare.js";
+import { registerReport } from "./report.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerRun(program);
+  registerCompare(program);
+  registerReport(program);
   return program;
 }
 
