@@ -5,6 +5,9 @@ import { EXIT_INPUT, reportError } from "./common.js";
 import { registerRun } from "./run.js";
 import { registerCompare } from "./compare.js";
 import { registerReport } from "./report.js";
+import { registerSweep } from "./sweep.js";
+import { registerMerge } from "./merge.js";
+import { registerDiff } from "./diff.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -17,6 +20,9 @@ export function buildProgram(): Command {
   registerRun(program);
   registerCompare(program);
   registerReport(program);
+  registerSweep(program);
+  registerMerge(program);
+  registerDiff(program);
   return program;
 }
 

@@ -12,9 +12,22 @@ import { InputError } from "../scenario/errors.js";
 import { CONFIDENCE } from "../stats/ci.js";
 import { routesimVersion } from "../simulate.js";
 import { type CompareSummary, summarize } from "./aggregate.js";
-import { COMPARE_SCHEMA_VERSION, type CompareData, type CompareMeta, readCompareData, tablesOf, writeCompareData } from "./files.js";
+import {
+  COMPARE_SCHEMA_VERSION,
+  type CompareData,
+  type CompareMeta,
+  readCompareData,
+  tablesOf,
+  writeCompareData,
+} from "./files.js";
 import { runJobs } from "./pool.js";
-import { loadSource, type ReplicationJob, replicationSeed, type ScenarioSource } from "./replicate.js";
+import {
+  loadSource,
+  type ReplicationJob,
+  type ReplicationResult,
+  replicationSeed,
+  type ScenarioSource,
+} from "./replicate.js";
 
 export interface CompareOptions {
   source: ScenarioSource;
@@ -100,38 +113,60 @@ export async function renderReports(dir: string): Promise<CompareSummary> {
   return summary;
 }
 
-export async function compare(o: CompareOptions): Promise<CompareResult> {
-  const t0 = o.wallClock?.();
-  const { jobs, meta } = planCompare(o);
-  const results = await runJobs(jobs, o.jobs, o.onProgress);
+/** Folds replication results (in job order) into the saved tables of one comparison. */
+export function compareData(meta: Omit<CompareMeta, "requests">, results: readonly ReplicationResult[]): CompareData {
   const { bucketS, ...tables } = tablesOf(results);
-  const requests = Math.round(results.reduce((a, r) => a + r.requests, 0) / results.length);
-  const data: CompareData = { meta: { ...meta, requests, bucketS }, ...tables };
-  const outDir = o.outDir ?? null;
-  if (!outDir) return { data, summary: summarize(data), outDir: null };
+  const requests = Math.round(results.reduce((a, r) => a + r.requests, 0) / Math.max(1, results.length));
+  return { meta: { ...meta, requests, bucketS }, ...tables };
+}
+
+/** Writes a complete comparison folder (data, summary.json, reports, run.json) into `dir`. */
+export async function writeCompare(dir: string, data: CompareData, run: object): Promise<CompareSummary> {
+  writeCompareData(dir, data);
+  // Reports are built from the saved files, exactly as `routesim report` rebuilds them.
+  const summary = await renderReports(dir);
+  writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(join(dir, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
+  return summary;
+}
+
+/** Runs `fill(tmp)` in a temp folder next to `outDir`, then renames it into place (never half-written). */
+export async function atomicDir<T>(outDir: string, fill: (tmp: string) => Promise<T>): Promise<T> {
   const tmp = join(dirname(outDir), `.routesim-tmp-${basename(outDir)}-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {
-    writeCompareData(tmp, data);
-    // Reports are built from the saved files, exactly as `routesim report` rebuilds them.
-    const summary = await renderReports(tmp);
-    writeFileSync(join(tmp, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-    const wall = o.wallClock && t0 !== undefined ? o.wallClock() - t0 : null;
-    const run = {
-      command: o.command ?? null,
-      jobs: o.jobs,
-      wallTimeMs: wall,
-      nodeVersion: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      warnings: [...new Set(results.flatMap((r) => r.warnings))],
-    };
-    writeFileSync(join(tmp, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
+    const out = await fill(tmp);
     if (existsSync(outDir)) rmSync(outDir, { recursive: true, force: true });
     renameSync(tmp, outDir);
-    return { data: readCompareData(outDir), summary, outDir };
+    return out;
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
+}
+
+export function runInfo(o: { command?: string; jobs: number }, wallMs: number | null, results: readonly ReplicationResult[]) {
+  return {
+    command: o.command ?? null,
+    jobs: o.jobs,
+    wallTimeMs: wallMs,
+    nodeVersion: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    warnings: [...new Set(results.flatMap((r) => r.warnings))],
+  };
+}
+
+export async function compare(o: CompareOptions): Promise<CompareResult> {
+  const t0 = o.wallClock?.();
+  const { jobs, meta } = planCompare(o);
+  const results = await runJobs(jobs, o.jobs, o.onProgress);
+  const data = compareData(meta, results);
+  const outDir = o.outDir ?? null;
+  if (!outDir) return { data, summary: summarize(data), outDir: null };
+  const summary = await atomicDir(outDir, (tmp) => {
+    const wall = o.wallClock && t0 !== undefined ? o.wallClock() - t0 : null;
+    return writeCompare(tmp, data, runInfo(o, wall, results));
+  });
+  return { data: readCompareData(outDir), summary, outDir };
 }

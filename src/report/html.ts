@@ -15,10 +15,11 @@ export function escapeHtml(s: string): string {
 function inline(s: string): string {
   return escapeHtml(s)
     .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
-    .replace(/`(.+?)`/g, "<code>$1</code>");
+    .replace(/`(.+?)`/g, "<code>$1</code>")
+    .replace(/\[([^\]]+)\]\(([^)\s]+)\.md\)/g, '<a href="$2.html">$1</a>');
 }
 
-function tableHtml(t: ReportTable): string {
+export function tableHtml(t: ReportTable): string {
   const head = t.head.map((h, i) => `<th${i ? ' class="n"' : ""}>${inline(h)}</th>`).join("");
   const rows = t.rows
     .map((r) => `<tr>${r.map((c, i) => (i ? `<td class="n">${inline(c)}</td>` : `<th>${inline(c)}</th>`)).join("")}</tr>`)
@@ -44,6 +45,19 @@ code{background:#f1f1f1;padding:1px 4px;border-radius:3px;font-size:12px}
 .charts{display:block}
 `;
 
+/** A whole page: title, intro paragraphs, then the body. */
+export function pageHtml(title: string, intro: readonly string[], body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(title)}</title><style>${CSS}</style></head>
+<body><main>
+<h1>${escapeHtml(title)}</h1>
+${intro.map((p) => `<p class="meta">${inline(p)}</p>`).join("\n")}
+${body}
+</main></body></html>
+`;
+}
+
 export async function renderCompareHtml(d: CompareData, s: CompareSummary): Promise<string> {
   const r = reportModel(d, s);
   const charts: string[] = [];
@@ -55,13 +69,10 @@ export async function renderCompareHtml(d: CompareData, s: CompareSummary): Prom
   await figure(errorsSpec(d), "Requests that finally failed, by arrival time.");
   for (const p of d.meta.policies) await figure(shareSpec(d, p), `Where **${p}** sent the requests it served.`);
   const [headline, ...rest] = r.tables;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(r.title)}</title><style>${CSS}</style></head>
-<body><main>
-<h1>${escapeHtml(r.title)}</h1>
-${r.intro.map((p) => `<p class="meta">${inline(p)}</p>`).join("\n")}
-<h2>Summary</h2>
+  return pageHtml(
+    r.title,
+    r.intro,
+    `<h2>Summary</h2>
 <ul class="summary">${r.summary.map((l) => `<li>${inline(l)}</li>`).join("\n")}</ul>
 ${tableHtml(headline)}
 <section id="charts" class="charts"><h2>Charts</h2>
@@ -70,7 +81,6 @@ ${charts.join("\n")}
 ${rest.map(tableHtml).join("\n")}
 ${r.outages.length ? `<section id="outages"><h2>Outage windows</h2><p class="note">${inline(r.outagesNote)}</p><ul>${r.outages.map((o) => `<li>${inline(o)}</li>`).join("")}</ul></section>` : ""}
 <h2>How to read this</h2>
-<ul>${r.notes.map((n) => `<li>${inline(n)}</li>`).join("\n")}</ul>
-</main></body></html>
-`;
+<ul>${r.notes.map((n) => `<li>${inline(n)}</li>`).join("\n")}</ul>`,
+  );
 }
