@@ -41,7 +41,13 @@ export function frontier(points: readonly { name: string; success: number; cost:
     .map((p) => p.name);
 }
 
+/** One colour per policy, the same in every chart (scenario order). */
+function policyColor(policies: readonly string[], title = "policy"): object {
+  return { field: "policy", type: "nominal", title, scale: { domain: [...policies], scheme: "tableau10" } };
+}
+
 export function frontierSpec(s: CompareSummary): TopLevelSpec {
+  const color = policyColor(s.policies.map((p) => p.name));
   const rows = s.policies
     .filter((p) => p.metrics.successRate.mean !== null && p.metrics.costPerSuccessUsd.mean !== null)
     .map((p) => {
@@ -69,10 +75,10 @@ export function frontierSpec(s: CompareSummary): TopLevelSpec {
     data: { values: data },
     layer: [
       { transform: [{ filter: "datum.frontier" }], mark: { type: "line", color: "#999", strokeDash: [4, 3] }, encoding: { x, y, order: { field: "success" } } },
-      { mark: { type: "rule", strokeWidth: 2 }, encoding: { x: { ...x, field: "successLo" }, x2: { field: "successHi" }, y, color: { field: "policy", type: "nominal" } } },
-      { mark: { type: "rule", strokeWidth: 2 }, encoding: { x, y: { ...y, field: "costLo" }, y2: { field: "costHi" }, color: { field: "policy", type: "nominal" } } },
-      { mark: { type: "point", filled: true, size: 90 }, encoding: { x, y, color: { field: "policy", type: "nominal", title: "policy" }, shape: { field: "frontier", type: "nominal", title: "on frontier" } } },
-      { mark: { type: "text", dx: 8, dy: -8, align: "left", fontSize: 11 }, encoding: { x, y, text: { field: "policy" } } },
+      { mark: { type: "rule", strokeWidth: 2 }, encoding: { x: { ...x, field: "successLo" }, x2: { field: "successHi" }, y, color } },
+      { mark: { type: "rule", strokeWidth: 2 }, encoding: { x, y: { ...y, field: "costLo" }, y2: { field: "costHi" }, color } },
+      { mark: { type: "point", filled: true, size: 90 }, encoding: { x, y, color, shape: { field: "frontier", type: "nominal", title: "on frontier" } } },
+      { mark: { type: "text", dx: 8, dy: -8, align: "left", fontSize: 11, angle: 0 }, encoding: { x, y, text: { field: "policy" } } },
     ],
   } as TopLevelSpec;
 }
@@ -89,7 +95,7 @@ export function latencyCdfSpec(d: CompareData): TopLevelSpec {
     encoding: {
       x: { field: "ms", type: "quantitative", title: "latency (ms, log scale)", scale: { type: "log" } },
       y: { field: "q", type: "quantitative", title: "requests completed within (%)", scale: { domain: [0, 100] } },
-      color: { field: "policy", type: "nominal", sort: d.meta.policies },
+      color: policyColor(d.meta.policies),
     },
   } as TopLevelSpec;
 }
@@ -102,17 +108,20 @@ function outageRects(d: CompareData): { start: number; end: number; what: string
     .map((o) => ({ start: o.startS, end: o.endS, what: `${o.endpoint} ${o.status} (${Math.round(100 * o.errorRate)} %)` }));
 }
 
-function outageLayer(d: CompareData): object[] {
+/** Outage windows: red bands behind line charts, or dashed outlines on top of filled areas. */
+function outageLayer(d: CompareData, style: "band" | "outline"): object[] {
   const rects = outageRects(d);
   if (!rects.length) return [];
+  const mark =
+    style === "band"
+      ? { type: "rect", opacity: 0.18, color: "#d62728" }
+      : { type: "rect", fillOpacity: 0, stroke: "#b00", strokeWidth: 2, strokeDash: [6, 3] };
   return [
+    { data: { values: rects }, mark, encoding: { x: { field: "start", type: "quantitative" }, x2: { field: "end" } } },
     {
       data: { values: rects },
-      mark: { type: "rect", opacity: 0.18, color: "#d62728" },
-      encoding: {
-        x: { field: "start", type: "quantitative" },
-        x2: { field: "end" },
-      },
+      mark: { type: "text", align: "left", baseline: "top", dx: 3, dy: 3, fontSize: 10, color: "#900" },
+      encoding: { x: { field: "start", type: "quantitative" }, y: { value: 0 }, text: { field: "what" } },
     },
   ];
 }
@@ -127,14 +136,13 @@ export function shareSpec(d: CompareData, policy: string): TopLevelSpec {
   const tags = d.meta.endpoints.map((e) => e.tag);
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: { text: `Provider share over time: ${policy}`, subtitle: "share of served requests by arrival time, all replications; red bands = outage windows" },
+    title: { text: `Provider share over time: ${policy}`, subtitle: "share of served requests by arrival time, all replications; dashed boxes = outage windows" },
     width: WIDTH,
     height: 180,
     layer: [
-      ...outageLayer(d),
       {
         data: { values: data },
-        mark: { type: "area", interpolate: "step-after" },
+        mark: { type: "area", interpolate: "step-after", opacity: 0.9 },
         encoding: {
           x: { field: "t", type: "quantitative", title: "simulated time (s)" },
           y: { field: "share", type: "quantitative", stack: "zero", title: "share (%)", scale: { domain: [0, 100] } },
@@ -142,6 +150,8 @@ export function shareSpec(d: CompareData, policy: string): TopLevelSpec {
           order: { field: "provider" },
         },
       },
+      // On top: the stacked area fills the whole height, so a band behind it would be hidden.
+      ...outageLayer(d, "outline"),
     ],
   } as TopLevelSpec;
 }
@@ -158,14 +168,14 @@ export function errorsSpec(d: CompareData): TopLevelSpec {
     width: WIDTH,
     height: 240,
     layer: [
-      ...outageLayer(d),
+      ...outageLayer(d, "band"),
       {
         data: { values: data },
         mark: { type: "line", interpolate: "step-after" },
         encoding: {
           x: { field: "t", type: "quantitative", title: "simulated time (s)" },
           y: { field: "rate", type: "quantitative", title: "failed (%)" },
-          color: { field: "policy", type: "nominal", sort: d.meta.policies },
+          color: policyColor(d.meta.policies),
         },
       },
     ],
