@@ -29,11 +29,18 @@ try {
   const problems = [];
   page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("request", (r) => !r.url().startsWith("file:") && !r.url().startsWith("data:") && problems.push(`network: ${r.url()}`));
+  page.on(
+    "request",
+    (r) =>
+      !r.url().startsWith("file:") && !r.url().startsWith("data:") && problems.push(`network: ${r.url()}`),
+  );
   await page.goto(pathToFileURL(page_).href, { waitUntil: "load" });
   const charts = await page.locator("figure svg").count();
-  const boxes = await page.locator("figure svg").evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
-  if (charts < 3 || boxes.some((h) => h < 50)) problems.push(`expected rendered charts, got ${charts} (heights ${boxes.join(", ")})`);
+  const boxes = await page
+    .locator("figure svg")
+    .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+  if (charts < 3 || boxes.some((h) => h < 50))
+    problems.push(`expected rendered charts, got ${charts} (heights ${boxes.join(", ")})`);
   mkdirSync(dirname(out), { recursive: true });
   await page.screenshot({ path: out, fullPage: true });
   console.log(`${charts} charts rendered; screenshot ${out}`);

@@ -5,8 +5,8 @@ import type { Command } from "commander";
 import type { CompareSummary } from "../compare/aggregate.js";
 import { compare } from "../compare/compare.js";
 import { defaultJobs } from "../compare/pool.js";
-import { loadScenario } from "../scenario/load.js";
 import { stat } from "../report/format.js";
+import { loadScenario } from "../scenario/load.js";
 import { outputDir, parseIntFlag, UsageError } from "./common.js";
 
 export interface CompareFlags {
@@ -33,7 +33,8 @@ export function parseTarget(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(v);
   const x = m ? Number(m[1]) / (m[2] ? 100 : 1) : Number.NaN;
-  if (!(x > 0 && x < 1)) throw new UsageError(`--target expects a relative half-width such as 0.05 or 5%, got "${v}"`);
+  if (!(x > 0 && x < 1))
+    throw new UsageError(`--target expects a relative half-width such as 0.05 or 5%, got "${v}"`);
   return x;
 }
 
@@ -44,7 +45,10 @@ export function parseJobs(v: string | undefined): number {
   return j;
 }
 
-export function progressLine(quiet: boolean, what: string): ((done: number, total: number) => void) | undefined {
+export function progressLine(
+  quiet: boolean,
+  what: string,
+): ((done: number, total: number) => void) | undefined {
   if (quiet || !process.stderr.isTTY) return undefined;
   return (done, total) => {
     process.stderr.write(`\r ${what}: ${done}/${total} replications done`);
@@ -64,7 +68,9 @@ export function printSummary(s: CompareSummary): void {
 export function registerCompare(program: Command): void {
   program
     .command("compare")
-    .description("compare policies over R replications (common random numbers) with 95 % confidence intervals; writes CSV, summary.json, report.md and report.html")
+    .description(
+      "compare policies over R replications (common random numbers) with 95 % confidence intervals; writes CSV, summary.json, report.md and report.html",
+    )
     .argument("<scenario>", "scenario file (YAML or JSON)")
     .option("-r, --replications <n>", "replications (independent seeds derived from the root seed)", "10")
     .option("--policies <names>", "comma-separated policy names (default: all)")

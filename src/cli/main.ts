@@ -2,12 +2,12 @@
 import { Command, CommanderError } from "commander";
 import { routesimVersion } from "../simulate.js";
 import { EXIT_INPUT, reportError } from "./common.js";
-import { registerRun } from "./run.js";
 import { registerCompare } from "./compare.js";
-import { registerReport } from "./report.js";
-import { registerSweep } from "./sweep.js";
-import { registerMerge } from "./merge.js";
 import { registerDiff } from "./diff.js";
+import { registerMerge } from "./merge.js";
+import { registerReport } from "./report.js";
+import { registerRun } from "./run.js";
+import { registerSweep } from "./sweep.js";
 
 export function buildProgram(): Command {
   const program = new Command();

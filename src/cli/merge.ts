@@ -14,10 +14,13 @@ export function registerMerge(program: Command): void {
     .option("-f, --force", "replace an existing output folder")
     .action(async (dirs: string[], flags: { out: string; quiet?: boolean; force?: boolean }) => {
       const out = outputDir(flags.out, flags.force ?? false);
-      if (dirs.some((d) => relative(out, d) === "")) throw new UsageError("--out must not be one of the merged folders");
+      if (dirs.some((d) => relative(out, d) === ""))
+        throw new UsageError("--out must not be one of the merged folders");
       const { meta, missing } = await mergeSweeps(dirs, out);
       if (!flags.quiet) {
-        process.stdout.write(`merged ${dirs.length} folder(s): ${meta.points.length} of ${meta.grid.length} grid points\n`);
+        process.stdout.write(
+          `merged ${dirs.length} folder(s): ${meta.points.length} of ${meta.grid.length} grid points\n`,
+        );
         if (missing.length) process.stdout.write(`missing grid points: ${missing.join(", ")}\n`);
         process.stdout.write(`wrote ${relative(process.cwd(), out) || "."}/\n`);
       }

@@ -1,20 +1,27 @@
 /** `routesim sweep <scenario> --set path=v1,v2 ... [--shard i/n]`: run a parameter grid. */
 import { join, relative } from "node:path";
 import type { Command } from "commander";
-import { sweep } from "../compare/sweep-run.js";
 import { parseShard } from "../compare/sweep.js";
+import { sweep } from "../compare/sweep-run.js";
 import { loadScenario } from "../scenario/load.js";
-import { type CompareFlags, parseJobs, parseList, parseTarget, progressLine } from "./compare.js";
 import { outputDir, parseIntFlag, UsageError } from "./common.js";
+import { type CompareFlags, parseJobs, parseList, parseTarget, progressLine } from "./compare.js";
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
 
 export function registerSweep(program: Command): void {
   program
     .command("sweep")
-    .description("compare policies over a grid of scenario variants (--set path=v1,v2 ...), optionally one shard of it")
+    .description(
+      "compare policies over a grid of scenario variants (--set path=v1,v2 ...), optionally one shard of it",
+    )
     .argument("<scenario>", "scenario file (YAML or JSON)")
-    .option("--set <path=values>", "scenario path and comma-separated values, e.g. providers[0].price.prompt=1,2,4 (repeatable)", collect, [])
+    .option(
+      "--set <path=values>",
+      "scenario path and comma-separated values, e.g. providers[0].price.prompt=1,2,4 (repeatable)",
+      collect,
+      [],
+    )
     .option("--shard <i/n>", "run only shard i of n (1-based; points i-1, i-1+n, ...)")
     .option("-r, --replications <n>", "replications per grid point", "3")
     .option("--policies <names>", "comma-separated policy names (default: all)")

@@ -4,7 +4,15 @@
  * whether the replications can tell it from the runner-up), and replications needed where an
  * interval is too wide. This is summary.json (schemaVersion 2, docs/results-schema.md).
  */
-import { excludesZero, halfWidth, meanCI, pairedDiff, pairedRelDiff, replicationsNeeded, type Stat } from "../stats/ci.js";
+import {
+  excludesZero,
+  halfWidth,
+  meanCI,
+  pairedDiff,
+  pairedRelDiff,
+  replicationsNeeded,
+  type Stat,
+} from "../stats/ci.js";
 import { GROUPS, HEADLINE } from "./defs.js";
 import { COMPARE_SCHEMA_VERSION, type CompareData } from "./files.js";
 
@@ -70,7 +78,6 @@ export type ValueTable = Map<string, Map<string, number[]>>;
 
 export function valueTable(d: CompareData): ValueTable {
   const reps = d.meta.replications;
-  const repIndex = new Map(d.meta.seeds.map((s, i) => [i, i]));
   const t: ValueTable = new Map(d.meta.policies.map((p) => [p, new Map<string, number[]>()]));
   const metrics = new Set(d.rows.map((r) => r.metric));
   for (const p of d.meta.policies)
@@ -80,17 +87,18 @@ export function valueTable(d: CompareData): ValueTable {
       t.get(p)!.set(m, new Array(reps).fill(fill));
     }
   for (const r of d.rows) {
-    const i = repIndex.get(r.replication);
     const per = t.get(r.policy);
-    if (i === undefined || !per) continue;
-    per.get(r.metric)![i] = r.value;
+    if (!per || !(r.replication >= 0 && r.replication < reps)) continue;
+    per.get(r.metric)![r.replication] = r.value;
   }
   return t;
 }
 
 function group(per: Map<string, number[]>, prefix: string, conf: number): Record<string, Stat> {
   const out: Record<string, Stat> = {};
-  const keys = [...per.keys()].filter((k) => k.startsWith(`${prefix}.`)).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  const keys = [...per.keys()]
+    .filter((k) => k.startsWith(`${prefix}.`))
+    .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
   for (const k of keys) out[k.slice(prefix.length + 1)] = meanCI(per.get(k)!, conf);
   return out;
 }
@@ -99,7 +107,8 @@ export function summarize(d: CompareData): CompareSummary {
   const m = d.meta;
   const conf = m.confidence;
   const table = valueTable(d);
-  const values = (p: string, k: string): number[] => table.get(p)?.get(k) ?? new Array(m.replications).fill(Number.NaN);
+  const values = (p: string, k: string): number[] =>
+    table.get(p)?.get(k) ?? new Array(m.replications).fill(Number.NaN);
   const policies: PolicyStats[] = m.policies.map((name) => {
     const per = table.get(name)!;
     const metrics: Record<string, Stat> = {};

@@ -9,8 +9,8 @@ import { buildCatalog } from "../providers/catalog.js";
 import { renderCompareMarkdown } from "../report/compare-markdown.js";
 import { renderCompareHtml } from "../report/html.js";
 import { InputError } from "../scenario/errors.js";
-import { CONFIDENCE } from "../stats/ci.js";
 import { routesimVersion } from "../simulate.js";
+import { CONFIDENCE } from "../stats/ci.js";
 import { type CompareSummary, summarize } from "./aggregate.js";
 import {
   COMPARE_SCHEMA_VERSION,
@@ -56,7 +56,10 @@ export interface CompareResult {
 }
 
 /** Validates the options against the scenario and returns the jobs and the metadata. */
-export function planCompare(o: CompareOptions): { jobs: ReplicationJob[]; meta: Omit<CompareMeta, "requests"> } {
+export function planCompare(o: CompareOptions): {
+  jobs: ReplicationJob[];
+  meta: Omit<CompareMeta, "requests">;
+} {
   const loaded = loadSource(o.source, { seed: o.seed, requests: o.requests });
   const s = loaded.scenario;
   const file = loaded.file;
@@ -64,10 +67,20 @@ export function planCompare(o: CompareOptions): { jobs: ReplicationJob[]; meta: 
   const policies = o.policies?.length ? [...o.policies] : all;
   const unknown = policies.filter((p) => !all.includes(p));
   if (unknown.length)
-    throw new InputError(file, [{ path: "--policies", message: `no policy named ${unknown.map((u) => `"${u}"`).join(", ")} (have ${all.join(", ")})` }]);
+    throw new InputError(file, [
+      {
+        path: "--policies",
+        message: `no policy named ${unknown.map((u) => `"${u}"`).join(", ")} (have ${all.join(", ")})`,
+      },
+    ]);
   const baseline = o.baseline ?? policies[0];
   if (!policies.includes(baseline))
-    throw new InputError(file, [{ path: "--baseline", message: `"${baseline}" is not among the compared policies (${policies.join(", ")})` }]);
+    throw new InputError(file, [
+      {
+        path: "--baseline",
+        message: `"${baseline}" is not among the compared policies (${policies.join(", ")})`,
+      },
+    ]);
   if (!(o.replications >= 1))
     throw new InputError(file, [{ path: "--replications", message: "expected at least 1" }]);
   const seeds = Array.from({ length: o.replications }, (_v, r) => replicationSeed(s.seed, r));
@@ -78,7 +91,12 @@ export function planCompare(o: CompareOptions): { jobs: ReplicationJob[]; meta: 
     requests: o.requests,
     policies,
   }));
-  const scenarioFile = file === "<inline>" ? (o.source.kind === "object" ? o.source.label : file) : relative(process.cwd(), file) || file;
+  const scenarioFile =
+    file === "<inline>"
+      ? o.source.kind === "object"
+        ? o.source.label
+        : file
+      : relative(process.cwd(), file) || file;
   return {
     jobs,
     meta: {
@@ -96,7 +114,12 @@ export function planCompare(o: CompareOptions): { jobs: ReplicationJob[]; meta: 
       baseline,
       confidence: CONFIDENCE,
       targetRelHalfWidth: o.targetRelHalfWidth ?? 0.05,
-      endpoints: buildCatalog(s.providers).map((e) => ({ tag: e.tag, model: e.model, prompt: e.price.prompt, completion: e.price.completion })),
+      endpoints: buildCatalog(s.providers).map((e) => ({
+        tag: e.tag,
+        model: e.model,
+        prompt: e.price.prompt,
+        completion: e.price.completion,
+      })),
       bucketS: 1,
       ...(o.point ? { point: o.point } : {}),
       routesimVersion: routesimVersion(),
@@ -114,7 +137,10 @@ export async function renderReports(dir: string): Promise<CompareSummary> {
 }
 
 /** Folds replication results (in job order) into the saved tables of one comparison. */
-export function compareData(meta: Omit<CompareMeta, "requests">, results: readonly ReplicationResult[]): CompareData {
+export function compareData(
+  meta: Omit<CompareMeta, "requests">,
+  results: readonly ReplicationResult[],
+): CompareData {
   const { bucketS, ...tables } = tablesOf(results);
   const requests = Math.round(results.reduce((a, r) => a + r.requests, 0) / Math.max(1, results.length));
   return { meta: { ...meta, requests, bucketS }, ...tables };
@@ -146,7 +172,11 @@ export async function atomicDir<T>(outDir: string, fill: (tmp: string) => Promis
   }
 }
 
-export function runInfo(o: { command?: string; jobs: number }, wallMs: number | null, results: readonly ReplicationResult[]) {
+export function runInfo(
+  o: { command?: string; jobs: number },
+  wallMs: number | null,
+  results: readonly ReplicationResult[],
+) {
   return {
     command: o.command ?? null,
     jobs: o.jobs,

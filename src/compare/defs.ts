@@ -14,7 +14,12 @@ export const HEADLINE: readonly MetricDef[] = [
   { key: "costPerSuccessUsd", label: "cost per success", unit: "usd", better: "lower" },
   { key: "costUsd", label: "total cost", unit: "usd", better: "lower" },
   { key: "wastedSpendUsd", label: "wasted spend", unit: "usd", better: "lower" },
-  { key: "attemptsPerRequest", label: "load amplification: attempts per request", unit: "ratio", better: "lower" },
+  {
+    key: "attemptsPerRequest",
+    label: "load amplification: attempts per request",
+    unit: "ratio",
+    better: "lower",
+  },
   { key: "fallbackRate", label: "requests needing a fallback", unit: "fraction", better: "lower" },
   { key: "latencyP50Ms", label: "latency p50", unit: "ms", better: "lower" },
   { key: "latencyP90Ms", label: "latency p90", unit: "ms", better: "lower" },

@@ -34,7 +34,10 @@ export interface MetricChange {
 
 export function parseTolerance(v: string): Tolerance {
   const m = /^(\d+(?:\.\d+)?(?:e-?\d+)?)(%?)$/.exec(v.trim());
-  if (!m) throw new InputError("<command line>", [{ path: "--tolerance", message: `expected a number or a percentage, got "${v}"` }]);
+  if (!m)
+    throw new InputError("<command line>", [
+      { path: "--tolerance", message: `expected a number or a percentage, got "${v}"` },
+    ]);
   return m[2] ? { value: Number(m[1]) / 100, relative: true } : { value: Number(m[1]), relative: false };
 }
 
@@ -43,11 +46,21 @@ export function parseChecks(metrics: readonly string[], tolerances: readonly str
   const ms = metrics.length ? metrics : ["successRate"];
   for (const m of ms)
     if (!metricDef(m))
-      throw new InputError("<command line>", [{ path: "--metric", message: `unknown metric "${m}" (one of ${HEADLINE.map((h) => h.key).join(", ")})` }]);
+      throw new InputError("<command line>", [
+        {
+          path: "--metric",
+          message: `unknown metric "${m}" (one of ${HEADLINE.map((h) => h.key).join(", ")})`,
+        },
+      ]);
   if (tolerances.length > 1 && tolerances.length !== ms.length)
-    throw new InputError("<command line>", [{ path: "--tolerance", message: "give one tolerance, or one per --metric" }]);
+    throw new InputError("<command line>", [
+      { path: "--tolerance", message: "give one tolerance, or one per --metric" },
+    ]);
   const tols = tolerances.map(parseTolerance);
-  return ms.map((metric, i) => ({ metric, tolerance: tols[tols.length > 1 ? i : 0] ?? { value: 0, relative: false } }));
+  return ms.map((metric, i) => ({
+    metric,
+    tolerance: tols[tols.length > 1 ? i : 0] ?? { value: 0, relative: false },
+  }));
 }
 
 export function isRegression(def: MetricDef, old: number, now: number, tol: Tolerance): boolean {
@@ -56,7 +69,11 @@ export function isRegression(def: MetricDef, old: number, now: number, tol: Tole
   return worse > allowed + 1e-12 * Math.max(1, Math.abs(old));
 }
 
-export function diffResults(a: CompareData, b: CompareData, checks: readonly Check[]): { changes: MetricChange[]; onlyIn: string[] } {
+export function diffResults(
+  a: CompareData,
+  b: CompareData,
+  checks: readonly Check[],
+): { changes: MetricChange[]; onlyIn: string[] } {
   const sa: CompareSummary = summarize(a);
   const sb: CompareSummary = summarize(b);
   const ta = valueTable(a);
@@ -79,9 +96,19 @@ export function diffResults(a: CompareData, b: CompareData, checks: readonly Che
       let regression: boolean | null = null;
       if (check) {
         // A metric that disappeared (e.g. no successes left to cost) counts as a regression.
-        regression = old.mean !== null && (now.mean === null || isRegression(def, old.mean, now.mean, check.tolerance));
+        regression =
+          old.mean !== null && (now.mean === null || isRegression(def, old.mean, now.mean, check.tolerance));
       }
-      changes.push({ policy, metric: def, old, new: now, change, paired, regression, tolerance: check?.tolerance ?? null });
+      changes.push({
+        policy,
+        metric: def,
+        old,
+        new: now,
+        change,
+        paired,
+        regression,
+        tolerance: check?.tolerance ?? null,
+      });
     }
   }
   return { changes, onlyIn };

@@ -99,7 +99,9 @@ export function chartBucketS(endMs: number): number {
 }
 
 /** Folds replication results into the saved tables. */
-export function tablesOf(results: readonly ReplicationResult[]): Omit<CompareData, "meta"> & { bucketS: number } {
+export function tablesOf(
+  results: readonly ReplicationResult[],
+): Omit<CompareData, "meta"> & { bucketS: number } {
   const rows: MetricRow[] = [];
   const endMs = Math.max(0, ...results.flatMap((r) => r.policies.map((p) => p.timeline.endMs)));
   const bucketS = chartBucketS(endMs);
@@ -194,7 +196,17 @@ export function writeCompareData(dir: string, d: CompareData): void {
   csv(
     "outages.csv",
     ["replication", "endpoint", "source", "start_s", "end_s", "status", "error_rate"],
-    d.outages.map((r) => [r.replication, q(r.endpoint), q(r.source), num(r.startS), num(r.endS), r.status, num(r.errorRate)].join(",")),
+    d.outages.map((r) =>
+      [
+        r.replication,
+        q(r.endpoint),
+        q(r.source),
+        num(r.startS),
+        num(r.endS),
+        r.status,
+        num(r.errorRate),
+      ].join(","),
+    ),
   );
 }
 
@@ -223,15 +235,20 @@ function splitCsv(line: string): string[] {
 
 function readCsv(dir: string, name: string, head: readonly string[]): string[][] {
   const file = join(dir, name);
-  if (!existsSync(file)) throw new InputError(file, [{ path: "", message: "file not found (not a compare results folder?)" }]);
-  const lines = readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0);
+  if (!existsSync(file))
+    throw new InputError(file, [{ path: "", message: "file not found (not a compare results folder?)" }]);
+  const lines = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.length > 0);
   const got = splitCsv(lines[0] ?? "");
   if (got.join(",") !== head.join(","))
     throw new InputError(file, [{ path: "line 1", message: `expected header ${head.join(",")}` }]);
   return lines.slice(1).map((l, i) => {
     const f = splitCsv(l);
     if (f.length !== head.length)
-      throw new InputError(file, [{ path: `line ${i + 2}`, message: `expected ${head.length} fields, got ${f.length}` }]);
+      throw new InputError(file, [
+        { path: `line ${i + 2}`, message: `expected ${head.length} fields, got ${f.length}` },
+      ]);
     return f;
   });
 }
@@ -251,7 +268,10 @@ export function readCompareData(dir: string): CompareData {
   }
   if (meta.kind !== "compare" || meta.schemaVersion !== COMPARE_SCHEMA_VERSION)
     throw new InputError(metaFile, [
-      { path: "schemaVersion", message: `expected a compare result with schemaVersion ${COMPARE_SCHEMA_VERSION}` },
+      {
+        path: "schemaVersion",
+        message: `expected a compare result with schemaVersion ${COMPARE_SCHEMA_VERSION}`,
+      },
     ]);
   return {
     meta,
@@ -273,16 +293,22 @@ export function readCompareData(dir: string): CompareData {
       series: f[2],
       count: Number(f[3]),
     })),
-    outages: readCsv(dir, "outages.csv", ["replication", "endpoint", "source", "start_s", "end_s", "status", "error_rate"]).map(
-      (f) => ({
-        replication: Number(f[0]),
-        endpoint: f[1],
-        source: f[2],
-        startS: toNum(f[3]),
-        endS: toNum(f[4]),
-        status: Number(f[5]),
-        errorRate: toNum(f[6]),
-      }),
-    ),
+    outages: readCsv(dir, "outages.csv", [
+      "replication",
+      "endpoint",
+      "source",
+      "start_s",
+      "end_s",
+      "status",
+      "error_rate",
+    ]).map((f) => ({
+      replication: Number(f[0]),
+      endpoint: f[1],
+      source: f[2],
+      startS: toNum(f[3]),
+      endS: toNum(f[4]),
+      status: Number(f[5]),
+      errorRate: toNum(f[6]),
+    })),
   };
 }

@@ -142,7 +142,8 @@ export function capacityPerS(p: Provider | undefined, meanCompletionTokens: numb
   if (!p) return null;
   let cap = Number.POSITIVE_INFINITY;
   if (p.concurrency != null) {
-    const serviceS = compileDist(p.ttft_ms).mean / 1000 + meanCompletionTokens / compileDist(p.tokens_per_s).mean;
+    const serviceS =
+      compileDist(p.ttft_ms).mean / 1000 + meanCompletionTokens / compileDist(p.tokens_per_s).mean;
     if (serviceS > 0) cap = p.concurrency / serviceS;
   }
   if (p.rate_limit) cap = Math.min(cap, p.rate_limit.rpm / 60);

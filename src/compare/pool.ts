@@ -19,7 +19,10 @@ export function defaultJobs(): number {
  */
 function startWorker(): Worker {
   if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./worker.js", import.meta.url));
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api")).href.replace(/\.cjs$/, ".mjs");
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api")).href.replace(
+    /\.cjs$/,
+    ".mjs",
+  );
   const entry = new URL("./worker.ts", import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}));`;
   return new Worker(boot, { eval: true });
@@ -62,7 +65,11 @@ export async function runJobs(
         w.on("message", (m: WorkerReply) => {
           if (m.error) {
             const ie = m.error.input;
-            reject(ie ? new InputError(ie.file, ie.problems) : new Error(`replication worker failed: ${m.error.message}`));
+            reject(
+              ie
+                ? new InputError(ie.file, ie.problems)
+                : new Error(`replication worker failed: ${m.error.message}`),
+            );
             return;
           }
           results[m.index] = m.result!;
@@ -73,7 +80,8 @@ export async function runJobs(
         });
         w.on("error", reject);
         w.on("exit", (code) => {
-          if (done < jobs.length && code !== 0) reject(new Error(`replication worker exited with code ${code}`));
+          if (done < jobs.length && code !== 0)
+            reject(new Error(`replication worker exited with code ${code}`));
         });
         feed(w);
       }

@@ -3,10 +3,11 @@
  * seed, measured by the run collector plus compare's extra observers. Pure: the same job gives the
  * same result on the main thread or in a worker.
  */
+
+import { type Timeline, TimelineObserver } from "../metrics/timeline.js";
 import { hashKey } from "../rng/rng.js";
 import { type LoadedScenario, loadScenario, scenarioFromObject } from "../scenario/load.js";
 import { simulate } from "../simulate.js";
-import { type Timeline, TimelineObserver } from "../metrics/timeline.js";
 import { ExtraMetrics } from "./metrics.js";
 
 /** Where a job's scenario comes from: a file, or an already-edited object (sweep grid points). */
@@ -44,7 +45,10 @@ export function replicationSeed(root: number, r: number): number {
   return hashKey([root, "replication", r])[0] >>> 1;
 }
 
-export function loadSource(src: ScenarioSource, overrides: { seed?: number; requests?: number }): LoadedScenario {
+export function loadSource(
+  src: ScenarioSource,
+  overrides: { seed?: number; requests?: number },
+): LoadedScenario {
   if (src.kind === "file") return loadScenario(src.path, overrides);
   return scenarioFromObject(src.input, overrides, src.baseDir);
 }

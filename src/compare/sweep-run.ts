@@ -119,7 +119,8 @@ function rawName(raw: unknown): string | undefined {
 
 export function readSweepMeta(dir: string): SweepMeta {
   const file = join(dir, "sweep.json");
-  if (!existsSync(file)) throw new InputError(file, [{ path: "", message: "file not found (not a sweep results folder?)" }]);
+  if (!existsSync(file))
+    throw new InputError(file, [{ path: "", message: "file not found (not a sweep results folder?)" }]);
   let meta: SweepMeta;
   try {
     meta = JSON.parse(readFileSync(file, "utf8")) as SweepMeta;
@@ -127,7 +128,12 @@ export function readSweepMeta(dir: string): SweepMeta {
     throw new InputError(file, [{ path: "", message: `malformed JSON: ${(e as Error).message}` }]);
   }
   if (meta.kind !== "sweep" || meta.schemaVersion !== SWEEP_SCHEMA_VERSION)
-    throw new InputError(file, [{ path: "schemaVersion", message: `expected a sweep result with schemaVersion ${SWEEP_SCHEMA_VERSION}` }]);
+    throw new InputError(file, [
+      {
+        path: "schemaVersion",
+        message: `expected a sweep result with schemaVersion ${SWEEP_SCHEMA_VERSION}`,
+      },
+    ]);
   return meta;
 }
 
@@ -158,20 +164,29 @@ function sweepKey(m: SweepMeta): string {
 }
 
 /** Merges shard folders of one sweep into `outDir`; every grid point must appear at most once. */
-export async function mergeSweeps(dirs: readonly string[], outDir: string): Promise<{ meta: SweepMeta; missing: number[] }> {
-  if (dirs.length === 0) throw new InputError("<command line>", [{ path: "dirs", message: "expected at least one sweep folder" }]);
+export async function mergeSweeps(
+  dirs: readonly string[],
+  outDir: string,
+): Promise<{ meta: SweepMeta; missing: number[] }> {
+  if (dirs.length === 0)
+    throw new InputError("<command line>", [{ path: "dirs", message: "expected at least one sweep folder" }]);
   const metas = dirs.map((d) => readSweepMeta(d));
   const key = sweepKey(metas[0]);
   const owner = new Map<number, string>();
   metas.forEach((m, i) => {
     if (sweepKey(m) !== key)
       throw new InputError(join(dirs[i], "sweep.json"), [
-        { path: "", message: `not the same sweep as ${dirs[0]} (scenario, --set axes, replications and seed must match)` },
+        {
+          path: "",
+          message: `not the same sweep as ${dirs[0]} (scenario, --set axes, replications and seed must match)`,
+        },
       ]);
     for (const p of m.points) {
       const prev = owner.get(p);
       if (prev !== undefined)
-        throw new InputError(join(dirs[i], "sweep.json"), [{ path: "points", message: `grid point ${p} is also in ${prev}` }]);
+        throw new InputError(join(dirs[i], "sweep.json"), [
+          { path: "points", message: `grid point ${p} is also in ${prev}` },
+        ]);
       owner.set(p, dirs[i]);
     }
   });

@@ -70,14 +70,24 @@ function parseValue(v: string): SetValue {
 
 /** Parses `path=v1,v2` assignments. */
 export function parseSets(file: string, sets: readonly string[]): SweepAxis[] {
-  if (sets.length === 0) throw new InputError(file, [{ path: "--set", message: "expected at least one --set path=v1,v2" }]);
+  if (sets.length === 0)
+    throw new InputError(file, [{ path: "--set", message: "expected at least one --set path=v1,v2" }]);
   return sets.map((s) => {
     const eq = s.indexOf("=");
     const path = eq < 0 ? s : s.slice(0, eq);
     if (eq < 0 || eq === s.length - 1)
       throw new InputError(file, [{ path: "--set", message: `expected path=v1,v2,... in "${s}"` }]);
-    if (!parsePath(path)) throw new InputError(file, [{ path, message: "malformed path (expected e.g. providers[0].price.prompt)" }]);
-    return { path, values: s.slice(eq + 1).split(",").map(parseValue) };
+    if (!parsePath(path))
+      throw new InputError(file, [
+        { path, message: "malformed path (expected e.g. providers[0].price.prompt)" },
+      ]);
+    return {
+      path,
+      values: s
+        .slice(eq + 1)
+        .split(",")
+        .map(parseValue),
+    };
   });
 }
 
@@ -94,7 +104,9 @@ export function parseShard(v: string | undefined): Shard | null {
   const index = m ? Number(m[1]) : 0;
   const count = m ? Number(m[2]) : 0;
   if (!m || count < 1 || index < 1 || index > count)
-    throw new InputError("<command line>", [{ path: "--shard", message: `expected i/n with 1 ≤ i ≤ n, got "${v}"` }]);
+    throw new InputError("<command line>", [
+      { path: "--shard", message: `expected i/n with 1 ≤ i ≤ n, got "${v}"` },
+    ]);
   return { index, count };
 }
 
@@ -110,10 +122,14 @@ export function setPath(file: string, raw: unknown, path: string, value: SetValu
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
     const last = i === keys.length - 1;
-    const here = keys.slice(0, i + 1).reduce<string>((acc, x) => (typeof x === "number" ? `${acc}[${x}]` : acc ? `${acc}.${x}` : x), "");
+    const here = keys
+      .slice(0, i + 1)
+      .reduce<string>((acc, x) => (typeof x === "number" ? `${acc}[${x}]` : acc ? `${acc}.${x}` : x), "");
     if (typeof k === "number") {
-      if (!Array.isArray(cur)) throw new InputError(file, [{ path: here, message: "not a list in the scenario" }]);
-      if (k >= cur.length) throw new InputError(file, [{ path: here, message: `no such item (the list has ${cur.length})` }]);
+      if (!Array.isArray(cur))
+        throw new InputError(file, [{ path: here, message: "not a list in the scenario" }]);
+      if (k >= cur.length)
+        throw new InputError(file, [{ path: here, message: `no such item (the list has ${cur.length})` }]);
     } else if (cur === null || typeof cur !== "object" || Array.isArray(cur)) {
       throw new InputError(file, [{ path: here, message: "not a mapping in the scenario" }]);
     } else if (!last && !(k in (cur as object))) {

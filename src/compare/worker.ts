@@ -8,6 +8,9 @@ parentPort?.on("message", (msg: { index: number; job: ReplicationJob }) => {
     parentPort?.postMessage({ index: msg.index, result: runReplication(msg.job) });
   } catch (e) {
     const input = e instanceof InputError ? { file: e.file, problems: e.problems } : null;
-    parentPort?.postMessage({ index: msg.index, error: { message: String((e as Error)?.stack ?? e), input } });
+    parentPort?.postMessage({
+      index: msg.index,
+      error: { message: String((e as Error)?.stack ?? e), input },
+    });
   }
 });

@@ -106,7 +106,11 @@ export class TimelineObserver implements RunObserver {
         // Only windows that ended inside the run, on an endpoint the policy had been using.
         if (w.endMs >= endMs || !(starts.length > 0 && starts[0] < w.startMs)) continue;
         const k = lowerBound(starts, w.endMs);
-        recoveries.push({ endpoint: e.tag, endMs: w.endMs, recoverMs: k < starts.length ? starts[k] - w.endMs : null });
+        recoveries.push({
+          endpoint: e.tag,
+          endMs: w.endMs,
+          recoverMs: k < starts.length ? starts[k] - w.endMs : null,
+        });
       }
     });
     const byTag = (rows: number[][]): Record<string, number[]> => {

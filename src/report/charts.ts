@@ -5,8 +5,8 @@
  * the error rate over time.
  */
 import * as vega from "vega";
-import * as vl from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
+import * as vl from "vega-lite";
 import type { CompareSummary } from "../compare/aggregate.js";
 import type { CompareData } from "../compare/files.js";
 
@@ -22,7 +22,10 @@ const CONFIG = {
 };
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const compiled = vl.compile({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec).spec;
+  const compiled = vl.compile({
+    ...spec,
+    config: { ...CONFIG, ...(spec.config ?? {}) },
+  } as TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   const svg = await view.toSVG();
   view.finalize();
@@ -35,7 +38,11 @@ export function frontier(points: readonly { name: string; success: number; cost:
     .filter(
       (p) =>
         !points.some(
-          (q) => q !== p && q.success >= p.success && q.cost <= p.cost && (q.success > p.success || q.cost < p.cost),
+          (q) =>
+            q !== p &&
+            q.success >= p.success &&
+            q.cost <= p.cost &&
+            (q.success > p.success || q.cost < p.cost),
         ),
     )
     .map((p) => p.name);
@@ -63,38 +70,80 @@ export function frontierSpec(s: CompareSummary): TopLevelSpec {
         costHi: 1000 * (c.hi ?? (c.mean as number)),
       };
     });
-  const onFrontier = new Set(frontier(rows.map((r) => ({ name: r.policy, success: r.success, cost: r.cost }))));
+  const onFrontier = new Set(
+    frontier(rows.map((r) => ({ name: r.policy, success: r.success, cost: r.cost }))),
+  );
   const data = rows.map((r) => ({ ...r, frontier: onFrontier.has(r.policy) }));
-  const x = { field: "success", type: "quantitative", title: "success rate (%)", scale: { zero: false, padding: 20 } } as const;
-  const y = { field: "cost", type: "quantitative", title: "cost per success (USD per 1,000 requests)", scale: { zero: false, padding: 20 } } as const;
+  const x = {
+    field: "success",
+    type: "quantitative",
+    title: "success rate (%)",
+    scale: { zero: false, padding: 20 },
+  } as const;
+  const y = {
+    field: "cost",
+    type: "quantitative",
+    title: "cost per success (USD per 1,000 requests)",
+    scale: { zero: false, padding: 20 },
+  } as const;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: { text: "Cost per success vs success rate", subtitle: "mean with 95 % CI whiskers; line = efficient frontier (up and to the left is better: higher success, lower cost)" },
+    title: {
+      text: "Cost per success vs success rate",
+      subtitle:
+        "mean with 95 % CI whiskers; line = efficient frontier (up and to the left is better: higher success, lower cost)",
+    },
     width: WIDTH,
     height: 340,
     data: { values: data },
     layer: [
-      { transform: [{ filter: "datum.frontier" }], mark: { type: "line", color: "#999", strokeDash: [4, 3] }, encoding: { x, y, order: { field: "success" } } },
-      { mark: { type: "rule", strokeWidth: 2 }, encoding: { x: { ...x, field: "successLo" }, x2: { field: "successHi" }, y, color } },
-      { mark: { type: "rule", strokeWidth: 2 }, encoding: { x, y: { ...y, field: "costLo" }, y2: { field: "costHi" }, color } },
-      { mark: { type: "point", filled: true, size: 90 }, encoding: { x, y, color, shape: { field: "frontier", type: "nominal", title: "on frontier" } } },
-      { mark: { type: "text", dx: 8, dy: -8, align: "left", fontSize: 11, angle: 0 }, encoding: { x, y, text: { field: "policy" } } },
+      {
+        transform: [{ filter: "datum.frontier" }],
+        mark: { type: "line", color: "#999", strokeDash: [4, 3] },
+        encoding: { x, y, order: { field: "success" } },
+      },
+      {
+        mark: { type: "rule", strokeWidth: 2 },
+        encoding: { x: { ...x, field: "successLo" }, x2: { field: "successHi" }, y, color },
+      },
+      {
+        mark: { type: "rule", strokeWidth: 2 },
+        encoding: { x, y: { ...y, field: "costLo" }, y2: { field: "costHi" }, color },
+      },
+      {
+        mark: { type: "point", filled: true, size: 90 },
+        encoding: { x, y, color, shape: { field: "frontier", type: "nominal", title: "on frontier" } },
+      },
+      {
+        mark: { type: "text", dx: 8, dy: -8, align: "left", fontSize: 11, angle: 0 },
+        encoding: { x, y, text: { field: "policy" } },
+      },
     ],
   } as TopLevelSpec;
 }
 
 export function latencyCdfSpec(d: CompareData): TopLevelSpec {
-  const data = d.cdf.filter((r) => r.latencyMs > 0).map((r) => ({ policy: r.policy, q: 100 * r.quantile, ms: r.latencyMs }));
+  const data = d.cdf
+    .filter((r) => r.latencyMs > 0)
+    .map((r) => ({ policy: r.policy, q: 100 * r.quantile, ms: r.latencyMs }));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: { text: "End-to-end latency CDF", subtitle: "quantiles averaged across replications; log scale; further left is faster" },
+    title: {
+      text: "End-to-end latency CDF",
+      subtitle: "quantiles averaged across replications; log scale; further left is faster",
+    },
     width: WIDTH,
     height: 300,
     data: { values: data },
     mark: { type: "line", interpolate: "monotone" },
     encoding: {
       x: { field: "ms", type: "quantitative", title: "latency (ms, log scale)", scale: { type: "log" } },
-      y: { field: "q", type: "quantitative", title: "requests completed within (%)", scale: { domain: [0, 100] } },
+      y: {
+        field: "q",
+        type: "quantitative",
+        title: "requests completed within (%)",
+        scale: { domain: [0, 100] },
+      },
       color: policyColor(d.meta.policies),
     },
   } as TopLevelSpec;
@@ -105,7 +154,11 @@ function outageRects(d: CompareData): { start: number; end: number; what: string
   const first = d.outages[0]?.replication;
   return d.outages
     .filter((o) => o.replication === first)
-    .map((o) => ({ start: o.startS, end: o.endS, what: `${o.endpoint} ${o.status} (${Math.round(100 * o.errorRate)} %)` }));
+    .map((o) => ({
+      start: o.startS,
+      end: o.endS,
+      what: `${o.endpoint} ${o.status} (${Math.round(100 * o.errorRate)} %)`,
+    }));
 }
 
 /** Outage windows: red bands behind line charts, or dashed outlines on top of filled areas. */
@@ -117,7 +170,11 @@ function outageLayer(d: CompareData, style: "band" | "outline"): object[] {
       ? { type: "rect", opacity: 0.18, color: "#d62728" }
       : { type: "rect", fillOpacity: 0, stroke: "#b00", strokeWidth: 2, strokeDash: [6, 3] };
   return [
-    { data: { values: rects }, mark, encoding: { x: { field: "start", type: "quantitative" }, x2: { field: "end" } } },
+    {
+      data: { values: rects },
+      mark,
+      encoding: { x: { field: "start", type: "quantitative" }, x2: { field: "end" } },
+    },
     {
       data: { values: rects },
       mark: { type: "text", align: "left", baseline: "top", dx: 3, dy: 3, fontSize: 10, color: "#900" },
@@ -129,14 +186,18 @@ function outageLayer(d: CompareData, style: "band" | "outline"): object[] {
 export function shareSpec(d: CompareData, policy: string): TopLevelSpec {
   const rows = d.timeline.filter((r) => r.policy === policy);
   const served = new Map<number, number>();
-  for (const r of rows) if (r.series.startsWith("served:")) served.set(r.tS, (served.get(r.tS) ?? 0) + r.count);
+  for (const r of rows)
+    if (r.series.startsWith("served:")) served.set(r.tS, (served.get(r.tS) ?? 0) + r.count);
   const data = rows
     .filter((r) => r.series.startsWith("served:"))
     .map((r) => ({ t: r.tS, provider: r.series.slice(7), share: (100 * r.count) / (served.get(r.tS) || 1) }));
   const tags = d.meta.endpoints.map((e) => e.tag);
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: { text: `Provider share over time: ${policy}`, subtitle: "share of served requests by arrival time, all replications; dashed boxes = outage windows" },
+    title: {
+      text: `Provider share over time: ${policy}`,
+      subtitle: "share of served requests by arrival time, all replications; dashed boxes = outage windows",
+    },
     width: WIDTH,
     height: 180,
     layer: [
@@ -145,8 +206,20 @@ export function shareSpec(d: CompareData, policy: string): TopLevelSpec {
         mark: { type: "area", interpolate: "step-after", opacity: 0.9 },
         encoding: {
           x: { field: "t", type: "quantitative", title: "simulated time (s)" },
-          y: { field: "share", type: "quantitative", stack: "zero", title: "share (%)", scale: { domain: [0, 100] } },
-          color: { field: "provider", type: "nominal", sort: tags, scale: { domain: tags }, title: "endpoint" },
+          y: {
+            field: "share",
+            type: "quantitative",
+            stack: "zero",
+            title: "share (%)",
+            scale: { domain: [0, 100] },
+          },
+          color: {
+            field: "provider",
+            type: "nominal",
+            sort: tags,
+            scale: { domain: tags },
+            title: "endpoint",
+          },
           order: { field: "provider" },
         },
       },
@@ -161,10 +234,18 @@ export function errorsSpec(d: CompareData): TopLevelSpec {
   for (const r of d.timeline) if (r.series === "requests") req.set(`${r.policy}|${r.tS}`, r.count);
   const data = d.timeline
     .filter((r) => r.series === "failed")
-    .map((r) => ({ t: r.tS, policy: r.policy, rate: (100 * r.count) / (req.get(`${r.policy}|${r.tS}`) || 1) }));
+    .map((r) => ({
+      t: r.tS,
+      policy: r.policy,
+      rate: (100 * r.count) / (req.get(`${r.policy}|${r.tS}`) || 1),
+    }));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: { text: "Failed requests over time", subtitle: "% of requests arriving in each interval that finally failed, all replications; red bands = outage windows" },
+    title: {
+      text: "Failed requests over time",
+      subtitle:
+        "% of requests arriving in each interval that finally failed, all replications; red bands = outage windows",
+    },
     width: WIDTH,
     height: 240,
     layer: [

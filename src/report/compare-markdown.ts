@@ -38,12 +38,20 @@ export function plainSummary(s: CompareSummary): string[] {
     const h = metricDef(key)!;
     if (!w?.best) return;
     const p = s.policies.find((x) => x.name === w.best)!;
-    const tie = w.runnerUp && !w.clear ? ` (not distinguishable from **${w.runnerUp}** at ${s.replications} replications)` : "";
+    const tie =
+      w.runnerUp && !w.clear
+        ? ` (not distinguishable from **${w.runnerUp}** at ${s.replications} replications)`
+        : "";
     // A fast or cheap policy that fails many requests is not a winner without a caveat.
     const top = Math.max(...s.policies.map((x) => x.metrics.successRate.mean ?? 0));
     const sr = p.metrics.successRate.mean ?? 0;
-    const caveat = key !== "successRate" && top - sr > 0.01 ? `, but it fails ${value(1 - sr, "fraction")} of requests` : "";
-    out.push(`**${w.best}** has the ${what}: ${stat(p.metrics[key], h.unit)}${h.unit === "ms" ? " ms" : ""}${tie}${caveat}.`);
+    const caveat =
+      key !== "successRate" && top - sr > 0.01
+        ? `, but it fails ${value(1 - sr, "fraction")} of requests`
+        : "";
+    out.push(
+      `**${w.best}** has the ${what}: ${stat(p.metrics[key], h.unit)}${h.unit === "ms" ? " ms" : ""}${tie}${caveat}.`,
+    );
   };
   wins("successRate", "highest success rate");
   wins("costPerSuccessUsd", "lowest cost per successful request");
@@ -72,7 +80,9 @@ export function plainSummary(s: CompareSummary): string[] {
     if (parts.length) out.push(`**${d.policy}** vs **${d.baseline}**: ${parts.join(", ")}.`);
   }
   if (s.precision.length) {
-    const worst = [...s.precision].sort((a, b) => (b.replicationsNeeded ?? 0) - (a.replicationsNeeded ?? 0))[0];
+    const worst = [...s.precision].sort(
+      (a, b) => (b.replicationsNeeded ?? 0) - (a.replicationsNeeded ?? 0),
+    )[0];
     out.push(
       `${s.precision.length} interval(s) are wider than the target; the widest need is ${worst.replicationsNeeded ?? "?"} replications (${worst.policy}, ${metricDef(worst.metric)?.label ?? worst.metric}). See "Precision" below.`,
     );
@@ -119,7 +129,12 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
   const m = d.meta;
   const intro: string[] = [];
   if (m.description) intro.push(m.description.trim());
-  if (m.point) intro.push(`Sweep point: ${Object.entries(m.point).map(([k, v]) => `\`${k}=${v}\``).join(", ")}`);
+  if (m.point)
+    intro.push(
+      `Sweep point: ${Object.entries(m.point)
+        .map(([k, v]) => `\`${k}=${v}\``)
+        .join(", ")}`,
+    );
   intro.push(
     `${m.replications} replications × ${thousands(m.requests)} requests per policy · root seed ${m.seed} · ${m.endpoints.length} endpoints · ${m.policies.length} policies · routesim ${m.routesimVersion}`,
     `Every figure is the mean across replications ± the half-width of its ${Math.round(100 * m.confidence)} % t-interval. Differences are paired by replication against the baseline **${m.baseline}**: each replication gives every policy the same arrivals, token sizes and provider draws (common random numbers).`,
@@ -131,7 +146,11 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
       title: "Headline metrics",
       note: "Best in **bold** when the paired difference to the runner-up excludes zero; `a ≈ b` when the replications cannot tell them apart.",
       head: ["metric", ...s.policies.map((p) => p.name), "best"],
-      rows: shown.map((h) => [metricLabel(h), ...s.policies.map((p) => stat(p.metrics[h.key], h.unit)), winnerCell(s, h.key)]),
+      rows: shown.map((h) => [
+        metricLabel(h),
+        ...s.policies.map((p) => stat(p.metrics[h.key], h.unit)),
+        winnerCell(s, h.key),
+      ]),
     },
   ];
   if (s.differences.length)
@@ -142,13 +161,27 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
       head: ["metric", ...s.differences.map((x) => x.policy)],
       rows: shown.map((h) => [
         metricLabel(h),
-        ...s.differences.map((x) => `${relDiff(x.metrics[h.key].relative)} (${absDiff(x.metrics[h.key].absolute, h.unit)})`),
+        ...s.differences.map(
+          (x) => `${relDiff(x.metrics[h.key].relative)} (${absDiff(x.metrics[h.key].absolute, h.unit)})`,
+        ),
       ]),
     });
   const groups: [string, string, string, (p: PolicyStats) => Record<string, Stat>, "fraction" | "ratio"][] = [
     ["errors", "Failed requests by final status", "Fraction of all requests.", (p) => p.errors, "fraction"],
-    ["depth", "Fallback depth", "Fraction of requests served after k fallbacks (0 = first choice), or failed.", (p) => p.fallbackDepth, "fraction"],
-    ["providers", "Provider share", "Fraction of served requests per endpoint.", (p) => p.providerShare, "fraction"],
+    [
+      "depth",
+      "Fallback depth",
+      "Fraction of requests served after k fallbacks (0 = first choice), or failed.",
+      (p) => p.fallbackDepth,
+      "fraction",
+    ],
+    [
+      "providers",
+      "Provider share",
+      "Fraction of served requests per endpoint.",
+      (p) => p.providerShare,
+      "fraction",
+    ],
     ["models", "Model share", "Fraction of served requests per model.", (p) => p.modelShare, "fraction"],
     [
       "incidents",
@@ -204,7 +237,8 @@ export function renderCompareMarkdown(d: CompareData, s: CompareSummary): string
   for (const p of r.intro) out.push(p, "");
   out.push("## Summary", "", ...r.summary.map((l) => `- ${l}`), "");
   for (const t of r.tables) out.push(`## ${t.title}`, "", t.note, "", table(t.head, t.rows), "");
-  if (r.outages.length) out.push("## Outage windows", "", r.outagesNote, "", ...r.outages.map((o) => `- ${o}`), "");
+  if (r.outages.length)
+    out.push("## Outage windows", "", r.outagesNote, "", ...r.outages.map((o) => `- ${o}`), "");
   out.push("## How to read this", "", ...r.notes.map((n) => `- ${n}`), "");
   return out.join("\n");
 }

@@ -22,7 +22,10 @@ function inline(s: string): string {
 export function tableHtml(t: ReportTable): string {
   const head = t.head.map((h, i) => `<th${i ? ' class="n"' : ""}>${inline(h)}</th>`).join("");
   const rows = t.rows
-    .map((r) => `<tr>${r.map((c, i) => (i ? `<td class="n">${inline(c)}</td>` : `<th>${inline(c)}</th>`)).join("")}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((c, i) => (i ? `<td class="n">${inline(c)}</td>` : `<th>${inline(c)}</th>`)).join("")}</tr>`,
+    )
     .join("\n");
   return `<section id="${t.id}"><h2>${inline(t.title)}</h2><p class="note">${inline(t.note)}</p>
 <div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>
@@ -62,12 +65,18 @@ export async function renderCompareHtml(d: CompareData, s: CompareSummary): Prom
   const r = reportModel(d, s);
   const charts: string[] = [];
   const figure = async (spec: Parameters<typeof renderSvg>[0], caption: string): Promise<void> => {
-    charts.push(`<figure>${await renderSvg(spec)}<figcaption class="note">${inline(caption)}</figcaption></figure>`);
+    charts.push(
+      `<figure>${await renderSvg(spec)}<figcaption class="note">${inline(caption)}</figcaption></figure>`,
+    );
   };
-  await figure(frontierSpec(s), "Each point is a policy; whiskers are 95 % confidence intervals across replications.");
+  await figure(
+    frontierSpec(s),
+    "Each point is a policy; whiskers are 95 % confidence intervals across replications.",
+  );
   await figure(latencyCdfSpec(d), "End-to-end latency including queueing, failed attempts and fallbacks.");
   await figure(errorsSpec(d), "Requests that finally failed, by arrival time.");
-  for (const p of d.meta.policies) await figure(shareSpec(d, p), `Where **${p}** sent the requests it served.`);
+  for (const p of d.meta.policies)
+    await figure(shareSpec(d, p), `Where **${p}** sent the requests it served.`);
   const [headline, ...rest] = r.tables;
   return pageHtml(
     r.title,

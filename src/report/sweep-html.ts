@@ -1,7 +1,7 @@
 /** report.html of a sweep: the sweep tables plus one chart per metric (mean with CI whiskers). */
 import type { TopLevelSpec } from "vega-lite";
-import type { SweepMeta, SweepPointResult } from "../compare/sweep-run.js";
 import { metricDef } from "../compare/defs.js";
+import type { SweepMeta, SweepPointResult } from "../compare/sweep-run.js";
 import { renderSvg } from "./charts.js";
 import { pageHtml, tableHtml } from "./html.js";
 import { SWEEP_METRICS, sweepModel } from "./sweep-markdown.js";
@@ -31,8 +31,23 @@ function sweepChart(meta: SweepMeta, points: readonly SweepPointResult[], key: s
     height: 220,
     data: { values: data },
     layer: [
-      { mark: { type: "line", point: true }, encoding: { x, y: { field: "mean", type: "quantitative", title, scale: { zero: false } }, color: { field: "policy", type: "nominal" } } },
-      { mark: { type: "rule" }, encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color: { field: "policy", type: "nominal" } } },
+      {
+        mark: { type: "line", point: true },
+        encoding: {
+          x,
+          y: { field: "mean", type: "quantitative", title, scale: { zero: false } },
+          color: { field: "policy", type: "nominal" },
+        },
+      },
+      {
+        mark: { type: "rule" },
+        encoding: {
+          x,
+          y: { field: "lo", type: "quantitative" },
+          y2: { field: "hi" },
+          color: { field: "policy", type: "nominal" },
+        },
+      },
     ],
   } as TopLevelSpec;
 }
@@ -46,4 +61,3 @@ export async function renderSweepHtml(meta: SweepMeta, points: readonly SweepPoi
   }
   return pageHtml(m.title, m.intro, parts.join("\n"));
 }
-

@@ -1,11 +1,18 @@
 /** report.md of a sweep: per headline metric, one row per grid point and one column per policy. */
-import type { SweepMeta, SweepPointResult } from "../compare/sweep-run.js";
-import { pointDir } from "../compare/sweep.js";
+
 import { metricDef } from "../compare/defs.js";
-import { type ReportTable, table, winnerCell, metricLabel } from "./compare-markdown.js";
+import { pointDir } from "../compare/sweep.js";
+import type { SweepMeta, SweepPointResult } from "../compare/sweep-run.js";
+import { metricLabel, type ReportTable, table, winnerCell } from "./compare-markdown.js";
 import { stat } from "./format.js";
 
-export const SWEEP_METRICS = ["successRate", "costPerSuccessUsd", "latencyP99Ms", "attemptsPerRequest", "wastedSpendUsd"];
+export const SWEEP_METRICS = [
+  "successRate",
+  "costPerSuccessUsd",
+  "latencyP99Ms",
+  "attemptsPerRequest",
+  "wastedSpendUsd",
+];
 
 export interface SweepModel {
   title: string;

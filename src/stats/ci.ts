@@ -41,7 +41,8 @@ export function halfWidth(s: Stat): number | null {
 /** Paired difference b − a per replication (both arrays indexed by replication). */
 export function pairedDiff(a: readonly number[], b: readonly number[], confidence = CONFIDENCE): Stat {
   const d: number[] = [];
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (finite(a[i]) && finite(b[i])) d.push(b[i] - a[i]);
+  for (let i = 0; i < Math.min(a.length, b.length); i++)
+    if (finite(a[i]) && finite(b[i])) d.push(b[i] - a[i]);
   return meanCI(d, confidence);
 }
 
@@ -74,7 +75,11 @@ export function welchDiff(a: readonly number[], b: readonly number[], confidence
  * Replications needed so the t-interval's half-width is at most `target`, given the observed
  * standard deviation: the smallest n with t(n−1)·sd/√n ≤ target. null when sd is unknown.
  */
-export function replicationsNeeded(sd: number | null, target: number, confidence = CONFIDENCE): number | null {
+export function replicationsNeeded(
+  sd: number | null,
+  target: number,
+  confidence = CONFIDENCE,
+): number | null {
   if (sd === null || !(target > 0)) return null;
   if (sd === 0) return 2;
   const z = tQuantile(1 - (1 - confidence) / 2, Number.POSITIVE_INFINITY);

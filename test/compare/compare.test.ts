@@ -24,7 +24,12 @@ function flagship(requests: number, edit?: (o: Record<string, unknown>) => void)
   return o;
 }
 
-const src = (input: unknown) => ({ kind: "object" as const, input, baseDir: process.cwd(), label: "flagship-short" });
+const src = (input: unknown) => ({
+  kind: "object" as const,
+  input,
+  baseDir: process.cwd(),
+  label: "flagship-short",
+});
 
 describe("compare", () => {
   it("derives distinct replication seeds deterministically", () => {
@@ -72,7 +77,14 @@ describe("compare", () => {
     const summary = read(a, "summary.json");
     expect(read(b, "summary.json")).toBe(summary);
     expect(read(c, "summary.json")).toBe(summary);
-    for (const f of ["replications.csv", "timeline.csv", "latency_cdf.csv", "outages.csv", "report.md", "report.html"])
+    for (const f of [
+      "replications.csv",
+      "timeline.csv",
+      "latency_cdf.csv",
+      "outages.csv",
+      "report.md",
+      "report.html",
+    ])
       expect(read(c, f)).toBe(read(a, f));
     const parsed = JSON.parse(summary);
     expect(parsed.schemaVersion).toBe(2);
@@ -95,9 +107,11 @@ describe("compare", () => {
 
   it("rejects an unknown policy or baseline with the flag as the path", async () => {
     const input = flagship(100);
-    await expect(compare({ source: src(input), replications: 1, jobs: 1, policies: ["nope"] })).rejects.toThrow(
-      /--policies: no policy named "nope"/,
+    await expect(
+      compare({ source: src(input), replications: 1, jobs: 1, policies: ["nope"] }),
+    ).rejects.toThrow(/--policies: no policy named "nope"/);
+    await expect(compare({ source: src(input), replications: 1, jobs: 1, baseline: "nope" })).rejects.toThrow(
+      /--baseline/,
     );
-    await expect(compare({ source: src(input), replications: 1, jobs: 1, baseline: "nope" })).rejects.toThrow(/--baseline/);
   });
 });

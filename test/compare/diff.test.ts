@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { compare } from "../../src/compare/compare.js";
-import { isRegression, parseChecks, parseTolerance } from "../../src/compare/diff.js";
 import { metricDef } from "../../src/compare/defs.js";
+import { isRegression, parseChecks, parseTolerance } from "../../src/compare/diff.js";
 import { rawScenario } from "../../src/compare/sweep.js";
 
 function scenario(groqErrorRate: number): unknown {
@@ -15,7 +15,9 @@ function scenario(groqErrorRate: number): unknown {
   t.requests = 800;
   const providers = o.providers as { name: string; error_rate: number }[];
   providers.find((p) => p.name === "groq")!.error_rate = groqErrorRate;
-  o.policies = (o.policies as { name: string }[]).filter((p) => p.name === "default" || p.name === "pinned-groq");
+  o.policies = (o.policies as { name: string }[]).filter(
+    (p) => p.name === "default" || p.name === "pinned-groq",
+  );
   return o;
 }
 
@@ -41,7 +43,9 @@ describe("diff", () => {
     expect(isRegression(sr, 0.9, 0.99, { value: 0, relative: false })).toBe(false); // improvement
     expect(isRegression(cost, 1, 1.04, { value: 0.05, relative: true })).toBe(false);
     expect(isRegression(cost, 1, 1.06, { value: 0.05, relative: true })).toBe(true);
-    expect(parseChecks([], [])).toEqual([{ metric: "successRate", tolerance: { value: 0, relative: false } }]);
+    expect(parseChecks([], [])).toEqual([
+      { metric: "successRate", tolerance: { value: 0, relative: false } },
+    ]);
     expect(() => parseChecks(["successRate", "costUsd"], ["1", "2", "3"])).toThrow(/--tolerance/);
   });
 
@@ -55,7 +59,9 @@ describe("diff", () => {
       expect(await main(["diff", good, worse, "--metric", "successRate", "--tolerance", "0.01"])).toBe(1);
       expect(await main(["diff", good, worse, "--metric", "successRate", "--tolerance", "50%"])).toBe(0);
       expect(await main(["diff", worse, good, "--metric", "successRate"])).toBe(0); // an improvement
-      expect(await main(["diff", good, worse, "--metric", "latencyP99Ms,successRate", "--tolerance", "1000%"])).toBe(0);
+      expect(
+        await main(["diff", good, worse, "--metric", "latencyP99Ms,successRate", "--tolerance", "1000%"]),
+      ).toBe(0);
       expect(await main(["diff", good, worse, "--metric", "nope"])).toBe(2);
       expect(await main(["diff", good, join(good, "missing")])).toBe(2);
       const printed = out.mock.calls.map((c) => String(c[0])).join("");

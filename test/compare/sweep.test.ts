@@ -1,9 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { mergeSweeps, readSweepMeta, sweep } from "../../src/compare/sweep-run.js";
+import { stringify } from "yaml";
 import {
   expandGrid,
   parsePath,
@@ -13,6 +12,7 @@ import {
   rawScenario,
   shardPoints,
 } from "../../src/compare/sweep.js";
+import { mergeSweeps, readSweepMeta, sweep } from "../../src/compare/sweep-run.js";
 import { InputError } from "../../src/scenario/errors.js";
 
 const F = "scenarios/flagship.yaml";
@@ -25,10 +25,16 @@ describe("sweep grid", () => {
   });
 
   it("expands the cartesian product, first --set slowest, with typed values", () => {
-    const axes = parseSets(F, ["providers[0].price.prompt=1,2,4", "traffic.arrivals.rate_per_s=50,100", "x.flag=true"]);
+    const axes = parseSets(F, [
+      "providers[0].price.prompt=1,2,4",
+      "traffic.arrivals.rate_per_s=50,100",
+      "x.flag=true",
+    ]);
     const grid = expandGrid(axes);
     expect(grid).toHaveLength(6);
-    expect(grid.map((g) => [g.values["providers[0].price.prompt"], g.values["traffic.arrivals.rate_per_s"]])).toEqual([
+    expect(
+      grid.map((g) => [g.values["providers[0].price.prompt"], g.values["traffic.arrivals.rate_per_s"]]),
+    ).toEqual([
       [1, 50],
       [1, 100],
       [2, 50],
@@ -91,9 +97,13 @@ describe("sweep shards and merge", () => {
     for (const f of ["report.md", "report.html", "points/p0003/summary.json"])
       expect(readFileSync(join(dir, "merged", f), "utf8")).toBe(readFileSync(join(dir, "all", f), "utf8"));
     // Merging a shard twice, or a different sweep, is refused.
-    await expect(mergeSweeps([join(dir, "s1"), join(dir, "s1")], join(dir, "bad"))).rejects.toThrow(/also in/);
+    await expect(mergeSweeps([join(dir, "s1"), join(dir, "s1")], join(dir, "bad"))).rejects.toThrow(
+      /also in/,
+    );
     const partial = await mergeSweeps([join(dir, "s2")], join(dir, "half"));
     expect(partial.missing).toEqual([0, 2, 4]);
-    expect(readFileSync(join(dir, "half", "report.md"), "utf8")).toContain("Missing grid points (no shard had them): 0, 2, 4");
+    expect(readFileSync(join(dir, "half", "report.md"), "utf8")).toContain(
+      "Missing grid points (no shard had them): 0, 2, 4",
+    );
   }, 60_000);
 });

@@ -55,7 +55,8 @@ describe("confidence intervals", () => {
 
   it("covers the true mean about 95 % of the time (normal data, n = 5, fixed seed)", () => {
     const rng = new Rng(42, "coverage");
-    const normal = (): number => Math.sqrt(-2 * Math.log(rng.nextOpen())) * Math.cos(2 * Math.PI * rng.next());
+    const normal = (): number =>
+      Math.sqrt(-2 * Math.log(rng.nextOpen())) * Math.cos(2 * Math.PI * rng.next());
     const trials = 4000;
     let covered = 0;
     for (let i = 0; i < trials; i++) {
