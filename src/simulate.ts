@@ -85,7 +85,7 @@ export interface ObservedRun {
 }
 
 /** Sends every attempt and outcome to two observers, in order. */
-function tee(a: RunObserver, b: RunObserver): RunObserver {
+export function tee(a: RunObserver, b: RunObserver): RunObserver {
   return {
     attempt: (x) => {
       a.attempt(x);

@@ -255,24 +255,30 @@ function readCsv(dir: string, name: string, head: readonly string[]): string[][]
 
 const toNum = (s: string): number => (s === "" ? Number.NaN : Number(s));
 
+/** Reads a results folder's JSON header and checks its kind and schema version. */
+export function readVersionedJson<T extends { kind: string; schemaVersion: number }>(
+  file: string,
+  kind: T["kind"],
+  version: number,
+): T {
+  if (!existsSync(file))
+    throw new InputError(file, [{ path: "", message: `file not found (not a ${kind} results folder?)` }]);
+  let meta: T;
+  try {
+    meta = JSON.parse(readFileSync(file, "utf8")) as T;
+  } catch (e) {
+    throw new InputError(file, [{ path: "", message: `malformed JSON: ${(e as Error).message}` }]);
+  }
+  if (meta?.kind !== kind || meta.schemaVersion !== version)
+    throw new InputError(file, [
+      { path: "schemaVersion", message: `expected a ${kind} result with schemaVersion ${version}` },
+    ]);
+  return meta;
+}
+
 /** Reads a compare results folder back (the inverse of writeCompareData). */
 export function readCompareData(dir: string): CompareData {
-  const metaFile = join(dir, "compare.json");
-  if (!existsSync(metaFile))
-    throw new InputError(metaFile, [{ path: "", message: "file not found (not a compare results folder?)" }]);
-  let meta: CompareMeta;
-  try {
-    meta = JSON.parse(readFileSync(metaFile, "utf8")) as CompareMeta;
-  } catch (e) {
-    throw new InputError(metaFile, [{ path: "", message: `malformed JSON: ${(e as Error).message}` }]);
-  }
-  if (meta.kind !== "compare" || meta.schemaVersion !== COMPARE_SCHEMA_VERSION)
-    throw new InputError(metaFile, [
-      {
-        path: "schemaVersion",
-        message: `expected a compare result with schemaVersion ${COMPARE_SCHEMA_VERSION}`,
-      },
-    ]);
+  const meta = readVersionedJson<CompareMeta>(join(dir, "compare.json"), "compare", COMPARE_SCHEMA_VERSION);
   return {
     meta,
     rows: readCsv(dir, "replications.csv", ["replication", "seed", "policy", "metric", "value"]).map((f) => ({

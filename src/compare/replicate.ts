@@ -7,7 +7,7 @@
 import { type Timeline, TimelineObserver } from "../metrics/timeline.js";
 import { hashKey } from "../rng/rng.js";
 import { type LoadedScenario, loadScenario, scenarioFromObject } from "../scenario/load.js";
-import { simulate } from "../simulate.js";
+import { simulate, tee } from "../simulate.js";
 import { ExtraMetrics } from "./metrics.js";
 
 /** Where a job's scenario comes from: a file, or an already-edited object (sweep grid points). */
@@ -63,16 +63,7 @@ export function runReplication(job: ReplicationJob): ReplicationResult {
       const extra = new ExtraMetrics(catalog, loaded.scenario.providers);
       const timeline = new TimelineObserver(catalog);
       runs.push({ extra, finish: () => timeline.finish(sim.now, farm.outageSources) });
-      return {
-        attempt: (a) => {
-          extra.attempt(a);
-          timeline.attempt(a);
-        },
-        outcome: (req, o, attempts, d) => {
-          extra.outcome(req, o, attempts, d);
-          timeline.outcome(req, o, attempts, d);
-        },
-      };
+      return tee(extra, timeline);
     },
   });
   return {

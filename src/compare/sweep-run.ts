@@ -3,14 +3,21 @@
  * (the whole grid and which points are present) and one compare folder per point under points/;
  * its report.md / report.html are rebuilt from those folders, so merging is copying plus a rebuild.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { renderSweepHtml } from "../report/sweep-html.js";
 import { renderSweepMarkdown } from "../report/sweep-markdown.js";
 import { InputError } from "../scenario/errors.js";
 import { type CompareSummary, summarize } from "./aggregate.js";
-import { atomicDir, compareData, planCompare, runInfo, writeCompare } from "./compare.js";
-import { type CompareData, readCompareData } from "./files.js";
+import {
+  atomicDir,
+  type CompareOptions,
+  compareData,
+  planCompare,
+  runInfo,
+  writeCompare,
+} from "./compare.js";
+import { type CompareData, readCompareData, readVersionedJson } from "./files.js";
 import { runJobs } from "./pool.js";
 import {
   expandGrid,
@@ -42,20 +49,11 @@ export interface SweepMeta {
   requestsFlag: number | null;
 }
 
-export interface SweepOptions {
+export interface SweepOptions extends Omit<CompareOptions, "source" | "outDir" | "point" | "wallClock"> {
   file: string;
   sets: readonly string[];
   shard: Shard | null;
-  replications: number;
-  seed?: number;
-  requests?: number;
-  policies?: readonly string[];
-  baseline?: string;
-  jobs: number;
-  targetRelHalfWidth?: number;
   outDir: string;
-  command?: string;
-  onProgress?: (done: number, total: number) => void;
 }
 
 export async function sweep(o: SweepOptions): Promise<SweepMeta> {
@@ -118,23 +116,7 @@ function rawName(raw: unknown): string | undefined {
 }
 
 export function readSweepMeta(dir: string): SweepMeta {
-  const file = join(dir, "sweep.json");
-  if (!existsSync(file))
-    throw new InputError(file, [{ path: "", message: "file not found (not a sweep results folder?)" }]);
-  let meta: SweepMeta;
-  try {
-    meta = JSON.parse(readFileSync(file, "utf8")) as SweepMeta;
-  } catch (e) {
-    throw new InputError(file, [{ path: "", message: `malformed JSON: ${(e as Error).message}` }]);
-  }
-  if (meta.kind !== "sweep" || meta.schemaVersion !== SWEEP_SCHEMA_VERSION)
-    throw new InputError(file, [
-      {
-        path: "schemaVersion",
-        message: `expected a sweep result with schemaVersion ${SWEEP_SCHEMA_VERSION}`,
-      },
-    ]);
-  return meta;
+  return readVersionedJson<SweepMeta>(join(dir, "sweep.json"), "sweep", SWEEP_SCHEMA_VERSION);
 }
 
 export interface SweepPointResult {

@@ -31,7 +31,7 @@ describe("sweep grid", () => {
       "x.flag=true",
     ]);
     const grid = expandGrid(axes);
-    expect(grid).toHaveLength(4);
+    expect(grid).toHaveLength(6);
     expect(
       grid.map((g) => [g.values["providers[0].price.prompt"], g.values["traffic.arrivals.rate_per_s"]]),
     ).toEqual([
