@@ -91,7 +91,7 @@ export function frontierSpec(s: CompareSummary): TopLevelSpec {
     title: {
       text: "Cost per success vs success rate",
       subtitle:
-        "mean with 95 % CI whiskers; line = efficient frontier (up and to the left is better: higher success, lower cost)",
+        "mean with 95 % CI whiskers; line = efficient frontier (down and to the right is better: higher success, lower cost)",
     },
     width: WIDTH,
     height: 340,

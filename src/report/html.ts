@@ -35,12 +35,13 @@ ${rows}
 
 const CSS = `
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1d1f;margin:0;background:#f6f7f9}
-main{max-width:1100px;margin:0 auto;padding:24px 32px 64px;background:#fff}
+main{max-width:1240px;margin:0 auto;padding:24px 32px 64px;background:#fff}
 h1{font-size:26px;margin:8px 0 4px}h2{font-size:19px;margin:32px 0 6px;border-bottom:1px solid #e5e5e5;padding-bottom:4px}
 p.meta{color:#555;margin:2px 0}p.note{color:#666;font-size:13px;margin:4px 0 8px}
 ul.summary li{margin:4px 0}
 table{border-collapse:collapse;font-size:13px;font-variant-numeric:tabular-nums}
-th,td{padding:4px 10px;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}
+th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}
+tbody th{white-space:normal;min-width:12em}
 td.n,th.n{text-align:right}thead th{border-bottom:2px solid #ccc;background:#fafafa}
 tbody tr:hover{background:#f3f7ff}.scroll{overflow-x:auto}
 figure{margin:16px 0 24px}figure svg{max-width:100%;height:auto}
