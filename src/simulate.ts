@@ -19,6 +19,11 @@ import type { Scenario } from "./scenario/schema.js";
 import { Simulator } from "./sim/kernel.js";
 import { openTraffic } from "./traffic/index.js";
 import type { RoutedRequest, TrafficRequest } from "./types.js";
+// Gateway policy kinds register themselves (imported here: registry.ts importing them would be a cycle).
+import "./policies/classic.js";
+import "./policies/envoy.js";
+import "./policies/litellm.js";
+import "./policies/portkey.js";
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
