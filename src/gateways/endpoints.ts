@@ -6,9 +6,9 @@
  *    Portkey: `provider`) is normalised through a small alias table (`together_ai`, `together-ai`
  *    → `together`, …) and compared with the scenario's provider slugs.
  * 3. If that provider has one endpoint, it is the match. If it has several (several models), the
- *    model id must pick one: equal ignoring case, or the endpoint model's last path segment is a
- *    prefix of the configured model's last segment (`Llama-3.3-70B-Instruct-Turbo` →
- *    `llama-3.3-70b-instruct`).
+ *    model id must pick one: equal ignoring case, or the endpoint model's last path segment occurs
+ *    in the configured model's last segment, ignoring case (`Meta-Llama-3.1-8B-Instruct` →
+ *    `llama-3.1-8b-instruct`); the longest such segment wins, a tie is an error.
  * Anything else is an error message naming what was tried.
  */
 import type { Endpoint } from "../types.js";
@@ -60,7 +60,7 @@ function byModel(eps: readonly Endpoint[], model: string | undefined): Endpoint 
   let tie = false;
   for (const e of eps) {
     const es = lastSegment(e.model);
-    if (!seg.startsWith(es)) continue;
+    if (!seg.includes(es)) continue;
     if (es.length > bestLen) {
       best = e;
       bestLen = es.length;
