@@ -158,7 +158,7 @@ function modelOf(req: RoutedRequest): string {
 
 /** Wraps a balancer as a policy, with the optional retry driver. */
 export function balancedPolicy(name: string, b: Balancer, retry: RetryDriver | null): Policy {
-  const tried = new Map<number, RoutedRequest>();
+  const open = new Map<number, { req: RoutedRequest; tried: Set<number> }>();
   return {
     name,
     route(req, view, rng) {
@@ -166,19 +166,21 @@ export function balancedPolicy(name: string, b: Balancer, retry: RetryDriver | n
       if (eps.length === 0) return { kind: "reject", status: 404, code: "no_endpoints" };
       const e = b.pick(eps, req, view, rng);
       if (!retry || retry.opts.max_retries === 0) return { kind: "route", candidates: [e.id] };
-      tried.set(req.id, req);
+      open.set(req.id, { req, tried: new Set([e.id]) });
       return retry.begin(req.id, e.id, view.now);
     },
     observe(a, view) {
-      const req = tried.get(a.requestId);
-      if (!retry || !req) return;
+      const st = open.get(a.requestId);
+      if (!retry || !st) return;
       retry.next(a, view.now, (rng) => {
-        const all = view.endpointsOf(modelOf(req));
+        const all = view.endpointsOf(modelOf(st.req));
         if (all.length === 0) return null;
-        const fresh = all.filter((e) => e.id !== a.endpoint.id);
-        return b.pick(fresh.length > 0 ? fresh : all, req, view, rng);
+        const fresh = all.filter((e) => !st.tried.has(e.id));
+        const e = b.pick(fresh.length > 0 ? fresh : all, st.req, view, rng);
+        st.tried.add(e.id);
+        return e;
       });
-      if (!retry.isOpen(a.requestId)) tried.delete(a.requestId);
+      if (!retry.isOpen(a.requestId)) open.delete(a.requestId);
     },
   };
 }
