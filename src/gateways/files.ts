@@ -47,3 +47,22 @@ export function parseConfig<T extends z.ZodType>(
     })),
   );
 }
+
+/**
+ * Where a gateway policy's config comes from: the file named by `spec[key]` (problems located in
+ * that file), or inline `options` (problems located at `policies[i].options`).
+ */
+export function configSource(
+  spec: { litellm?: string; portkey?: string; options: unknown },
+  ctx: PolicyContext,
+  key: "litellm" | "portkey",
+): { file: string; data: unknown; base: string } {
+  const other = key === "litellm" ? "portkey" : "litellm";
+  if (spec[other] !== undefined)
+    throw new InputError(ctx.file, [
+      { path: `${ctx.path}.${other}`, message: "expected only one of litellm or portkey" },
+    ]);
+  const path = spec[key];
+  if (path !== undefined) return { ...readConfigFile(path, ctx, key), base: "" };
+  return { file: ctx.file, data: spec.options, base: `${ctx.path}.options` };
+}

@@ -11,14 +11,13 @@
  * deployment's context length fails on it with ContextWindowExceeded without a provider call.
  */
 
-import { readConfigFile } from "../gateways/files.js";
+import { configSource } from "../gateways/files.js";
 import type { ErrorClass, LiteConfig, LiteDeployment } from "../gateways/litellm-config.js";
 import { loadLitellmConfig } from "../gateways/litellm-config.js";
 import { isTerminal, PlanBook } from "../gateways/plan.js";
 import { type RetryAfter, retryAfterFor } from "../gateways/retryafter.js";
 import { hashKey, Rng } from "../rng/rng.js";
 import { errorType } from "../router/errors.js";
-import { InputError } from "../scenario/errors.js";
 import type { AttemptRecord, Endpoint, RoutedRequest } from "../types.js";
 import { type BuiltPolicy, type PolicyFactory, registerPolicyKind } from "./registry.js";
 import type { Decision, EndpointView, FinalError, Policy, RouterBehaviour } from "./types.js";
@@ -451,14 +450,7 @@ export function litellmBehaviour(r: LiteRouter): RouterBehaviour {
 }
 
 const build: PolicyFactory = (spec, ctx): BuiltPolicy => {
-  if (spec.portkey !== undefined)
-    throw new InputError(ctx.file, [
-      { path: `${ctx.path}.portkey`, message: "expected only one of litellm or portkey" },
-    ]);
-  const { file, data, base } =
-    spec.litellm !== undefined
-      ? { ...readConfigFile(spec.litellm, ctx, "litellm"), base: "" }
-      : { file: ctx.file, data: spec.options, base: `${ctx.path}.options` };
+  const { file, data, base } = configSource(spec, ctx, "litellm");
   const { config, warnings } = loadLitellmConfig(data, ctx, file, base);
   const r = new LiteRouter(
     spec.name,

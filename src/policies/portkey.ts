@@ -6,12 +6,11 @@
  * jitter) or, for a 429 with `use_retry_after_header`, the Retry-After (≤ 60 s per request). There
  * is no cross-request health (the open-source gateway has none). The client gets the last status.
  */
-import { readConfigFile } from "../gateways/files.js";
+import { configSource } from "../gateways/files.js";
 import { isTerminal, lastStatusError, PlanBook } from "../gateways/plan.js";
 import { loadPortkeyConfig, type PortkeyConfig, type PortkeyNode } from "../gateways/portkey-config.js";
 import { type RetryAfter, retryAfterFor } from "../gateways/retryafter.js";
 import { hashKey, Rng } from "../rng/rng.js";
-import { InputError } from "../scenario/errors.js";
 import type { AttemptRecord, RoutedRequest } from "../types.js";
 import { type BuiltPolicy, type PolicyFactory, registerPolicyKind } from "./registry.js";
 import type { Decision, EndpointView, Policy } from "./types.js";
@@ -119,14 +118,7 @@ export class PortkeyRouter implements Policy {
 }
 
 const build: PolicyFactory = (spec, ctx): BuiltPolicy => {
-  if (spec.litellm !== undefined)
-    throw new InputError(ctx.file, [
-      { path: `${ctx.path}.litellm`, message: "expected only one of litellm or portkey" },
-    ]);
-  const { file, data, base } =
-    spec.portkey !== undefined
-      ? { ...readConfigFile(spec.portkey, ctx, "portkey"), base: "" }
-      : { file: ctx.file, data: spec.options, base: `${ctx.path}.options` };
+  const { file, data, base } = configSource(spec, ctx, "portkey");
   const models = ctx.scenario.traffic.model;
   const { config, warnings } = loadPortkeyConfig(data, ctx, file, base, spec.request.model ?? models);
   const r = new PortkeyRouter(spec.name, config, retryAfterFor(ctx.scenario), ctx.scenario.seed);

@@ -148,3 +148,10 @@ export function build(ctx: PolicyContext, spec: Record<string, unknown>) {
   };
   return buildPolicy(s as Parameters<typeof buildPolicy>[0], ctx);
 }
+
+/** Occurrences of each string. */
+export function count(xs: string[]): Record<string, number> {
+  const c: Record<string, number> = {};
+  for (const x of xs) c[x] = (c[x] ?? 0) + 1;
+  return c;
+}

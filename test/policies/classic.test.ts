@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/scenario/errors.js";
-import { build, Clock, drive, request, world } from "../gateways/harness.js";
+import { build, Clock, count, drive, request, world } from "../gateways/harness.js";
 
 const three = [
   { name: "a", prompt: 3 },
@@ -16,12 +16,6 @@ function picks(kind: string, options: Record<string, unknown>, n: number, setup?
   const out: string[] = [];
   for (let i = 0; i < n; i++) out.push(drive(p, v, request(i), [200]).tried[0]);
   return out;
-}
-
-function count(xs: string[]) {
-  const c: Record<string, number> = {};
-  for (const x of xs) c[x] = (c[x] ?? 0) + 1;
-  return c;
 }
 
 describe("classic balancers (hand-computed cases)", () => {

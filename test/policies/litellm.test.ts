@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { LiteRouter } from "../../src/policies/litellm.js";
 import { Rng } from "../../src/rng/rng.js";
-import { build, Clock, drive, M, request, world } from "../gateways/harness.js";
+import { build, Clock, count, drive, M, request, world } from "../gateways/harness.js";
 
 const M8 = "meta-llama/llama-3.1-8b-instruct";
 
@@ -35,12 +35,6 @@ function lite(providers: Parameters<typeof world>[0], deps: Dep[], router: Recor
 
 const AB = [{ name: "a" }, { name: "b" }];
 const abDeps: Dep[] = [{ model: "a/x" }, { model: "b/x" }];
-
-function count(xs: string[]) {
-  const c: Record<string, number> = {};
-  for (const x of xs) c[x] = (c[x] ?? 0) + 1;
-  return c;
-}
 
 describe("LiteLLM routing strategies (§1.5)", () => {
   it("simple-shuffle: probability weight / Σ weights of healthy deployments", () => {
@@ -173,6 +167,17 @@ describe("LiteLLM routing strategies (§1.5)", () => {
   });
 });
 
+/** Two deployments, all traffic on the first (weight 0 on the second), v1 path with allowed_fails 1. */
+const v1AllowedOne = () =>
+  lite(
+    AB,
+    [
+      { model: "a/x", weight: 1 },
+      { model: "b/x", weight: 0 },
+    ],
+    { num_retries: 0, allowed_fails: 1, cooldown_time: 30 },
+  );
+
 describe("LiteLLM cooldowns (§1.4)", () => {
   it("v2: a 429 in a multi-deployment group cools the deployment at once, for cooldown_time, then it returns (not forever)", () => {
     const { r, v } = lite(
@@ -232,18 +237,7 @@ describe("LiteLLM cooldowns (§1.4)", () => {
   });
 
   it("v1 allowed_fails: allowed_fails = 1 tolerates the first failure and cools on the second (no off-by-one)", () => {
-    const { r, v } = lite(
-      AB,
-      [
-        { model: "a/x", weight: 1 },
-        { model: "b/x", weight: 0 },
-      ],
-      {
-        num_retries: 0,
-        allowed_fails: 1,
-        cooldown_time: 30,
-      },
-    );
+    const { r, v } = v1AllowedOne();
     drive(r, v, request(0), [500]);
     expect(r.isCooledDown(0, v.now)).toBe(false);
     drive(r, v, request(1), [500]);
@@ -252,18 +246,7 @@ describe("LiteLLM cooldowns (§1.4)", () => {
   });
 
   it("v1: the failure counter lives cooldown_time after the latest failure; spaced failures never cool", () => {
-    const { r, v } = lite(
-      AB,
-      [
-        { model: "a/x", weight: 1 },
-        { model: "b/x", weight: 0 },
-      ],
-      {
-        num_retries: 0,
-        allowed_fails: 1,
-        cooldown_time: 30,
-      },
-    );
+    const { r, v } = v1AllowedOne();
     for (let i = 0; i < 5; i++) {
       v.now = i * 31_000;
       drive(r, v, request(i), [{ status: 500, ms: 0 }]);

@@ -1,7 +1,7 @@
 /** Portkey gateway semantics; § numbers refer to docs/gateways.md. */
 import { describe, expect, it } from "vitest";
 import type { PortkeyRouter } from "../../src/policies/portkey.js";
-import { build, Clock, drive, type P, request, world } from "../gateways/harness.js";
+import { build, Clock, count, drive, type P, request, world } from "../gateways/harness.js";
 
 const ABC = [{ name: "a" }, { name: "b" }, { name: "c" }];
 const leaf = (provider: string, extra: Record<string, unknown> = {}) => ({
@@ -14,12 +14,6 @@ function pk(config: Record<string, unknown>, providers: P[] = ABC) {
   const w = world(providers);
   const b = build(w.ctx, { kind: "portkey", options: config });
   return { ...w, b, r: b.policy as PortkeyRouter, v: new Clock(w.catalog) };
-}
-
-function count(xs: string[]) {
-  const c: Record<string, number> = {};
-  for (const x of xs) c[x] = (c[x] ?? 0) + 1;
-  return c;
 }
 
 describe("Portkey loadbalance (§2 targets[].weight)", () => {
