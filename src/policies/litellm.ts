@@ -342,7 +342,7 @@ export class LiteRouter implements Policy {
         const delay = size > 1 ? 0 : this.backoffMs(st.retries, a);
         st.retries++;
         st.current = next;
-        this.plans.extend(a.requestId, this.started(next, now + delay), delay);
+        this.plans.extend(a.requestId, this.started(next, now), delay);
         return;
       }
     }
