@@ -417,7 +417,8 @@ export class LiteRouter implements Policy {
       if (a.status === 429 && size > 1) cool = true;
       else if (s === 0 && total >= 1000) cool = true;
       else if (size > 1 && total >= 5 && f / total > 0.5) cool = true;
-      else if (!retryableStatus(a.status, size)) cool = true;
+      // litellm._should_retry (408, 409, 429, ≥ 500) without the router's 401/403 exceptions (§1.4 step 3).
+      else if (!(a.status === 408 || a.status === 409 || a.status === 429 || a.status >= 500)) cool = true;
     }
     if (!cool) return;
     const ra = this.retryAfter(a);

@@ -230,10 +230,24 @@ describe("LiteLLM cooldowns (§1.4)", () => {
     expect(r.isCooledDown(0, v.now)).toBe(true); // 3 of 5 calls = 60 %
   });
 
-  it("v2: a non-retryable status (401 in a single group, 404) cools down at once", () => {
+  it("v2: a non-retryable status (404; 401 even in a multi-deployment group) cools down at once", () => {
     const { r, v } = lite([{ name: "a" }], [{ model: "a/x" }], { num_retries: 0 });
     drive(r, v, request(0), [404]);
     expect(r.isCooledDown(0, v.now)).toBe(true);
+    const two = lite(
+      AB,
+      [
+        { model: "a/x", weight: 1 },
+        { model: "b/x", weight: 0 },
+      ],
+      { num_retries: 0 },
+    );
+    drive(two.r, two.v, request(0), [401]);
+    expect(two.r.isCooledDown(0, two.v.now)).toBe(true);
+    // 403 is a plain 4xx: never a cooldown (§1.4 step 2).
+    const f = lite([{ name: "a" }], [{ model: "a/x" }], { num_retries: 0 });
+    drive(f.r, f.v, request(0), [403]);
+    expect(f.r.cooldowns.length).toBe(0);
   });
 
   it("v1 allowed_fails: allowed_fails = 1 tolerates the first failure and cools on the second (no off-by-one)", () => {
