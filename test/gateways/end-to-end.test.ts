@@ -106,3 +106,13 @@ describe("head-to-head scenario", () => {
     ).toBe(true);
   });
 });
+
+describe("strategies tour scenario", () => {
+  it("loads every config (file and inline) and conserves requests", () => {
+    const { summary } = simulate(
+      loadScenario(resolve("scenarios/gateways/strategies.yaml"), { requests: 1500 }),
+    );
+    expect(summary.policies.length).toBe(8);
+    for (const p of summary.policies) expect(p.succeeded + p.failed).toBe(1500);
+  });
+});
