@@ -147,6 +147,10 @@ export class RetryDriver {
     return this.plans.isOpen(id);
   }
 
+  close(id: number): void {
+    this.plans.close(id);
+  }
+
   get openPlans(): number {
     return this.plans.size;
   }
@@ -157,10 +161,19 @@ function modelOf(req: RoutedRequest): string {
 }
 
 /** Wraps a balancer as a policy, with the optional retry driver. */
-export function balancedPolicy(name: string, b: Balancer, retry: RetryDriver | null): Policy {
+export function balancedPolicy(
+  name: string,
+  b: Balancer,
+  retry: RetryDriver | null,
+): Policy & { abandon(requestId: number): void } {
   const open = new Map<number, { req: RoutedRequest; tried: Set<number> }>();
   return {
     name,
+    /** Drops a request the router stopped early (router.max_attempts). */
+    abandon(requestId) {
+      open.delete(requestId);
+      retry?.close(requestId);
+    },
     route(req, view, rng) {
       const eps = view.endpointsOf(modelOf(req));
       if (eps.length === 0) return { kind: "reject", status: 404, code: "no_endpoints" };
@@ -355,13 +368,17 @@ export function buildClassic(kind: ClassicKind, spec: PolicySpec, ctx: PolicyCon
   const retry = opts.retry
     ? new RetryDriver(opts.retry, retryAfterFor(ctx.scenario), ctx.scenario.seed, spec.name)
     : null;
+  const policy = balancedPolicy(spec.name, b, retry);
   return {
-    policy: balancedPolicy(spec.name, b, retry),
+    policy,
     behaviour: {
       timeoutMs: spec.router.timeout_ms,
-      maxAttempts: Number.POSITIVE_INFINITY,
+      maxAttempts: spec.router.max_attempts ?? Number.POSITIVE_INFINITY,
       onFailure: () => "next",
-      finalError: lastStatusError,
+      finalError: (attempts) => {
+        if (attempts.length > 0) policy.abandon(attempts[0].requestId);
+        return lastStatusError(attempts);
+      },
     },
     warnings: [],
   };

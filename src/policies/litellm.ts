@@ -376,6 +376,13 @@ export class LiteRouter implements Policy {
   finalError(attempts: readonly AttemptRecord[]): FinalError {
     if (attempts.length === 0) return { status: 429, code: "no_deployments_available" };
     const id = attempts[0].requestId;
+    const st = this.states.get(id);
+    if (st) {
+      // The router stopped before the planned next attempt (router.max_attempts): drop the plan.
+      this.busy[st.current]--;
+      this.end(id, null);
+      return st.primaryError ?? st.lastError;
+    }
     const e = this.finals.get(id);
     this.finals.delete(id);
     if (e) return e;
@@ -441,10 +448,10 @@ export class LiteRouter implements Policy {
   }
 }
 
-export function litellmBehaviour(r: LiteRouter): RouterBehaviour {
+export function litellmBehaviour(r: LiteRouter, maxAttempts: number | null = null): RouterBehaviour {
   return {
     timeoutMs: r.cfg.timeoutS * 1000,
-    maxAttempts: Number.POSITIVE_INFINITY,
+    maxAttempts: maxAttempts ?? Number.POSITIVE_INFINITY,
     onFailure: () => "next",
     finalError: (attempts) => r.finalError(attempts),
   };
@@ -461,7 +468,7 @@ const build: PolicyFactory = (spec, ctx): BuiltPolicy => {
     spec.request.stream === true,
     ctx.scenario.seed,
   );
-  return { policy: r, behaviour: litellmBehaviour(r), warnings };
+  return { policy: r, behaviour: litellmBehaviour(r, spec.router.max_attempts), warnings };
 };
 
 registerPolicyKind("litellm", build);

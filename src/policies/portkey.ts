@@ -98,6 +98,12 @@ export class PortkeyRouter implements Policy {
     return this.plans.begin(req.id, first.value.endpoint, first.value.delayMs);
   }
 
+  /** Drops a request the router stopped early (router.max_attempts). */
+  abandon(requestId: number): void {
+    this.walkers.delete(requestId);
+    this.plans.close(requestId);
+  }
+
   observe(a: AttemptRecord): void {
     const g = this.walkers.get(a.requestId);
     if (!g) return;
@@ -126,9 +132,12 @@ const build: PolicyFactory = (spec, ctx): BuiltPolicy => {
     policy: r,
     behaviour: {
       timeoutMs: config.timeoutMs ?? spec.router.timeout_ms,
-      maxAttempts: Number.POSITIVE_INFINITY,
+      maxAttempts: spec.router.max_attempts ?? Number.POSITIVE_INFINITY,
       onFailure: () => "next",
-      finalError: lastStatusError,
+      finalError: (attempts) => {
+        if (attempts.length > 0) r.abandon(attempts[0].requestId);
+        return lastStatusError(attempts);
+      },
     },
     warnings,
   };

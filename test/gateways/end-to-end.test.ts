@@ -87,6 +87,32 @@ describe("plans that grow while a request is in flight (src/gateways/plan.ts con
   });
 });
 
+describe("router.max_attempts caps gateway plans", () => {
+  it("stops every kind after the cap, with the gateway's own final error", () => {
+    const router = { max_attempts: 1 };
+    const { summary } = simulate(
+      tiny([
+        {
+          name: "lite",
+          kind: "litellm",
+          router,
+          options: {
+            model_list: [{ model_name: "g", litellm_params: { model: "down/x" } }],
+            router_settings: { num_retries: 3 },
+          },
+        },
+        { name: "pk", kind: "portkey", router, options: { retry: { attempts: 3 }, provider: "down" } },
+        { name: "rr", kind: "round_robin", router, options: { retry: { max_retries: 3 } } },
+      ]),
+    );
+    for (const p of summary.policies) {
+      expect(Object.keys(p.attemptsHistogram)).toEqual(["1"]);
+      expect(p.succeeded + p.failed).toBe(400);
+    }
+    expect(summary.policies[0].errors).toEqual({ "503": 400 });
+  });
+});
+
 describe("head-to-head scenario", () => {
   it("runs every policy, conserves requests, is deterministic and lists the configs' warnings", () => {
     const file = resolve("scenarios/gateways/head-to-head.yaml");
