@@ -231,7 +231,12 @@ export function loadLitellmConfig(
           ? p.custom_llm_provider
           : "";
     const rest = slash > 0 ? p.model.slice(slash + 1) : p.model;
-    const m = matchEndpoint(ctx.catalog, provider || "(none)", rest, id);
+    const m = matchEndpoint(
+      ctx.catalog,
+      provider || "(no provider prefix: expected provider/model)",
+      rest,
+      id,
+    );
     if (!m.ok) {
       problems.push({
         path: at(`model_list[${i}]`),
