@@ -1,6 +1,7 @@
 /** The `routesim` command line. Each command lives in its own module and registers itself here. */
 import { Command, CommanderError } from "commander";
 import { routesimVersion } from "../simulate.js";
+import { registerCalibrate } from "./calibrate.js";
 import { registerCatalog } from "./catalog.js";
 import { EXIT_INPUT, reportError } from "./common.js";
 import { registerRun } from "./run.js";
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRun(program);
   registerCatalog(program);
+  registerCalibrate(program);
   return program;
 }
 
