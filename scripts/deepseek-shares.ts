@@ -28,7 +28,12 @@ const blend = (e: Ep) => 0.5 * price(e) + 0.5 * Number(e.pricing.completion) * 1
 const w = eps.map((e) => (e.status === 0 ? 1 / blend(e) ** 2 : 0));
 const wsum = w.reduce((a, b) => a + b, 0);
 const rows = eps
-  .map((e, i) => ({ e, obs: e.stats.request_count / total, sim: share[e.provider_slug] ?? 0, inv: w[i] / wsum }))
+  .map((e, i) => ({
+    e,
+    obs: e.stats.request_count / total,
+    sim: share[e.provider_slug] ?? 0,
+    inv: w[i] / wsum,
+  }))
   .sort((a, b) => b.obs - a.obs);
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 console.log(
@@ -40,4 +45,6 @@ for (const { e, obs, sim, inv } of rows)
     `| ${e.provider_slug}${e.status !== 0 ? ` (status ${e.status})` : ""} | ${e.quantization ?? "–"} | ${price(e).toFixed(2)} / ${(Number(e.pricing.completion) * 1e6).toFixed(2)} | ${e.stats.p50_throughput} | ${e.stats.p50_latency} | ${pct(obs)} | ${pct(sim)} | ${pct(inv)} |`,
   );
 const tv = rows.reduce((s, r) => s + Math.abs(r.obs - r.sim), 0) / 2;
-console.log(`\nTotal variation distance observed vs simulated: ${pct(tv)} (${summary.requests} simulated requests).`);
+console.log(
+  `\nTotal variation distance observed vs simulated: ${pct(tv)} (${summary.requests} simulated requests).`,
+);

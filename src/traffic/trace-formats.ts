@@ -5,7 +5,7 @@
  */
 import { InputError } from "../scenario/errors.js";
 import type { TraceSpec } from "../scenario/schema.js";
-import { type LineReader, parseDateTimeMs, splitCsv } from "./trace-io.js";
+import { type LineReader, parseDateTime, splitCsv } from "./trace-io.js";
 
 export interface TraceRow {
   readonly line: number;
@@ -33,10 +33,17 @@ const AZURE: Columns = {
   completion: "GeneratedTokens",
 };
 
-function timeOf(v: unknown, unit: TimeUnit): number | string {
+/** Datetimes are measured from the first one seen in the file, so sub-ms fractions stay exact. */
+interface Clock {
+  origin: number | null;
+}
+
+function timeOf(v: unknown, unit: TimeUnit, clock: Clock): number | string {
   if (unit === "datetime") {
-    const t = typeof v === "string" ? parseDateTimeMs(v) : null;
-    return t ?? `expected a datetime like 2023-11-16 18:15:46.6805900, got ${show(v)}`;
+    const t = typeof v === "string" ? parseDateTime(v) : null;
+    if (!t) return `expected a datetime like 2023-11-16 18:15:46.6805900, got ${show(v)}`;
+    clock.origin ??= t.ms;
+    return t.ms - clock.origin + t.frac;
   }
   const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : Number.NaN;
   return Number.isFinite(n) ? n * UNIT_MS[unit] : `expected a number (${unit}), got ${show(v)}`;
@@ -61,9 +68,10 @@ function buildRow(
   cols: Columns,
   get: (key: string) => unknown,
   keep: ReadonlySet<string> | null,
+  clock: Clock,
 ): RowResult {
   if (keep && cols.status !== undefined && !keep.has(String(get(cols.status) ?? "").trim())) return null;
-  const t = timeOf(get(cols.time), cols.time_unit);
+  const t = timeOf(get(cols.time), cols.time_unit, clock);
   if (typeof t === "string") return `${cols.time}: ${t}`;
   const p = tokensOf(get(cols.prompt), "prompt tokens");
   if (typeof p === "string") return `${cols.prompt}: ${p}`;
@@ -121,12 +129,13 @@ function csvParser(
       })),
     );
   const width = names.length;
+  const clock: Clock = { origin: null };
   return (line, lineNo) => {
     if (line.trim() === "") return null;
     const f = splitCsv(line);
     if (f === null) return "malformed CSV quoting";
     if (f.length !== width) return `expected ${width} fields, got ${f.length}`;
-    return buildRow(lineNo, cols, (k) => f[index.get(k)!], keep);
+    return buildRow(lineNo, cols, (k) => f[index.get(k)!], keep, clock);
   };
 }
 
@@ -135,6 +144,7 @@ function jsonlParser(
   keep: ReadonlySet<string> | null,
   decorate?: (o: Record<string, unknown>, row: TraceRow) => RowResult,
 ): RowParser {
+  const clock: Clock = { origin: null };
   return (line, lineNo) => {
     if (line.trim() === "") return null;
     let obj: unknown;
@@ -145,7 +155,7 @@ function jsonlParser(
     }
     if (obj === null || typeof obj !== "object" || Array.isArray(obj)) return "expected a JSON object";
     const o = obj as Record<string, unknown>;
-    const row = buildRow(lineNo, cols, (k) => o[k], keep);
+    const row = buildRow(lineNo, cols, (k) => o[k], keep, clock);
     return decorate && row !== null && typeof row !== "string" ? decorate(o, row) : row;
   };
 }

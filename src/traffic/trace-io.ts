@@ -113,23 +113,29 @@ const DATETIME =
   /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**
- * Parses `YYYY-MM-DD HH:MM:SS[.fffffff][Z|±hh:mm]` to milliseconds since the epoch (fractional
- * milliseconds kept). No zone means UTC; only differences between rows matter for replay.
+ * Parses `YYYY-MM-DD HH:MM:SS[.fffffff][Z|±hh:mm]` to whole milliseconds since the epoch plus the
+ * fraction of a millisecond, kept apart so that 100 ns steps survive (a double holding epoch ms has
+ * an ulp of ~0.2 µs). No zone means UTC; only differences between rows matter for replay.
  */
-export function parseDateTimeMs(s: string): number | null {
+export function parseDateTime(s: string): { ms: number; frac: number } | null {
   const m = DATETIME.exec(s.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, se, frac, zone] = m;
   let t = Date.UTC(+y, +mo - 1, +d, +h, +mi, +se);
   if (Number.isNaN(t) || +mo < 1 || +mo > 12 || +d < 1 || +d > 31 || +h > 23 || +mi > 59 || +se > 60)
     return null;
-  if (frac) t += Number(`0.${frac}`) * 1000;
+  let f = 0;
+  if (frac) {
+    const digits = frac.padEnd(9, "0");
+    t += Number(digits.slice(0, 3));
+    f = Number(digits.slice(3)) / 1e6;
+  }
   if (zone && zone !== "Z") {
     const sign = zone[0] === "-" ? -1 : 1;
     const digits = zone.slice(1).replace(":", "");
     t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
   }
-  return t;
+  return { ms: t, frac: f };
 }
 
 /** A binary min-heap with a caller-supplied order. */
