@@ -11,7 +11,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { InputError } from "../scenario/errors.js";
+import { scenarioFromObject } from "../scenario/load.js";
 import type { ScenarioInput } from "../scenario/schema.js";
+import { simulate } from "../simulate.js";
 import { type Fit, type FitMode, fitPositive } from "./fit.js";
 
 type ProviderInput = ScenarioInput["providers"][number];
@@ -32,6 +34,9 @@ export interface RunCalibration {
   /** Failed requests by status (429, 502 for LLMPerf's -1). */
   errors: Record<string, number>;
   shortOutputs: number;
+  errorRate: number;
+  simulatedErrorRate: number;
+  /** TTFT fit; `simulated` comes from a routesim run of the fitted provider. */
   ttft: Fit;
   /** Fit of inter-token latency (ms/token); `tpsSpec` is what the provider samples. */
   itl: Fit;
@@ -131,10 +136,15 @@ export function calibrateRun(file: string, mode: FitMode, tolerance?: number): R
         }
       : {}),
   };
+  const check = simulateProvider(p);
+  ttft.simulated = check.ttft;
+  ttft.maxError = Math.max(...ttft.observed.map((o, i) => Math.abs(check.ttft[i] - o) / o));
   return {
     name,
     file,
     requests: records.length,
+    errorRate,
+    simulatedErrorRate: check.errorRate,
     ok: ok.length,
     errors,
     shortOutputs: records.filter((r) => r.errorCode === -100).length,
@@ -142,6 +152,30 @@ export function calibrateRun(file: string, mode: FitMode, tolerance?: number): R
     itl,
     provider: p,
   };
+}
+
+const CHECK_REQUESTS = 5000;
+
+/**
+ * Runs the fitted provider alone under LLMPerf-like load (550 prompt / 150 completion tokens, one
+ * request per second, so no queueing) and returns TTFT p50/p90/p99 and the failure share.
+ */
+function simulateProvider(p: ProviderInput): { ttft: number[]; errorRate: number } {
+  const loaded = scenarioFromObject({
+    name: "calibration-check",
+    traffic: {
+      arrivals: { process: "uniform", rate_per_s: 1 },
+      requests: CHECK_REQUESTS,
+      prompt_tokens: 550,
+      completion_tokens: 150,
+      model: p.model,
+    },
+    providers: [p],
+    // A long attempt timeout: measure the provider, not the router (cold starts reach 64 s).
+    policies: [{ name: "check", router: { timeout_ms: 600_000 } }],
+  });
+  const s = simulate(loaded).summary.policies[0];
+  return { ttft: [s.ttftMs.p50, s.ttftMs.p90, s.ttftMs.p99], errorRate: s.failed / s.requests };
 }
 
 function toTps(itl: Fit): ProviderInput["tokens_per_s"] {

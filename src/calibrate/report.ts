@@ -21,13 +21,14 @@ function pct(sim: number, obs: number): string {
 /** Markdown table: observed / simulated p50, p90, p99 of TTFT and inter-token latency per run. */
 export function fitTable(runs: readonly RunCalibration[]): string {
   const head =
-    "| run | ok / requests | errors | TTFT fit | TTFT p50 ms obs / sim | p90 | p99 | ITL fit | ITL p50 ms/token obs / sim | p90 | p99 |";
-  const sep = "|---|---:|---|---|---:|---:|---:|---|---:|---:|---:|";
+    "| run | ok / requests | errors | error rate obs / sim | TTFT fit | TTFT p50 ms obs / sim | p90 | p99 | ITL fit | ITL p50 ms/token obs / sim | p90 | p99 |";
+  const sep = "|---|---:|---|---:|---|---:|---:|---:|---|---:|---:|---:|";
   const rows = runs.map((r) => {
     const errs = Object.entries(r.errors)
       .map(([k, v]) => `${v}× ${k}`)
       .join(", ");
-    return `| ${r.name} | ${r.ok} / ${r.requests} | ${errs || "–"} | ${r.ttft.kind} | ${cells(r.ttft)} | ${r.itl.kind} | ${cells(r.itl)} |`;
+    const rates = `${(100 * r.errorRate).toFixed(1)} / ${(100 * r.simulatedErrorRate).toFixed(1)} %`;
+    return `| ${r.name} | ${r.ok} / ${r.requests} | ${errs || "–"} | ${rates} | ${r.ttft.kind} | ${cells(r.ttft)} | ${r.itl.kind} | ${cells(r.itl)} |`;
   });
   return [head, sep, ...rows].join("\n");
 }

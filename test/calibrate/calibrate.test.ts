@@ -156,7 +156,7 @@ describe("llmperf calibration", () => {
     const doc = parseDocument(readFileSync(out, "utf8")).toJS() as { providers: { name: string }[] };
     expect(doc.providers.map((p) => p.name)).toEqual(["alpha-70b", "beta-7b"]);
     const md = readFileSync(table, "utf8");
-    expect(md).toContain("| alpha-70b | 360 / 400 | 40× 429 | lognormal |");
+    expect(md).toContain("| alpha-70b | 360 / 400 | 40× 429 | 10.0 / ");
     expect(await main(["calibrate", root, "--fit", "gaussian"])).toBe(2);
   });
 
