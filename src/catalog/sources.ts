@@ -110,10 +110,23 @@ function str(v: unknown): string | null {
   return typeof v === "string" && v.trim() !== "" ? v.trim() : null;
 }
 
+/** Prices, limits and quantization: the fields both JSON shapes name alike. */
+function common(o: Obj, file: string, path: string) {
+  const pricing = obj(o.pricing, file, `${path}.pricing`);
+  return {
+    pricePrompt: need(pricing.prompt, file, `${path}.pricing.prompt`, "a price per token"),
+    pricePromptCacheRead: num(pricing.input_cache_read),
+    priceCompletion: need(pricing.completion, file, `${path}.pricing.completion`, "a price per token"),
+    priceRequest: num(pricing.request) ?? 0,
+    contextLength: num(o.context_length),
+    maxCompletionTokens: num(o.max_completion_tokens),
+    quantization: str(o.quantization),
+  };
+}
+
 function fromWebsite(e: unknown, i: number, file: string, model?: string): SourceEndpoint {
   const path = `data[${i}]`;
   const o = obj(e, file, path);
-  const pricing = obj(o.pricing, file, `${path}.pricing`);
   const stats = (o.stats ?? {}) as Obj;
   const m = o.model as Obj | undefined;
   const name = str(o.provider_name) ?? str(o.provider_display_name);
@@ -125,13 +138,7 @@ function fromWebsite(e: unknown, i: number, file: string, model?: string): Sourc
     providerName: name,
     tag: str(o.provider_slug),
     model: model ?? str(o.model_variant_permaslug) ?? str(m?.permaslug) ?? str(m?.slug) ?? "unknown",
-    pricePrompt: need(pricing.prompt, file, `${path}.pricing.prompt`, "a price per token"),
-    pricePromptCacheRead: num(pricing.input_cache_read),
-    priceCompletion: need(pricing.completion, file, `${path}.pricing.completion`, "a price per token"),
-    priceRequest: num(pricing.request) ?? 0,
-    contextLength: num(o.context_length),
-    maxCompletionTokens: num(o.max_completion_tokens),
-    quantization: str(o.quantization),
+    ...common(o, file, path),
     throughput: p50t !== null ? { p50: p50t } : {},
     latencyMs: p50l !== null ? { p50: p50l } : {},
     uptime: null,
@@ -154,7 +161,6 @@ function percentiles(v: unknown, scale: number): Percentiles {
 function fromApi(e: unknown, i: number, file: string, model?: string): SourceEndpoint {
   const path = `data.endpoints[${i}]`;
   const o = obj(e, file, path);
-  const pricing = obj(o.pricing, file, `${path}.pricing`);
   const name = str(o.provider_name);
   if (!name)
     throw new InputError(file, [{ path: `${path}.provider_name`, message: "expected a provider name" }]);
@@ -166,13 +172,7 @@ function fromApi(e: unknown, i: number, file: string, model?: string): SourceEnd
     providerName: name,
     tag: str(o.tag),
     model: model ?? str(o.model_id) ?? "unknown",
-    pricePrompt: need(pricing.prompt, file, `${path}.pricing.prompt`, "a price per token"),
-    pricePromptCacheRead: num(pricing.input_cache_read),
-    priceCompletion: need(pricing.completion, file, `${path}.pricing.completion`, "a price per token"),
-    priceRequest: num(pricing.request) ?? 0,
-    contextLength: num(o.context_length),
-    maxCompletionTokens: num(o.max_completion_tokens),
-    quantization: str(o.quantization),
+    ...common(o, file, path),
     throughput: percentiles(o.throughput_last_30m, 1),
     // Documented in seconds (e.g. p50: 0.25).
     latencyMs: percentiles(o.latency_last_30m, 1000),
