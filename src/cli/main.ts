@@ -1,6 +1,8 @@
 /** The `routesim` command line. Each command lives in its own module and registers itself here. */
 import { Command, CommanderError } from "commander";
 import { routesimVersion } from "../simulate.js";
+import { registerCalibrate } from "./calibrate.js";
+import { registerCatalog } from "./catalog.js";
 import { EXIT_INPUT, reportError } from "./common.js";
 import { registerCompare } from "./compare.js";
 import { registerDiff } from "./diff.js";
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerSweep(program);
   registerMerge(program);
   registerDiff(program);
+  registerCatalog(program);
+  registerCalibrate(program);
   return program;
 }
 
