@@ -39,7 +39,7 @@ export function plainSummary(s: CompareSummary): string[] {
     if (!w?.best) return;
     const p = s.policies.find((x) => x.name === w.best)!;
     const tie =
-      w.runnerUp && !w.clear
+      w.runnerUp && !w.clear && w.margin?.lo != null
         ? ` (not distinguishable from **${w.runnerUp}** at ${s.replications} replications)`
         : "";
     // A fast or cheap policy that fails many requests is not a winner without a caveat.
@@ -53,6 +53,10 @@ export function plainSummary(s: CompareSummary): string[] {
       `**${w.best}** has the ${what}: ${stat(p.metrics[key], h.unit)}${h.unit === "ms" ? " ms" : ""}${tie}${caveat}.`,
     );
   };
+  if (s.replications < 2)
+    out.push(
+      "One replication gives no confidence intervals: run `--replications 2` or more to tell noise from differences.",
+    );
   wins("successRate", "highest success rate");
   wins("costPerSuccessUsd", "lowest cost per successful request");
   wins("latencyP99Ms", "lowest p99 latency");

@@ -15,7 +15,7 @@ function sweepChart(meta: SweepMeta, points: readonly SweepPointResult[], key: s
       .map((x) => {
         const s = x.metrics[key];
         return {
-          point: meta.axes.map((a) => `${a.path.split(".").pop()}=${p.point.values[a.path]}`).join(", "),
+          point: `${p.point.index}: ${meta.axes.map((a) => String(p.point.values[a.path])).join(" / ")}`,
           policy: x.name,
           mean: scale * (s.mean as number),
           lo: scale * (s.lo ?? (s.mean as number)),
@@ -23,7 +23,19 @@ function sweepChart(meta: SweepMeta, points: readonly SweepPointResult[], key: s
         };
       }),
   );
-  const x = { field: "point", type: "ordinal", title: "grid point", sort: null } as const;
+  const x = {
+    field: "point",
+    type: "ordinal",
+    title: `grid point: ${meta.axes.map((a) => a.path).join(" / ")}`,
+    sort: null,
+    axis: { labelAngle: 0, labelLimit: 160 },
+  } as const;
+  const policies = [...new Set(points.flatMap((p) => p.summary.policies.map((x) => x.name)))];
+  const color = {
+    field: "policy",
+    type: "nominal",
+    scale: { domain: policies, scheme: "tableau10" },
+  } as const;
   const title = `${h.label}${h.unit === "fraction" ? " (%)" : h.unit === "usd" ? " (USD)" : h.unit === "ms" ? " (ms)" : ""}`;
   return {
     title: { text: title },
@@ -36,7 +48,7 @@ function sweepChart(meta: SweepMeta, points: readonly SweepPointResult[], key: s
         encoding: {
           x,
           y: { field: "mean", type: "quantitative", title, scale: { zero: false } },
-          color: { field: "policy", type: "nominal" },
+          color,
         },
       },
       {
@@ -45,7 +57,7 @@ function sweepChart(meta: SweepMeta, points: readonly SweepPointResult[], key: s
           x,
           y: { field: "lo", type: "quantitative" },
           y2: { field: "hi" },
-          color: { field: "policy", type: "nominal" },
+          color,
         },
       },
     ],
