@@ -38,6 +38,12 @@ describe("timeline observer", () => {
     }
   });
 
+  it("every policy sees the same arrivals (common random numbers)", () => {
+    const [a, b] = r.policies;
+    expect(b.timeline.requests).toEqual(a.timeline.requests);
+    expect(b.timeline.outages).toEqual(a.timeline.outages);
+  });
+
   it("records the outage windows and the time to recover after them", () => {
     const ps = r.policies.find((p) => p.policy === "price-sort")!;
     expect(ps.timeline.outages.map((o) => [o.endpoint, o.startMs, o.endMs, o.status])).toEqual([
