@@ -8,7 +8,7 @@ import { InputError } from "../scenario/errors.js";
 import { zodProblems } from "../scenario/load.js";
 import type { PolicySpec, Scenario } from "../scenario/schema.js";
 import type { Endpoint } from "../types.js";
-import { OpenRouterConfig, openRouterPolicy } from "./openrouter.js";
+import { OpenRouterConfig, openRouterPolicy, openRouterBehaviour as orBehaviour } from "./openrouter.js";
 import type { Policy, RouterBehaviour } from "./types.js";
 
 export interface PolicyContext {
@@ -108,7 +108,7 @@ registerPolicyKind("openrouter", (spec, ctx) => {
     checkModelId(m, ctx, `${ctx.path}.request.models[${i}]`);
   return {
     policy: openRouterPolicy(spec.name, cfg),
-    behaviour: openRouterBehaviour(spec, cfg),
+    behaviour: orBehaviour(spec, cfg),
     warnings: [],
   };
 });

@@ -6,36 +6,47 @@
  */
 import type { Rng } from "../rng/rng.js";
 
-export function weightedOrder<T>(items: readonly T[], weight: (x: T) => number, rng: Rng): T[] {
-  const inf: T[] = [];
-  const fin: T[] = [];
-  const w: number[] = [];
-  for (const it of items) {
-    const x = weight(it);
-    if (x === Number.POSITIVE_INFINITY) inf.push(it);
-    else {
-      fin.push(it);
-      w.push(x);
-    }
-  }
+/** Draw source: `Rng` or any test double with `next()` in [0, 1). */
+export type Uniform = Pick<Rng, "next">;
+
+export function weightedOrder<T>(items: readonly T[], weight: (x: T) => number, rng: Uniform): T[] {
+  const w = new Array<number>(items.length);
+  for (let i = 0; i < items.length; i++) w[i] = weight(items[i]);
   const out: T[] = [];
-  if (inf.length > 0)
-    sampleInto(
-      inf,
-      inf.map(() => 1),
-      rng,
-      out,
-    );
-  sampleInto(fin, w, rng, out);
+  sampleWeighted(items, w, rng, out);
   return out;
 }
 
-function sampleInto<T>(items: T[], w: number[], rng: Rng, out: T[]): void {
-  const rem = items.slice();
-  const rw = w.slice();
+/**
+ * Appends `items` to `out` in R24b order for the given weights (parallel array, consumed). Items
+ * with infinite weight go first, sampled with equal weights among themselves.
+ */
+export function sampleWeighted<T>(items: readonly T[], w: number[], rng: Uniform, out: T[]): void {
+  let inf = 0;
+  for (let i = 0; i < w.length; i++) if (w[i] === Number.POSITIVE_INFINITY) inf++;
+  if (inf === 0) {
+    sampleInto(items.slice(), w, rng, out);
+    return;
+  }
+  const a: T[] = [];
+  const b: T[] = [];
+  const wb: number[] = [];
+  for (let i = 0; i < items.length; i++) {
+    if (w[i] === Number.POSITIVE_INFINITY) a.push(items[i]);
+    else {
+      b.push(items[i]);
+      wb.push(w[i]);
+    }
+  }
+  sampleInto(a, new Array<number>(a.length).fill(1), rng, out);
+  sampleInto(b, wb, rng, out);
+}
+
+/** R24b on `rem`/`rw` (both consumed). */
+function sampleInto<T>(rem: T[], rw: number[], rng: Uniform, out: T[]): void {
   while (rem.length >= 2) {
     let total = 0;
-    for (const x of rw) total += x;
+    for (let i = 0; i < rw.length; i++) total += rw[i];
     const x = rng.next() * total;
     let acc = 0;
     let k = rem.length - 1;
