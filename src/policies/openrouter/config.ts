@@ -46,8 +46,8 @@ const AutoRouter = z.strictObject({
   defaultModels: z.array(z.string().min(1)).default([]),
   /** Models routed: primary + fallbacks. */
   topN: z.number().int().positive().default(3),
-  /** When no `cost_tier` is sent (spec: "no setting ≈ low"); null = no band. */
-  defaultCostTier: Band.nullable().default("low"),
+  /** Band applied when no `cost_tier` is sent; null = none (TV51 uses the full list; the docs say "≈ low"). */
+  defaultCostTier: Band.nullable().default(null),
   /** NotDiamond-era trade-off, 0 = quality … 10 = cheapest (R76). */
   costQualityTradeoff: z.number().min(0).max(10).default(7),
   /** Share of requests the classifier labels with a random other task (classifier error). */
@@ -131,7 +131,7 @@ export const OpenRouterConfig = z.strictObject({
     tasks: [],
     defaultModels: [],
     topN: 3,
-    defaultCostTier: "low",
+    defaultCostTier: null,
     costQualityTradeoff: 7,
     classifierErrorRate: 0,
     stickiness: true,
