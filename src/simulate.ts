@@ -11,6 +11,7 @@ import { type BuiltPolicy, buildPolicy } from "./policies/registry.js";
 import { buildCatalog } from "./providers/catalog.js";
 import { ProviderFarm } from "./providers/farm.js";
 import { renderMarkdown } from "./report/markdown.js";
+import { DecisionLog, teeObserver } from "./router/decisions.js";
 import { HealthTracker } from "./router/health.js";
 import { Router } from "./router/router.js";
 import { InputError } from "./scenario/errors.js";
@@ -71,6 +72,8 @@ export interface SimulateOptions {
   wallClock?: () => number;
   /** Command line to record in run.json. */
   command?: string;
+  /** Also write decisions.jsonl (one line per request per policy: candidates, why, attempts). */
+  decisions?: boolean;
 }
 
 export interface SimulationResult {
@@ -145,6 +148,8 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
   const rows = tmp !== null && !options.summaryOnly;
   const attemptsCsv = rows ? new CsvWriter(join(tmp!, "attempts.csv"), ATTEMPT_COLUMNS) : null;
   const requestsCsv = rows ? new CsvWriter(join(tmp!, "requests.csv"), REQUEST_COLUMNS) : null;
+  const decisionLog =
+    tmp !== null && options.decisions ? new DecisionLog(join(tmp, "decisions.jsonl"), catalog) : null;
 
   const summaries: PolicySummary[] = [];
   let events = 0;
@@ -156,6 +161,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
       warnings.push(...b.warnings.map((w) => `${b.policy.name}: ${w}`));
       const sim = new Simulator(4096);
       const metrics = new PolicyMetrics(b.policy.name, attemptsCsv, requestsCsv);
+      if (decisionLog) b.policy.enableExplain?.();
       const health = new HealthTracker(catalog.length, () => sim.now);
       let router: Router | null = null;
       const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed, (a) => router!.attemptDone(a));
@@ -167,7 +173,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
         b.policy,
         b.behaviour,
         bodyMerger(selected[pi].request),
-        metrics,
+        decisionLog ? teeObserver(metrics, decisionLog.observer(b.policy.name)) : metrics,
         s.seed,
       );
       const r = router;
@@ -212,11 +218,13 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
   } catch (e) {
     attemptsCsv?.close();
     requestsCsv?.close();
+    decisionLog?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true }); // never leave a half-written result
     throw e;
   }
   attemptsCsv?.close();
   requestsCsv?.close();
+  decisionLog?.close();
 
   const summary: Summary = {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
