@@ -336,7 +336,12 @@ export function openRouterPolicy(
     let out = list;
     if (!ordered) {
       const seen = new Set<string>();
-      out = list.filter((e) => (seen.has(e.model) ? false : (seen.add(e.model), true)));
+      out = [];
+      for (const e of list) {
+        if (seen.has(e.model)) continue;
+        seen.add(e.model);
+        out.push(e);
+      }
     }
     if (cfg.allowFallbacksScope === "providersAndModels" && out.length > 0) {
       const m = out[0].model;
