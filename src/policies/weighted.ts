@@ -18,14 +18,14 @@ export function weightedOrder<T>(items: readonly T[], weight: (x: T) => number, 
 }
 
 /**
- * Appends `items` to `out` in R24b order for the given weights (parallel array, consumed). Items
- * with infinite weight go first, sampled with equal weights among themselves.
+ * Appends `items` to `out` in R24b order for the given weights (parallel array). Items with
+ * infinite weight go first, sampled with equal weights among themselves.
  */
 export function sampleWeighted<T>(items: readonly T[], w: number[], rng: Uniform, out: T[]): void {
   let inf = 0;
   for (let i = 0; i < w.length; i++) if (w[i] === Number.POSITIVE_INFINITY) inf++;
   if (inf === 0) {
-    sampleInto(items.slice(), w, rng, out);
+    sampleInto(items, w, rng, out);
     return;
   }
   const a: T[] = [];
@@ -42,24 +42,42 @@ export function sampleWeighted<T>(items: readonly T[], w: number[], rng: Uniform
   sampleInto(b, wb, rng, out);
 }
 
-/** R24b on `rem`/`rw` (both consumed). */
-function sampleInto<T>(rem: T[], rw: number[], rng: Uniform, out: T[]): void {
-  while (rem.length >= 2) {
+let taken = new Uint8Array(64);
+
+/**
+ * R24b without copying: chosen items are marked taken; each round re-sums the remaining weights
+ * (as the spec's T = Σ w(remaining)) and walks the remaining items in canonical order. When no
+ * slot matches (all-zero weights, rounding) the last remaining item is taken, as in the spec.
+ */
+function sampleInto<T>(items: readonly T[], w: readonly number[], rng: Uniform, out: T[]): void {
+  const n = items.length;
+  if (n === 0) return;
+  if (n === 1) {
+    out.push(items[0]);
+    return;
+  }
+  if (taken.length < n) taken = new Uint8Array(n * 2);
+  const t = taken;
+  t.fill(0, 0, n);
+  for (let left = n; left >= 2; left--) {
     let total = 0;
-    for (let i = 0; i < rw.length; i++) total += rw[i];
+    for (let i = 0; i < n; i++) if (t[i] === 0) total += w[i];
     const x = rng.next() * total;
     let acc = 0;
-    let k = rem.length - 1;
-    for (let i = 0; i < rem.length; i++) {
-      if (x < acc + rw[i]) {
+    let k = -1;
+    let last = -1;
+    for (let i = 0; i < n; i++) {
+      if (t[i] !== 0) continue;
+      last = i;
+      if (x < acc + w[i]) {
         k = i;
         break;
       }
-      acc += rw[i];
+      acc += w[i];
     }
-    out.push(rem[k]);
-    rem.splice(k, 1);
-    rw.splice(k, 1);
+    if (k < 0) k = last;
+    t[k] = 1;
+    out.push(items[k]);
   }
-  if (rem.length === 1) out.push(rem[0]);
+  for (let i = 0; i < n; i++) if (t[i] === 0) out.push(items[i]);
 }

@@ -37,6 +37,11 @@ export class HealthTracker implements HealthView {
   private readonly statsCache: (ObservedStats | null)[];
   private readonly statsAt: Float64Array;
   private readonly statsWindow: Float64Array;
+  private readonly version: Int32Array;
+  private readonly winCache: (
+    | { windowMs: number; from: number; to: number; version: number; counts: WindowCounts }
+    | undefined
+  )[];
 
   constructor(
     private readonly n: number,
@@ -58,6 +63,8 @@ export class HealthTracker implements HealthView {
     this.statsCache = new Array(n).fill(null);
     this.statsAt = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
     this.statsWindow = new Float64Array(n).fill(-1);
+    this.version = new Int32Array(n);
+    this.winCache = new Array(n).fill(undefined);
   }
 
   started(e: number): void {
@@ -74,6 +81,7 @@ export class HealthTracker implements HealthView {
     tokensPerS = Number.NaN,
   ): void {
     this.inflightN[e]--;
+    this.version[e]++;
     const b = Math.floor(endMs / BUCKET_MS);
     const slot = e * BUCKETS + (b % BUCKETS);
     if (this.bucketId[slot] !== b) {
@@ -151,11 +159,26 @@ export class HealthTracker implements HealthView {
     return this.last429[e];
   }
 
+  /**
+   * The result is cached per endpoint (last window size asked) until the endpoint records an
+   * attempt or the minute buckets move: load balancing asks for every candidate on every request.
+   * Treat it as read-only.
+   */
   window(e: number, windowMs: number): WindowCounts {
-    const out = { successes: 0, errors: 0, rateLimited: 0 };
     const now = this.clock();
     const from = Math.floor((now - windowMs) / BUCKET_MS);
     const to = Math.floor(now / BUCKET_MS);
+    const c = this.winCache[e];
+    if (
+      c !== undefined &&
+      c.windowMs === windowMs &&
+      c.from === from &&
+      c.to === to &&
+      c.version === this.version[e]
+    )
+      return c.counts;
+    const out = { successes: 0, errors: 0, rateLimited: 0 };
+    this.winCache[e] = { windowMs, from, to, version: this.version[e], counts: out };
     for (let b = Math.max(from, to - BUCKETS + 1); b <= to; b++) {
       const slot = e * BUCKETS + (((b % BUCKETS) + BUCKETS) % BUCKETS);
       if (this.bucketId[slot] !== b) continue;

@@ -65,6 +65,7 @@ export class LoadBalancer {
   // Scratch buffers reused across requests (the hot path allocates only the result).
   private readonly groups: Endpoint[][] = [[], [], []];
   private readonly weights: number[][] = [[], [], []];
+  private readonly wCache: number[] = [];
 
   constructor(
     private readonly cfg: OpenRouterConfig,
@@ -78,10 +79,14 @@ export class LoadBalancer {
     this.power = cfg.lbMode === "v1" ? 1 : 2;
   }
 
-  /** Weight of one endpoint in v1/v2 (1/price^k; zero price → infinite, R24a). */
+  /** Weight of one endpoint in v1/v2 (1/price^k; zero price → infinite, R24a); prices are static. */
   weight(e: Endpoint): number {
+    const c = this.wCache[e.id];
+    if (c !== undefined) return c;
     const p = weightingPrice(e, this.cfg);
-    return p <= 0 ? Number.POSITIVE_INFINITY : this.power === 2 ? 1 / (p * p) : 1 / p;
+    const w = p <= 0 ? Number.POSITIVE_INFINITY : this.power === 2 ? 1 / (p * p) : 1 / p;
+    this.wCache[e.id] = w;
+    return w;
   }
 
   /** Orders `list` (canonical order) and appends it to `out`; `why` (optional) gets weights. */

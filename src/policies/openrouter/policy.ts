@@ -278,7 +278,7 @@ export function openRouterPolicy(
       )
         list = preferredFirst(list, prefs, view, cfg);
       if (prefs.allow_fallbacks === false) list = truncate(list, prefs.order !== undefined);
-      const candidates = dedupe(list);
+      const candidates = parts.length > 1 ? dedupe(list) : list.map((e) => e.id);
       if (why) why.final = candidates.map((i) => view.catalog[i].tag);
       const d: { kind: "route"; candidates: number[]; emptyTail?: EmptyTail; explain?: unknown } = {
         kind: "route",
@@ -306,6 +306,13 @@ export function openRouterPolicy(
     exSort: SortBy | null,
     view: EndpointView,
   ): Endpoint[] {
+    if (
+      parts.length === 1 &&
+      parts[0].head.length === 0 &&
+      parts[0].tail.length === 0 &&
+      parts[0].sticky === null
+    )
+      return parts[0].rest; // the common case: one model, nothing placed around its ordering
     const out: Endpoint[] = [];
     if (parts.length > 1 && partitionNone(body, exSort)) {
       const pool: Endpoint[] = [];
@@ -353,9 +360,14 @@ export function openRouterPolicy(
   return policy;
 }
 
-/** R44: each endpoint at most once per request. */
+/** R44: each endpoint at most once per request (a model listed twice, e.g. with two variants). */
 function dedupe(list: Endpoint[]): number[] {
+  const seen = new Set<number>();
   const out: number[] = [];
-  for (const e of list) if (!out.includes(e.id)) out.push(e.id);
+  for (const e of list) {
+    if (seen.has(e.id)) continue;
+    seen.add(e.id);
+    out.push(e.id);
+  }
   return out;
 }
