@@ -68,6 +68,7 @@ export function openRouterPolicy(
   const sticky = new StickyStore(cfg);
   const auto = new AutoRouter(cfg, plugins.autoRouter);
   const facts = new WeakMap<RequestBody, BodyFacts>();
+  const aliases = new Map<string, string>();
   let explainOn = false;
 
   const factsOf = (body: RequestBody): BodyFacts => {
@@ -237,7 +238,8 @@ export function openRouterPolicy(
       const parts: ModelParts[] = [];
       let emptyTail: EmptyTail | null = null;
       let anyKnown = false;
-      for (const id of ids) {
+      for (const raw of ids) {
+        const id = raw.charCodeAt(0) === 126 /* ~ */ ? resolveAlias(raw, view) : raw;
         const route = parser.parse(id);
         const all = view.endpointsOf(route.model);
         const mWhy: Explain | null = why ? { requested: id, model: route.model } : null;
@@ -298,6 +300,23 @@ export function openRouterPolicy(
       sticky.served(o.endpoint, conv, explicitKey(req), last?.cachedTokens ?? 0, view.now);
     },
   };
+
+  /**
+   * R42: `~vendor/family-latest` → the newest model of the family, read as the last one in catalog
+   * order whose id starts with `vendor/family` (the catalog has no release dates). No member → the
+   * alias stays unresolved and fails as an unknown model (no cross-family fallback).
+   */
+  function resolveAlias(alias: string, view: EndpointView): string {
+    let r = aliases.get(alias);
+    if (r === undefined) {
+      r = alias;
+      const m = /^~(.+)-latest$/.exec(alias);
+      if (m)
+        for (const e of view.catalog) if (e.model.startsWith(m[1]) && !e.model.includes(":")) r = e.model;
+      aliases.set(alias, r);
+    }
+    return r;
+  }
 
   /** R32 + R34 composition. */
   function merge(

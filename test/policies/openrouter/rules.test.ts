@@ -307,6 +307,18 @@ describe("R28 missingStatsPosition, R7/R94 statsSource observed", () => {
   });
 });
 
+describe("R42: ~vendor/family-latest aliases", () => {
+  it("resolve to the newest (last listed) family member; no member → unknown model", () => {
+    const h = new Harness({}, [
+      { name: "a", model: "acme/gem-1", price: { prompt: 1, completion: 1 } },
+      { name: "b", model: "acme/gem-2", price: { prompt: 1, completion: 1 } },
+      { name: "c", model: "other/x", price: { prompt: 1, completion: 1 } },
+    ]);
+    expect(h.order({ model: "~acme/gem-latest" })).toEqual(["b"]);
+    expect(h.decide({ model: "~acme/nope-latest" })).toMatchObject({ status: 400, code: "model_not_found" });
+  });
+});
+
 describe("R44, R49, R50, R52, R53, R54, R55, R56: attempt loop and identity", () => {
   it("attempts numbered 1.., each endpoint at most once, served identity = endpoint that answered", () => {
     const x = runScenario(
