@@ -7,7 +7,7 @@ import type { Percentiles, ProviderPrefs } from "../../scenario/schema.js";
 import type { Endpoint } from "../../types.js";
 import type { EndpointView } from "../types.js";
 import type { OpenRouterConfig, StatName } from "./config.js";
-import { statsOf } from "./stats.js";
+import { type Metric, statsOf } from "./stats.js";
 
 const STATS: readonly StatName[] = ["p50", "p75", "p90", "p99"];
 
@@ -22,25 +22,27 @@ export function meetsPreferences(
   view: EndpointView,
   cfg: OpenRouterConfig,
 ): boolean {
-  const thr = cutoffs(prefs.preferred_min_throughput);
-  const lat = cutoffs(prefs.preferred_max_latency);
-  if (thr) {
-    const s = statsOf(e, "throughput", view, cfg);
-    for (const k of STATS) {
-      const c = thr[k];
-      if (c === undefined) continue;
-      const v = s[k];
-      if (v === undefined || v < c) return false;
-    }
-  }
-  if (lat) {
-    const s = statsOf(e, "latency", view, cfg);
-    for (const k of STATS) {
-      const c = lat[k];
-      if (c === undefined) continue;
-      const v = s[k];
-      if (v === undefined || v > c) return false;
-    }
+  return (
+    meets(e, "throughput", cutoffs(prefs.preferred_min_throughput), view, cfg) &&
+    meets(e, "latency", cutoffs(prefs.preferred_max_latency), view, cfg)
+  );
+}
+
+/** Throughput must reach each cutoff, latency stay at or under it; missing stats fail. */
+function meets(
+  e: Endpoint,
+  metric: Metric,
+  cut: Percentiles | null,
+  view: EndpointView,
+  cfg: OpenRouterConfig,
+): boolean {
+  if (cut === null) return true;
+  const s = statsOf(e, metric, view, cfg);
+  for (const k of STATS) {
+    const c = cut[k];
+    if (c === undefined) continue;
+    const v = s[k];
+    if (v === undefined || (metric === "throughput" ? v < c : v > c)) return false;
   }
   return true;
 }

@@ -3,6 +3,7 @@
  * view, a scripted RNG for u-value vectors, and an end-to-end router run over mock providers.
  */
 
+import { expect } from "vitest";
 import { defaultConfig } from "../../../src/policies/openrouter/config.js";
 import { type OpenRouterPlugins, openRouterPolicy } from "../../../src/policies/openrouter/index.js";
 import { buildPolicy } from "../../../src/policies/registry.js";
@@ -229,6 +230,36 @@ export function expectShare(count: number, n: number, p: number): { ok: boolean;
   return {
     ok: Math.abs(got - p) <= 5 * sd + 1e-12,
     msg: `share ${got.toFixed(4)} vs ${p.toFixed(4)} ± ${(5 * sd).toFixed(4)}`,
+  };
+}
+
+/** Asserts the share of first attempts on `tag` over n seeded requests (5-sigma binomial bound). */
+export function expectFirstShare(h: Harness, body: RequestBody, tag: string, p: number, n = 20_000): void {
+  const c = h.firsts(body, n).get(tag) ?? 0;
+  const r = expectShare(c, n, p);
+  expect(r.ok, `${tag}: ${r.msg}`).toBe(true);
+}
+
+/** An attempt record with neutral defaults. */
+export function attemptRecord(
+  e: Endpoint,
+  status: number,
+  extra: Partial<AttemptRecord> = {},
+): AttemptRecord {
+  return {
+    policy: "p",
+    requestId: 0,
+    attempt: 1,
+    endpoint: e,
+    startMs: 0,
+    endMs: 1,
+    ttftMs: Number.NaN,
+    status,
+    error: status === 200 ? "none" : "error",
+    promptTokens: 1000,
+    completionTokens: 0,
+    costUsd: 0,
+    ...extra,
   };
 }
 

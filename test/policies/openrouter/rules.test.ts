@@ -12,6 +12,7 @@ import { buildPolicy, checkModelId } from "../../../src/policies/registry.js";
 import { Rng } from "../../../src/rng/rng.js";
 import { InputError } from "../../../src/scenario/errors.js";
 import { scenarioFromObject } from "../../../src/scenario/load.js";
+import type { Scenario } from "../../../src/scenario/schema.js";
 import {
   catalogOf,
   expectShare,
@@ -23,6 +24,16 @@ import {
 } from "./fixture.js";
 
 const M1 = { model: "acme/m1" };
+
+function buildFirst(s: Scenario) {
+  return buildPolicy(s.policies[0], {
+    catalog: [],
+    scenario: s,
+    baseDir: ".",
+    file: "s.yaml",
+    path: "policies[0]",
+  });
+}
 
 describe("R1, R9, R41: endpoint identity, free and static variants are their own model ids", () => {
   it("tags, provider slugs and tier endpoints", () => {
@@ -223,27 +234,11 @@ describe("R35, R40, R43: variant parsing and validation", () => {
     expect(() => checkModelId("acme/m1:turbo", ctx, "policies[0].request.model")).toThrow(InputError);
     const bad = fixtureScenario({ model: "acme/m1:turbo" });
     const s = scenarioFromObject(bad).scenario;
-    expect(() =>
-      buildPolicy(s.policies[0], {
-        catalog: [],
-        scenario: s,
-        baseDir: ".",
-        file: "s.yaml",
-        path: "policies[0]",
-      }),
-    ).toThrow(/unknown model variant ":turbo"/);
+    expect(() => buildFirst(s)).toThrow(/unknown model variant ":turbo"/);
   });
   it("bad knobs are input errors with their path", () => {
     const s = scenarioFromObject(fixtureScenario(M1, {}, { openrouter: { lbMode: "v9" } })).scenario;
-    expect(() =>
-      buildPolicy(s.policies[0], {
-        catalog: [],
-        scenario: s,
-        baseDir: ".",
-        file: "s.yaml",
-        path: "policies[0]",
-      }),
-    ).toThrow(/policies\[0\]\.openrouter\.lbMode/);
+    expect(() => buildFirst(s)).toThrow(/policies\[0\]\.openrouter\.lbMode/);
   });
   it("appendix knobs all exist with the spec's defaults", () => {
     const c = OpenRouterConfig.parse({});

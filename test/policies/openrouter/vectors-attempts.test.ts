@@ -2,7 +2,20 @@
 import { describe, expect, it } from "vitest";
 import { openRouterFinalError } from "../../../src/router/errors.js";
 import type { AttemptRecord, Endpoint } from "../../../src/types.js";
-import { catalogOf, failsWith, fixtureProviders, fixtureScenario, runScenario } from "./fixture.js";
+import {
+  attemptRecord,
+  catalogOf,
+  failsWith,
+  fixtureProviders,
+  fixtureScenario,
+  runScenario,
+} from "./fixture.js";
+
+const rec = (e: Endpoint, status: number, extra: Partial<AttemptRecord> = {}): AttemptRecord =>
+  attemptRecord(e, status, {
+    error: status === 408 ? "timeout" : status === 429 ? "rate_limited" : "error",
+    ...extra,
+  });
 
 function one(input: Record<string, unknown>) {
   const r = runScenario(input);
@@ -111,24 +124,6 @@ describe("TV31, TV32 (R52, R55, R56, R66, R67, R71): models fallback and billing
     expect(x.o).toMatchObject({ kind: "failed", status: 404, code: "constraint_filtered" });
   });
 });
-
-function rec(e: Endpoint, status: number, extra: Partial<AttemptRecord> = {}): AttemptRecord {
-  return {
-    policy: "p",
-    requestId: 0,
-    attempt: 1,
-    endpoint: e,
-    startMs: 0,
-    endMs: 1,
-    ttftMs: Number.NaN,
-    status,
-    error: status === 408 ? "timeout" : status === 429 ? "rate_limited" : "error",
-    promptTokens: 1,
-    completionTokens: 0,
-    costUsd: 0,
-    ...extra,
-  };
-}
 
 describe("TV35–TV38 (R59, R60, R61, R63): final error mapping", () => {
   const [A, B, C] = catalogOf(fixtureProviders());

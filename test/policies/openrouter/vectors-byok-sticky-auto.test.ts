@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { AutoRouterHook } from "../../../src/policies/openrouter/index.js";
 import { Rng } from "../../../src/rng/rng.js";
 import type { AttemptRecord, Endpoint, Outcome } from "../../../src/types.js";
-import { expectShare, fixtureProviders, Harness, request } from "./fixture.js";
+import { attemptRecord, expectShare, fixtureProviders, Harness, request } from "./fixture.js";
 
 const M1 = { model: "acme/m1" };
 
@@ -50,21 +50,11 @@ describe("TV42, TV43 (R33, R34): BYOK precedence", () => {
 });
 
 function served(e: Endpoint, cachedTokens = 0): { o: Outcome; attempts: AttemptRecord[] } {
-  const a: AttemptRecord = {
-    policy: "p",
-    requestId: 0,
-    attempt: 1,
-    endpoint: e,
-    startMs: 0,
-    endMs: 1,
+  const a = attemptRecord(e, 200, {
     ttftMs: 1,
-    status: 200,
-    error: "none",
-    promptTokens: 1000,
     completionTokens: 500,
-    costUsd: 0,
     ...(cachedTokens > 0 ? { cachedTokens } : {}),
-  };
+  });
   return {
     o: { kind: "served", endpoint: e, attempts: 1, costUsd: 0, latencyMs: 1, ttftMs: 1 },
     attempts: [a],

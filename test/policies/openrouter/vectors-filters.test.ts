@@ -1,16 +1,10 @@
 /** Spec test vectors TV12–TV30, TV33, TV34, TV39: order mode, filters, preferences, models lists. */
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../../../src/policies/openrouter/config.js";
-import { expectShare, Harness, scriptedRng } from "./fixture.js";
+import { expectShare, Harness, scriptedRng, expectFirstShare as share } from "./fixture.js";
 
 const N = 20_000;
 const M1 = { model: "acme/m1" };
-
-function share(h: Harness, body: Parameters<Harness["firsts"]>[0], tag: string, p: number, n = N): void {
-  const c = h.firsts(body, n).get(tag) ?? 0;
-  const r = expectShare(c, n, p);
-  expect(r.ok, `${tag}: ${r.msg}`).toBe(true);
-}
 
 function onlyTags(h: Harness, body: Parameters<Harness["orders"]>[0]): Set<string> {
   const s = new Set<string>();

@@ -1,15 +1,9 @@
 /** Spec test vectors TV1–TV11 and TV49: load balancing, health, sort, variants, tiers. */
 import { describe, expect, it } from "vitest";
-import { expectShare, Harness, scriptedRng } from "./fixture.js";
+import { expectShare, Harness, scriptedRng, expectFirstShare as share } from "./fixture.js";
 
 const N = 20_000;
 const M1 = { model: "acme/m1" };
-
-function share(h: Harness, body: Parameters<Harness["firsts"]>[0], tag: string, p: number, n = N): void {
-  const c = h.firsts(body, n).get(tag) ?? 0;
-  const r = expectShare(c, n, p);
-  expect(r.ok, `${tag}: ${r.msg}`).toBe(true);
-}
 
 describe("TV1 (R24, R24a, R24b): inverse-square price weighting, sampling without replacement", () => {
   it("first-attempt shares are 36/49, 9/49, 4/49", () => {
