@@ -11,7 +11,7 @@ import { type BuiltPolicy, buildPolicy } from "./policies/registry.js";
 import { buildCatalog } from "./providers/catalog.js";
 import { ProviderFarm } from "./providers/farm.js";
 import { renderMarkdown } from "./report/markdown.js";
-import { DecisionLog, teeObserver } from "./router/decisions.js";
+import { DecisionLog } from "./router/decisions.js";
 import { HealthTracker } from "./router/health.js";
 import { Router } from "./router/router.js";
 import { InputError } from "./scenario/errors.js";
@@ -174,10 +174,11 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
         b.policy,
         b.behaviour,
         bodyMerger(selected[pi].request),
-        decisionLog ? teeObserver(metrics, decisionLog.observer(b.policy.name)) : metrics,
+        metrics,
         s.seed,
       );
       const r = router;
+      if (decisionLog) r.alsoObserve(decisionLog.observer(b.policy.name));
       const traffic = openTraffic(s.traffic, loaded.baseDir, s.seed, loaded.file);
       let pending = traffic.next();
       let arrived = 0;

@@ -199,10 +199,10 @@ export class ProviderFarm {
     const now = this.sim.now;
     const rt = this.runtimes[a.endpoint];
     a.submitMs = now;
+    a.retryAfterS = Number.NaN;
     a.holdsSlot = false;
     a.ttftMs = Number.NaN;
     a.tokensOut = 0;
-    a.retryAfterS = Number.NaN;
     const err = this.errRng;
     err.reseed(rt.errKey, a.requestId, a.tryKey, PHASE_ADMIT);
     this.latRng.reseed(rt.latKey, a.requestId, a.tryKey, PHASE_ADMIT);

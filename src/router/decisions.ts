@@ -94,17 +94,3 @@ export class DecisionLog {
     closeSync(this.fd);
   }
 }
-
-/** Sends every event to both observers (metrics first). */
-export function teeObserver(a: RunObserver, b: RunObserver): RunObserver {
-  return {
-    attempt: (x) => {
-      a.attempt(x);
-      b.attempt(x);
-    },
-    outcome: (req, o, attempts, d) => {
-      a.outcome(req, o, attempts, d);
-      b.outcome(req, o, attempts, d);
-    },
-  };
-}

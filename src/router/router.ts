@@ -41,6 +41,8 @@ export class Router {
   private readonly byokFee: number;
   /** Requests that reached an outcome. */
   completed = 0;
+  /** Extra observers (e.g. the decision log), called after the main one. */
+  private readonly extra: RunObserver[] = [];
 
   constructor(
     private readonly sim: Simulator,
@@ -79,6 +81,11 @@ export class Router {
       endpointsOf: (model) => byModel.get(model) ?? empty,
       health,
     };
+  }
+
+  /** Adds an observer that sees every attempt and outcome after the main observer. */
+  alsoObserve(o: RunObserver): void {
+    this.extra.push(o);
   }
 
   get endpointView(): EndpointView {
@@ -184,6 +191,7 @@ export class Router {
     this.health.record(endpoint.id, rec.endMs, rec.status, rec.error, rec.ttftMs, tps);
     if (ok) this.caches.served(endpoint, sessionOf(st.req), rec.endMs);
     this.observer.attempt(rec);
+    for (const o of this.extra) o.attempt(rec);
     this.policy.observe?.(rec, this.view);
 
     const now = this.sim.now;
@@ -251,6 +259,7 @@ export class Router {
     this.completed++;
     this.policy.settle?.(req, o, attempts, this.view);
     this.observer.outcome(req, o, attempts, d);
+    for (const x of this.extra) x.outcome(req, o, attempts, d);
   }
 }
 
