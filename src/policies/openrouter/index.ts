@@ -7,7 +7,6 @@ export {
   autoSettings,
   modelQuality,
 } from "./auto.js";
-export { openRouterBehaviour } from "./behaviour.js";
 export { defaultConfig, OpenRouterConfig, outageWindowMs, type SortBy } from "./config.js";
 export { type BodyFacts, bodyFacts, filterEndpoints, slugMatches } from "./filters.js";
 export { defaultBreaker, defaultShare, LoadBalancer, type V3Plugins, type V3Stats } from "./lb.js";
