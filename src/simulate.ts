@@ -66,6 +66,8 @@ export interface SimulateOptions {
   outDir?: string | null;
   /** Skip the per-row CSVs (measures simulation, not disk). */
   summaryOnly?: boolean;
+  /** Also write decisions.jsonl (one line per request per policy: candidates, why, attempts). */
+  decisions?: boolean;
   /** Run only these policies (by name). */
   policies?: readonly string[];
   onProgress?: (p: Progress) => void;
@@ -73,8 +75,6 @@ export interface SimulateOptions {
   wallClock?: () => number;
   /** Command line to record in run.json. */
   command?: string;
-  /** Also write decisions.jsonl (one line per request per policy: candidates, why, attempts). */
-  decisions?: boolean;
 }
 
 export interface SimulationResult {
