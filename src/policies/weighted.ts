@@ -42,11 +42,12 @@ export function sampleWeighted<T>(items: readonly T[], w: number[], rng: Uniform
   sampleInto(b, wb, rng, out);
 }
 
-let taken = new Uint8Array(64);
+let idx = new Int32Array(64);
+let rw = new Float64Array(64);
 
 /**
- * R24b without copying: chosen items are marked taken; each round re-sums the remaining weights
- * (as the spec's T = Σ w(remaining)) and walks the remaining items in canonical order. When no
+ * R24b on compact typed copies: each round re-sums the remaining weights in canonical order (the
+ * spec's T = Σ w(remaining)), walks them, and removes the pick by shifting (order kept). When no
  * slot matches (all-zero weights, rounding) the last remaining item is taken, as in the spec.
  */
 function sampleInto<T>(items: readonly T[], w: readonly number[], rng: Uniform, out: T[]): void {
@@ -56,28 +57,35 @@ function sampleInto<T>(items: readonly T[], w: readonly number[], rng: Uniform, 
     out.push(items[0]);
     return;
   }
-  if (taken.length < n) taken = new Uint8Array(n * 2);
-  const t = taken;
-  t.fill(0, 0, n);
+  if (idx.length < n) {
+    idx = new Int32Array(n * 2);
+    rw = new Float64Array(n * 2);
+  }
+  const ix = idx;
+  const ww = rw;
+  for (let i = 0; i < n; i++) {
+    ix[i] = i;
+    ww[i] = w[i];
+  }
   for (let left = n; left >= 2; left--) {
     let total = 0;
-    for (let i = 0; i < n; i++) if (t[i] === 0) total += w[i];
+    for (let i = 0; i < left; i++) total += ww[i];
     const x = rng.next() * total;
     let acc = 0;
-    let k = -1;
-    let last = -1;
-    for (let i = 0; i < n; i++) {
-      if (t[i] !== 0) continue;
-      last = i;
-      if (x < acc + w[i]) {
+    let k = left - 1;
+    for (let i = 0; i < left; i++) {
+      const wi = ww[i];
+      if (x < acc + wi) {
         k = i;
         break;
       }
-      acc += w[i];
+      acc += wi;
     }
-    if (k < 0) k = last;
-    t[k] = 1;
-    out.push(items[k]);
+    out.push(items[ix[k]]);
+    for (let i = k + 1; i < left; i++) {
+      ix[i - 1] = ix[i];
+      ww[i - 1] = ww[i];
+    }
   }
-  for (let i = 0; i < n; i++) if (t[i] === 0) out.push(items[i]);
+  out.push(items[ix[0]]);
 }
