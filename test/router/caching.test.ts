@@ -108,3 +108,30 @@ describe("R82–R88: sticky routing keeps conversations on their provider's cach
     expect(second.attempts[0].ttftMs).toBeCloseTo(first.attempts[0].ttftMs / 2, 6);
   });
 });
+
+describe("R7, R94 end to end: sorting on observed throughput", () => {
+  it("statsSource observed follows measured speed, not the advertised figures", () => {
+    const ep = (name: string, advertised: number, real: number) => ({
+      name,
+      model: "x/m",
+      price: { prompt: 1, completion: 1 },
+      ttft_ms: 100,
+      tokens_per_s: real,
+      stats: { throughput: { p50: advertised } },
+    });
+    const input = (statsSource: string) => ({
+      name: "obs",
+      seed: 1,
+      traffic: { arrivals: { process: "uniform", rate_per_s: 2 }, requests: 400, model: "x/m" },
+      providers: [ep("a", 500, 20), ep("b", 50, 200)],
+      policies: [{ name: "p", request: { model: "x/m", provider: { sort: "throughput" } }, openrouter: { statsSource } }],
+    });
+    const adv = runScenario(input("advertised")).outcomes;
+    expect(adv.every((x) => x.attempts[0].endpoint.tag === "a")).toBe(true);
+    const obs = runScenario(input("observedElseAdvertised")).outcomes;
+    // a's first answers (≈ 20 tok/s measured) come back after ~25 s; from then on b (advertised 50,
+    // then measured ≈ 170 tok/s) goes first
+    const late = obs.slice(100).map((x) => x.attempts[0].endpoint.tag);
+    expect(late.every((t) => t === "b")).toBe(true);
+  });
+});
