@@ -430,6 +430,10 @@ export const PolicySpec = z.strictObject({
   router: RouterSettings.default({ timeout_ms: 60_000, max_attempts: null }),
   /** Free-form options for non-OpenRouter policy kinds (validated by that kind). */
   options: z.record(z.string(), z.unknown()).default({}),
+  /** Path to a LiteLLM proxy config.yaml (relative to the scenario); selects kind `litellm`. */
+  litellm: z.string().min(1).optional(),
+  /** Path to a Portkey gateway config JSON (relative to the scenario); selects kind `portkey`. */
+  portkey: z.string().min(1).optional(),
 });
 export type PolicySpec = z.infer<typeof PolicySpec>;
 
@@ -474,6 +478,10 @@ export const Scenario = z
     });
     const pol = new Set<string>();
     s.policies.forEach((p, i) => {
+      // `{name, litellm: path}` / `{name, portkey: path}` select that kind (set here, not with a
+      // transform, so the exported JSON Schema stays plain).
+      if (p.kind === "openrouter" && p.litellm !== undefined) p.kind = "litellm";
+      else if (p.kind === "openrouter" && p.portkey !== undefined) p.kind = "portkey";
       if (pol.has(p.name))
         ctx.addIssue({
           code: "custom",
