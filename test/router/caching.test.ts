@@ -124,7 +124,13 @@ describe("R7, R94 end to end: sorting on observed throughput", () => {
       seed: 1,
       traffic: { arrivals: { process: "uniform", rate_per_s: 2 }, requests: 400, model: "x/m" },
       providers: [ep("a", 500, 20), ep("b", 50, 200)],
-      policies: [{ name: "p", request: { model: "x/m", provider: { sort: "throughput" } }, openrouter: { statsSource } }],
+      policies: [
+        {
+          name: "p",
+          request: { model: "x/m", provider: { sort: "throughput" } },
+          openrouter: { statsSource },
+        },
+      ],
     });
     const adv = runScenario(input("advertised")).outcomes;
     expect(adv.every((x) => x.attempts[0].endpoint.tag === "a")).toBe(true);
