@@ -19,11 +19,23 @@ export const CDF_QUANTILES: readonly number[] = [
   0.999,
 ];
 
-/** A model's quality score, if the scenario gives one (read defensively: the field is optional). */
+/**
+ * An endpoint's quality score, if the scenario gives one: a number, or the mean of its per-task
+ * scores (`quality: {coding: 0.8, chat: 0.9}`; the `exacto` ranking key only when it is the only
+ * one). Read defensively: the field is optional and its shape may grow.
+ */
 export function qualityOf(e: Endpoint, spec: Provider | undefined): number | null {
   for (const src of [e as unknown, spec as unknown]) {
     const q = (src as { quality?: unknown } | undefined)?.quality;
     if (typeof q === "number" && Number.isFinite(q)) return q;
+    if (q && typeof q === "object") {
+      const all = Object.entries(q as Record<string, unknown>).filter(
+        (kv): kv is [string, number] => typeof kv[1] === "number" && Number.isFinite(kv[1]),
+      );
+      const tasks = all.filter(([k]) => k !== "exacto");
+      const use = tasks.length ? tasks : all;
+      if (use.length) return use.reduce((a, [, v]) => a + v, 0) / use.length;
+    }
   }
   return null;
 }

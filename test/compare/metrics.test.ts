@@ -109,7 +109,12 @@ describe("extra metrics", () => {
     const [a, b] = loaded.scenario.providers;
     expect(capacityPerS(a, 250)).toBe(1); // 60 rpm
     expect(capacityPerS(b, 250)).toBeNull(); // unbounded
-    expect(qualityOf(catalog[0], { ...a, quality: 0.8 } as typeof a)).toBe(0.8);
+    expect(qualityOf(catalog[0], { ...a, quality: { coding: 0.6, chat: 0.8, exacto: 0.1 } })).toBeCloseTo(
+      0.7,
+      12,
+    );
+    expect(qualityOf(catalog[0], { ...a, quality: { exacto: 0.3 } })).toBe(0.3);
+    expect(qualityOf(catalog[0], { ...a, quality: 0.8 } as unknown as typeof a)).toBe(0.8);
     expect(qualityOf(catalog[0], a)).toBeNull();
   });
 });
