@@ -21,71 +21,124 @@ export function weightedOrder<T>(items: readonly T[], weight: (x: T) => number, 
  * Appends `items` to `out` in R24b order for the given weights (parallel array). Items with
  * infinite weight go first, sampled with equal weights among themselves.
  */
-export function sampleWeighted<T>(items: readonly T[], w: number[], rng: Uniform, out: T[]): void {
-  let inf = 0;
-  for (let i = 0; i < w.length; i++) if (w[i] === Number.POSITIVE_INFINITY) inf++;
-  if (inf === 0) {
-    sampleInto(items, w, rng, out);
-    return;
+export function sampleWeighted<T>(items: readonly T[], w: readonly number[], rng: Uniform, out: T[]): void {
+  const n = items.length;
+  const s = WeightedScratch.shared;
+  s.reserve(n);
+  for (let i = 0; i < n; i++) {
+    s.pos[i] = i;
+    s.w[i] = w[i];
   }
-  const a: T[] = [];
-  const b: T[] = [];
-  const wb: number[] = [];
-  for (let i = 0; i < items.length; i++) {
-    if (w[i] === Number.POSITIVE_INFINITY) a.push(items[i]);
-    else {
-      b.push(items[i]);
-      wb.push(w[i]);
-    }
-  }
-  sampleInto(a, new Array<number>(a.length).fill(1), rng, out);
-  sampleInto(b, wb, rng, out);
+  const k = s.sample(0, n, rng);
+  for (let i = 0; i < k; i++) out.push(items[s.picked[i]]);
 }
 
-let idx = new Int32Array(64);
-let rw = new Float64Array(64);
-
 /**
- * R24b on compact typed copies: each round re-sums the remaining weights in canonical order (the
- * spec's T = Σ w(remaining)), walks them, and removes the pick by shifting (order kept). When no
- * slot matches (all-zero weights, rounding) the last remaining item is taken, as in the spec.
+ * Allocation-free R24b over typed scratch arrays: callers fill `pos` (their own item indices) and
+ * `w` for slots [from, from + n), call `sample`, and read the order from `picked[0..n)`. The draws
+ * (count and order) and every comparison are those of the plain algorithm, so results are
+ * bit-identical to walking arrays of objects.
  */
-function sampleInto<T>(items: readonly T[], w: readonly number[], rng: Uniform, out: T[]): void {
-  const n = items.length;
-  if (n === 0) return;
-  if (n === 1) {
-    out.push(items[0]);
-    return;
+export class WeightedScratch {
+  /** One instance for callers that sample synchronously (no re-entrancy on the hot path). */
+  static readonly shared = new WeightedScratch();
+  pos = new Int32Array(64);
+  w = new Float64Array(64);
+  picked = new Int32Array(64);
+  // Working copies for one sample() call: indices, weights and prefix sums of the remaining items.
+  private ix = new Int32Array(64);
+  private ww = new Float64Array(64);
+  private pre = new Float64Array(64);
+
+  /** Grows the arrays to hold at least `n` slots (contents of `pos`/`w` beyond are not kept). */
+  reserve(n: number): void {
+    if (this.pos.length >= n) return;
+    const m = Math.max(n, this.pos.length * 2);
+    const pos = new Int32Array(m);
+    const w = new Float64Array(m);
+    pos.set(this.pos);
+    w.set(this.w);
+    this.pos = pos;
+    this.w = w;
+    this.picked = new Int32Array(m);
+    this.ix = new Int32Array(m);
+    this.ww = new Float64Array(m);
+    this.pre = new Float64Array(m);
   }
-  if (idx.length < n) {
-    idx = new Int32Array(n * 2);
-    rw = new Float64Array(n * 2);
-  }
-  const ix = idx;
-  const ww = rw;
-  for (let i = 0; i < n; i++) {
-    ix[i] = i;
-    ww[i] = w[i];
-  }
-  for (let left = n; left >= 2; left--) {
-    let total = 0;
-    for (let i = 0; i < left; i++) total += ww[i];
-    const x = rng.next() * total;
-    let acc = 0;
-    let k = left - 1;
-    for (let i = 0; i < left; i++) {
-      const wi = ww[i];
-      if (x < acc + wi) {
-        k = i;
-        break;
+
+  /**
+   * Orders slots [from, from + n) and writes their `pos` values to `picked` starting at
+   * `picked[at]`; returns at + n. Infinite weights first (equal weights among them), then the rest.
+   */
+  sample(from: number, n: number, rng: Uniform, at = 0): number {
+    if (n <= 0) return at;
+    const pos = this.pos;
+    const w = this.w;
+    let inf = 0;
+    for (let i = from; i < from + n; i++) if (w[i] === Number.POSITIVE_INFINITY) inf++;
+    const ix = this.ix;
+    const ww = this.ww;
+    if (inf === 0) {
+      for (let i = 0; i < n; i++) {
+        ix[i] = pos[from + i];
+        ww[i] = w[from + i];
       }
-      acc += wi;
+      return this.run(n, rng, at);
     }
-    out.push(items[ix[k]]);
-    for (let i = k + 1; i < left; i++) {
-      ix[i - 1] = ix[i];
-      ww[i - 1] = ww[i];
-    }
+    let k = 0;
+    for (let i = from; i < from + n; i++)
+      if (w[i] === Number.POSITIVE_INFINITY) {
+        ix[k] = pos[i];
+        ww[k++] = 1;
+      }
+    at = this.run(k, rng, at);
+    k = 0;
+    for (let i = from; i < from + n; i++)
+      if (w[i] !== Number.POSITIVE_INFINITY) {
+        ix[k] = pos[i];
+        ww[k++] = w[i];
+      }
+    return this.run(k, rng, at);
   }
-  out.push(items[ix[0]]);
+
+  /**
+   * R24b over ix/ww[0..n). Each round's total is the sum of the remaining weights in canonical
+   * order and the walk compares u × total with the running sum: both are the prefix sums `pre`,
+   * which stay valid before the removed slot, so only the part after it is re-added (same
+   * additions in the same order, hence the same floating-point values). When no slot matches
+   * (all-zero weights, rounding) the last remaining item is taken, as in the spec.
+   */
+  private run(n: number, rng: Uniform, at: number): number {
+    const picked = this.picked;
+    const ix = this.ix;
+    const ww = this.ww;
+    const pre = this.pre;
+    if (n === 0) return at;
+    let acc = 0;
+    for (let i = 0; i < n; i++) {
+      acc += ww[i];
+      pre[i] = acc;
+    }
+    for (let left = n; left >= 2; left--) {
+      const x = rng.next() * pre[left - 1];
+      let k = left - 1;
+      for (let i = 0; i < left; i++) {
+        if (x < pre[i]) {
+          k = i;
+          break;
+        }
+      }
+      picked[at++] = ix[k];
+      acc = k === 0 ? 0 : pre[k - 1];
+      for (let i = k + 1; i < left; i++) {
+        const wi = ww[i];
+        ix[i - 1] = ix[i];
+        ww[i - 1] = wi;
+        acc += wi;
+        pre[i - 1] = acc;
+      }
+    }
+    picked[at++] = ix[0];
+    return at;
+  }
 }

@@ -18,6 +18,8 @@ export interface RunObserver {
   outcome(req: RoutedRequest, o: Outcome, attempts: readonly AttemptRecord[], decision: Decision): void;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 class InFlight {
   next = 0;
   readonly attempts: AttemptRecord[] = [];
@@ -167,7 +169,7 @@ export class Router {
     const endpoint = this.catalog[a.endpoint];
     const ok = a.status === 200;
     const billed = ok || (a.error === "mid_stream" && this.behaviour.billPartialOnErrorFinish === true);
-    const rec: AttemptRecord = {
+    const rec: Mutable<AttemptRecord> = {
       policy: this.policy.name,
       requestId: st.req.id,
       attempt: a.attemptNo,
@@ -180,16 +182,17 @@ export class Router {
       promptTokens: a.promptTokens,
       completionTokens: a.tokensOut,
       costUsd: billed ? billUsd(endpoint, a.promptTokens, st.cached, a.tokensOut, this.byokFee) : 0,
-      ...(st.cached > 0 ? { cachedTokens: st.cached } : null),
-      ...(a.retryAfterS === a.retryAfterS ? { retryAfterS: a.retryAfterS } : null),
     };
+    // Optional fields only when set (same keys, in the same order, as before; no spread copies).
+    if (st.cached > 0) rec.cachedTokens = st.cached;
+    if (a.retryAfterS === a.retryAfterS) rec.retryAfterS = a.retryAfterS;
     this.farm.release(a);
     st.attempts.push(rec);
     // R7: end-to-end throughput = output tokens ÷ (TTFT + streaming time).
     const tps =
       ok && rec.endMs > rec.startMs ? rec.completionTokens / ((rec.endMs - rec.startMs) / 1000) : Number.NaN;
     this.health.record(endpoint.id, rec.endMs, rec.status, rec.error, rec.ttftMs, tps);
-    if (ok) this.caches.served(endpoint, sessionOf(st.req), rec.endMs);
+    if (ok && endpoint.cache !== undefined) this.caches.served(endpoint, sessionOf(st.req), rec.endMs);
     this.observer.attempt(rec);
     for (const o of this.extra) o.attempt(rec);
     this.policy.observe?.(rec, this.view);

@@ -136,7 +136,7 @@ export interface FilterResult {
 }
 
 /** Does the context fit (R20), with context compression widening eligibility? */
-function fitsContext(e: Endpoint, need: number, f: BodyFacts): boolean {
+export function fitsContext(e: Endpoint, need: number, f: BodyFacts): boolean {
   if (e.contextLength >= need) return true;
   const compress = f.compression ?? e.contextLength <= 8192;
   return compress && e.contextLength >= need / 2;
@@ -173,6 +173,23 @@ export function filterEndpoints(
   if (survivors.length > 0) return { survivors, excludedBy: null, code: "", stripped };
   const s = worst < 0 ? STAGES[0] : STAGES[worst];
   return { survivors, excludedBy: s.reason, code: s.code, stripped };
+}
+
+/**
+ * The endpoints that pass every filter stage that does not depend on the request's token counts
+ * (all but the R20 context fit), in canonical order: per request, `filterEndpoints` keeps exactly
+ * those of them that also pass `fitsContext` (when any does; an empty result needs the full pass).
+ */
+export function staticSurvivors(
+  endpoints: readonly Endpoint[],
+  f: BodyFacts,
+  route: ModelRoute,
+  cfg: OpenRouterConfig,
+): Endpoint[] {
+  const out: Endpoint[] = [];
+  for (const e of endpoints)
+    if (firstFailingStage(e, f, route, cfg, Number.NEGATIVE_INFINITY) < 0) out.push(e);
+  return out;
 }
 
 function firstFailingStage(

@@ -5,10 +5,10 @@
  */
 import type { Endpoint } from "../../types.js";
 import type { EndpointView } from "../types.js";
-import { sampleWeighted, type Uniform } from "../weighted.js";
+import { type Uniform, WeightedScratch } from "../weighted.js";
 import type { OpenRouterConfig } from "./config.js";
 import { weightingPrice } from "./price.js";
-import { healthClass, statsOf, uptimePercent } from "./stats.js";
+import { healthClassSince, outageSince, statsOf, uptimePercent } from "./stats.js";
 
 /** Inputs the v3 share function sees for one endpoint. */
 export interface V3Stats {
@@ -62,9 +62,8 @@ export class LoadBalancer {
   private readonly cap: (e: Endpoint) => number | null;
   private readonly minShare: number;
   private readonly power: number;
-  // Scratch buffers reused across requests (the hot path allocates only the result).
-  private readonly groups: Endpoint[][] = [[], [], []];
-  private readonly weights: number[][] = [[], [], []];
+  // Scratch reused across requests: groups live in slot ranges [c·n, c·n + count) of `s`.
+  private readonly s = new WeightedScratch();
   private readonly wCache: number[] = [];
 
   constructor(
@@ -97,16 +96,43 @@ export class LoadBalancer {
     out: Endpoint[],
     why?: Record<string, unknown>,
   ): void {
-    if (list.length === 0) return;
-    if (list.length === 1) {
+    const n = list.length;
+    if (n === 0) return;
+    if (n === 1) {
       out.push(list[0]);
       return;
     }
+    this.orderPositions(list, view, rng, why);
+    const picked = this.s.picked;
+    for (let i = 0; i < n; i++) out.push(list[picked[i]]);
+  }
+
+  /** As `order`, appending endpoint ids (the decision's candidates) instead of endpoints. */
+  orderIds(list: readonly Endpoint[], view: EndpointView, rng: Uniform, out: number[]): void {
+    const n = list.length;
+    if (n === 0) return;
+    if (n === 1) {
+      out.push(list[0].id);
+      return;
+    }
+    this.orderPositions(list, view, rng);
+    const picked = this.s.picked;
+    for (let i = 0; i < n; i++) out.push(list[picked[i]].id);
+  }
+
+  /** Writes the order of `list` (positions into it) to `s.picked[0..n)`. */
+  private orderPositions(
+    list: readonly Endpoint[],
+    view: EndpointView,
+    rng: Uniform,
+    why?: Record<string, unknown>,
+  ): void {
     const cfg = this.cfg;
-    const [g0, g1, g2] = this.groups;
-    const [w0, w1, w2] = this.weights;
-    g0.length = g1.length = g2.length = 0;
-    w0.length = w1.length = w2.length = 0;
+    const n = list.length;
+    const s = this.s;
+    s.reserve(4 * n);
+    const pos = s.pos;
+    const ws = s.w;
     const v3 = cfg.lbMode === "v3";
     let best = 0;
     if (v3) {
@@ -116,65 +142,83 @@ export class LoadBalancer {
       }
     }
     const wmap: Record<string, number> | null = why ? {} : null;
-    for (const e of list) {
-      let cls = healthClass(e, view, cfg);
+    const since = outageSince(view, cfg);
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    for (let i = 0; i < n; i++) {
+      const e = list[i];
+      let cls = healthClassSince(e, view, cfg, since);
       let w: number;
       if (v3) {
         if (this.breaker(e, view) || this.capped(e, view)) cls = 2;
         w = this.share(e, this.v3Stats(e, view, best));
       } else w = this.weight(e);
-      (cls === 0 ? g0 : cls === 1 ? g1 : g2).push(e);
-      (cls === 0 ? w0 : cls === 1 ? w1 : w2).push(w);
+      const slot = cls === 0 ? c0++ : cls === 1 ? n + c1++ : 2 * n + c2++;
+      pos[slot] = i;
+      ws[slot] = w;
       if (wmap) wmap[e.tag] = w;
     }
     if (why) {
-      why.groups = {
-        normal: g0.map((e) => e.tag),
-        degraded: g1.map((e) => e.tag),
-        downOrUnstable: g2.map((e) => e.tag),
+      const tags = (from: number, c: number) => {
+        const t: string[] = [];
+        for (let i = from; i < from + c; i++) t.push(list[pos[i]].tag);
+        return t;
       };
+      why.groups = { normal: tags(0, c0), degraded: tags(n, c1), downOrUnstable: tags(2 * n, c2) };
       why.weights = wmap;
     }
     if (v3) {
-      for (const w of [w0, w1, w2]) applyMinShare(w, this.minShare);
+      applyMinShare(ws, 0, c0, this.minShare);
+      applyMinShare(ws, n, c1, this.minShare);
+      applyMinShare(ws, 2 * n, c2, this.minShare);
     }
-    this.first(g0, w0, rng, out);
-    this.rest(g1, w1, rng, out);
-    this.rest(g2, w2, rng, out);
+    let at = this.first(list, c0, rng, 0);
+    at = this.rest(list, n, c1, rng, at);
+    this.rest(list, 2 * n, c2, rng, at);
   }
 
   /** The first group, honouring `lbCandidateTopK` (the K cheapest are sampled, the rest follow). */
-  private first(g: Endpoint[], w: number[], rng: Uniform, out: Endpoint[]): void {
+  private first(list: readonly Endpoint[], c: number, rng: Uniform, at: number): number {
     const k = this.cfg.lbCandidateTopK;
-    if (k === null || g.length <= k) {
-      sampleWeighted(g, w, rng, out);
-      return;
-    }
-    const idx = g
-      .map((_, i) => i)
-      .sort((a, b) => weightingPrice(g[a], this.cfg) - weightingPrice(g[b], this.cfg) || a - b);
+    if (k === null || c <= k) return this.s.sample(0, c, rng, at);
+    // Rare setting: split slots [0, c) into the K cheapest (canonical order) and the rest.
+    const s = this.s;
+    const n = list.length;
+    const idx: number[] = [];
+    for (let i = 0; i < c; i++) idx.push(i);
+    idx.sort(
+      (a, b) => weightingPrice(list[s.pos[a]], this.cfg) - weightingPrice(list[s.pos[b]], this.cfg) || a - b,
+    );
     const top = new Set(idx.slice(0, k));
-    const gi: Endpoint[] = [];
-    const wi: number[] = [];
-    const go: Endpoint[] = [];
-    const wo: number[] = [];
-    g.forEach((e, i) => {
-      (top.has(i) ? gi : go).push(e);
-      (top.has(i) ? wi : wo).push(w[i]);
-    });
-    sampleWeighted(gi, wi, rng, out);
-    this.rest(go, wo, rng, out);
+    const pos = Array.from(s.pos.subarray(0, c));
+    const w = Array.from(s.w.subarray(0, c));
+    let ci = 0;
+    let co = 0;
+    for (let i = 0; i < c; i++) {
+      const slot = top.has(i) ? ci++ : 3 * n + co++;
+      s.pos[slot] = pos[i];
+      s.w[slot] = w[i];
+    }
+    at = s.sample(0, ci, rng, at);
+    return this.rest(list, 3 * n, co, rng, at);
   }
 
   /** Groups after the first: weighted (default) or by ascending price (`fallbackOrder`). */
-  private rest(g: Endpoint[], w: number[], rng: Uniform, out: Endpoint[]): void {
-    if (g.length === 0) return;
+  private rest(list: readonly Endpoint[], from: number, c: number, rng: Uniform, at: number): number {
+    if (c === 0) return at;
+    const s = this.s;
     if (this.cfg.fallbackOrder === "priceAsc") {
-      const s = g
-        .map((e, i) => ({ e, i, p: weightingPrice(e, this.cfg) }))
-        .sort((a, b) => a.p - b.p || a.i - b.i);
-      for (const x of s) out.push(x.e);
-    } else sampleWeighted(g, w, rng, out);
+      const x: { p: number; i: number; pos: number }[] = [];
+      for (let i = 0; i < c; i++) {
+        const q = s.pos[from + i];
+        x.push({ p: weightingPrice(list[q], this.cfg), i, pos: q });
+      }
+      x.sort((a, b) => a.p - b.p || a.i - b.i);
+      for (const y of x) s.picked[at++] = y.pos;
+      return at;
+    }
+    return s.sample(from, c, rng, at);
   }
 
   private v3Stats(e: Endpoint, view: EndpointView, best: number): V3Stats {
@@ -202,11 +246,11 @@ export class LoadBalancer {
 }
 
 /** Exploration (R27): no finite share falls below `minShare` of the group's total. */
-function applyMinShare(w: number[], minShare: number): void {
-  if (minShare <= 0 || w.length < 2) return;
+function applyMinShare(w: Float64Array, from: number, n: number, minShare: number): void {
+  if (minShare <= 0 || n < 2) return;
   let total = 0;
-  for (const x of w) total += x;
+  for (let i = from; i < from + n; i++) total += w[i];
   if (!Number.isFinite(total)) return;
   const floor = minShare * total;
-  for (let i = 0; i < w.length; i++) if (w[i] < floor) w[i] = floor;
+  for (let i = from; i < from + n; i++) if (w[i] < floor) w[i] = floor;
 }

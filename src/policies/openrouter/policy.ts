@@ -10,7 +10,14 @@ import type { Decision, EndpointView, FinalError, Policy } from "../types.js";
 import type { Uniform } from "../weighted.js";
 import { AUTO_IDS, AutoRouter, type AutoRouterHook } from "./auto.js";
 import type { OpenRouterConfig, SortBy } from "./config.js";
-import { type BodyFacts, bodyFacts, filterEndpoints, slugMatches } from "./filters.js";
+import {
+  type BodyFacts,
+  bodyFacts,
+  filterEndpoints,
+  fitsContext,
+  slugMatches,
+  staticSurvivors,
+} from "./filters.js";
 import { LoadBalancer, type V3Plugins } from "./lb.js";
 import { candidateIds, ModelParser, type ModelRoute } from "./models.js";
 import { preferredFirst } from "./preferences.js";
@@ -32,6 +39,23 @@ interface ModelParts {
 }
 
 type Explain = Record<string, unknown>;
+
+/**
+ * What the plain load-balancing path needs for one request body (one model, no `models`, no
+ * order/sort/tier/BYOK/preferences/truncation): its endpoints that pass every request-independent
+ * filter, computed once. Valid for the view and endpoint list it was built from.
+ */
+interface LbOnly {
+  readonly view: EndpointView;
+  /** Catalog model id (variant stripped) and its endpoint list when the entry was built. */
+  readonly model: string;
+  readonly all: readonly Endpoint[];
+  readonly f: BodyFacts;
+  /** null = this body needs the full pipeline. */
+  readonly ok: readonly Endpoint[] | null;
+  /** Smallest context length in `ok`: requests needing no more skip the R20 check. */
+  readonly minContext: number;
+}
 type EmptyTail = FinalError & { excludedBy?: readonly string[] };
 
 export interface OpenRouterPolicy extends Policy {
@@ -69,6 +93,8 @@ export function openRouterPolicy(
   const auto = new AutoRouter(cfg, plugins.autoRouter);
   const facts = new WeakMap<RequestBody, BodyFacts>();
   const aliases = new Map<string, string>();
+  const lbOnly = new WeakMap<RequestBody, LbOnly>();
+  const fits: Endpoint[] = [];
   let explainOn = false;
 
   const factsOf = (body: RequestBody): BodyFacts => {
@@ -84,6 +110,58 @@ export function openRouterPolicy(
   const conversationOf = (req: RoutedRequest): string | null => req.body.session_id ?? req.session ?? null;
   const explicitKey = (req: RoutedRequest): boolean =>
     req.body.session_id !== undefined || (req.session !== undefined && cfg.trafficSessionAs === "session_id");
+
+  /** Builds the `LbOnly` entry of a body with a single plain model id (`body.model`). */
+  function lbOnlyEntry(body: RequestBody, model: string, view: EndpointView): LbOnly {
+    const f = factsOf(body);
+    const route = parser.parse(model);
+    const all = view.endpointsOf(route.model);
+    const prefs = f.prefs;
+    const plain =
+      !AUTO_IDS.has(model) &&
+      model.charCodeAt(0) !== 126 /* ~ */ &&
+      all.length > 0 &&
+      (explicitSort(body) ?? route.sort ?? cfg.account.defaultSort) === null &&
+      prefs.order === undefined &&
+      prefs.allow_fallbacks !== false &&
+      prefs.preferred_min_throughput === undefined &&
+      prefs.preferred_max_latency === undefined &&
+      (f.serviceTier === null || f.serviceTier === "default") &&
+      !(f.tools && cfg.autoExacto) &&
+      f.preferred.length === 0;
+    let ok: Endpoint[] | null = plain ? staticSurvivors(all, f, route, cfg) : null;
+    if (ok !== null && (ok.length === 0 || (cfg.useByok && ok.some((e) => e.byok !== undefined)))) ok = null;
+    let minContext = Number.POSITIVE_INFINITY;
+    if (ok !== null) for (const e of ok) minContext = Math.min(minContext, e.contextLength);
+    const entry: LbOnly = { view, model: route.model, all, f, ok, minContext };
+    lbOnly.set(body, entry);
+    return entry;
+  }
+
+  /**
+   * The common case, with the same result and draws as the full pipeline: filters reduce to the
+   * per-request context check, and the order is load balancing alone. null = take the full path.
+   */
+  function routeLbOnly(req: RoutedRequest, model: string, view: EndpointView, rng: Uniform): Decision | null {
+    const body = req.body;
+    let entry = lbOnly.get(body);
+    if (entry === undefined || entry.view !== view || entry.all !== view.endpointsOf(entry.model))
+      entry = lbOnlyEntry(body, model, view);
+    const ok = entry.ok;
+    if (ok === null || conversationOf(req) !== null) return null;
+    let survivors = ok;
+    const f = entry.f;
+    const need = req.promptTokens + (f.maxTokens ?? req.completionTokens);
+    if (need > entry.minContext) {
+      fits.length = 0;
+      for (const e of ok) if (fitsContext(e, need, f)) fits.push(e);
+      if (fits.length === 0) return null; // R20 compression fallback and error codes: full path
+      survivors = fits;
+    }
+    const candidates: number[] = [];
+    lb.orderIds(survivors, view, rng, candidates);
+    return { kind: "route", candidates };
+  }
 
   function orderMode(
     shared: Endpoint[],
@@ -210,6 +288,10 @@ export function openRouterPolicy(
     },
     route(req: RoutedRequest, view: EndpointView, rng: Uniform): Decision {
       const body = req.body;
+      if (!explainOn && body.models === undefined && body.model !== undefined) {
+        const d = routeLbOnly(req, body.model, view, rng);
+        if (d !== null) return d;
+      }
       const f = factsOf(body);
       const why: Explain | null = explainOn ? { models: [] as Explain[] } : null;
       if (body.models && body.models.length > cfg.maxModelsArray)

@@ -50,7 +50,22 @@ export function uptimePercent(e: Endpoint, view: EndpointView, cfg: OpenRouterCo
 }
 
 export function healthClass(e: Endpoint, view: EndpointView, cfg: OpenRouterConfig): HealthClass {
-  if (isUnstable(e, view, cfg)) return 2;
+  return healthClassSince(e, view, cfg, outageSince(view, cfg));
+}
+
+/** Start of the R93 outage window now (hoisted out of per-endpoint loops). */
+export function outageSince(view: EndpointView, cfg: OpenRouterConfig): number {
+  return view.now - outageWindowMs(cfg);
+}
+
+/** `healthClass` with the outage window start computed once by the caller (`outageSince`). */
+export function healthClassSince(
+  e: Endpoint,
+  view: EndpointView,
+  cfg: OpenRouterConfig,
+  since: number,
+): HealthClass {
+  if (view.health.failuresSince(e.id, since) >= cfg.outageMinFailures) return 2;
   if (!cfg.uptimeTiers.enabled) return 0;
   const up = uptimePercent(e, view, cfg);
   if (up === null || up >= cfg.uptimeTiers.normalMin) return 0;
