@@ -22,15 +22,20 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 class InFlight {
   next = 0;
-  readonly attempts: AttemptRecord[] = [];
+  /** Replaced by an exact-size array on the first attempt (most requests make one). */
+  attempts: AttemptRecord[] = [];
   /** Models skipped after a model-fatal error (R45), also when interleaved (R52 partition none). */
   skipModels: string[] | null = null;
   /** Cached prompt tokens of the attempt in flight. */
   cached = 0;
+  /** Copied from `req`: read when the request ends, without touching the (by then cold) request. */
+  readonly arrivalMs: number;
   constructor(
     readonly req: RoutedRequest,
     readonly decision: Decision & { kind: "route" },
-  ) {}
+  ) {
+    this.arrivalMs = req.arrivalMs;
+  }
 }
 
 export class Router {
@@ -171,7 +176,7 @@ export class Router {
     const billed = ok || (a.error === "mid_stream" && this.behaviour.billPartialOnErrorFinish === true);
     const rec: Mutable<AttemptRecord> = {
       policy: this.policy.name,
-      requestId: st.req.id,
+      requestId: a.requestId,
       attempt: a.attemptNo,
       endpoint,
       startMs: a.submitMs,
@@ -187,7 +192,8 @@ export class Router {
     if (st.cached > 0) rec.cachedTokens = st.cached;
     if (a.retryAfterS === a.retryAfterS) rec.retryAfterS = a.retryAfterS;
     this.farm.release(a);
-    st.attempts.push(rec);
+    if (st.attempts.length === 0) st.attempts = [rec];
+    else st.attempts.push(rec);
     // R7: end-to-end throughput = output tokens ÷ (TTFT + streaming time).
     const tps =
       ok && rec.endMs > rec.startMs ? rec.completionTokens / ((rec.endMs - rec.startMs) / 1000) : Number.NaN;
@@ -206,8 +212,8 @@ export class Router {
           endpoint,
           attempts: st.attempts.length,
           costUsd: rec.costUsd,
-          latencyMs: now - st.req.arrivalMs,
-          ttftMs: rec.startMs + rec.ttftMs - st.req.arrivalMs,
+          latencyMs: now - st.arrivalMs,
+          ttftMs: rec.startMs + rec.ttftMs - st.arrivalMs,
         },
         st.attempts,
         st.decision,
@@ -223,8 +229,8 @@ export class Router {
           status: rec.status,
           code: "mid_stream_error",
           attempts: st.attempts.length,
-          latencyMs: now - st.req.arrivalMs,
-          ttftMs: rec.startMs + rec.ttftMs - st.req.arrivalMs,
+          latencyMs: now - st.arrivalMs,
+          ttftMs: rec.startMs + rec.ttftMs - st.arrivalMs,
         },
         st.attempts,
         st.decision,
@@ -250,7 +256,7 @@ export class Router {
         status: fe.status,
         code: fe.code,
         attempts: st.attempts.length,
-        latencyMs: this.sim.now - st.req.arrivalMs,
+        latencyMs: this.sim.now - st.arrivalMs,
         ttftMs: Number.NaN,
       },
       st.attempts,

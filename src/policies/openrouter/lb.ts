@@ -107,17 +107,15 @@ export class LoadBalancer {
     for (let i = 0; i < n; i++) out.push(list[picked[i]]);
   }
 
-  /** As `order`, appending endpoint ids (the decision's candidates) instead of endpoints. */
-  orderIds(list: readonly Endpoint[], view: EndpointView, rng: Uniform, out: number[]): void {
+  /** As `order`, returning the endpoint ids in order (the decision's candidates). */
+  orderIds(list: readonly Endpoint[], view: EndpointView, rng: Uniform): number[] {
     const n = list.length;
-    if (n === 0) return;
-    if (n === 1) {
-      out.push(list[0].id);
-      return;
-    }
+    if (n <= 1) return n === 0 ? [] : [list[0].id];
     this.orderPositions(list, view, rng);
     const picked = this.s.picked;
-    for (let i = 0; i < n; i++) out.push(list[picked[i]].id);
+    const out = new Array<number>(n); // one exact-size allocation instead of growing by pushes
+    for (let i = 0; i < n; i++) out[i] = list[picked[i]].id;
+    return out;
   }
 
   /** Writes the order of `list` (positions into it) to `s.picked[0..n)`. */

@@ -158,9 +158,7 @@ export function openRouterPolicy(
       if (fits.length === 0) return null; // R20 compression fallback and error codes: full path
       survivors = fits;
     }
-    const candidates: number[] = [];
-    lb.orderIds(survivors, view, rng, candidates);
-    return { kind: "route", candidates };
+    return { kind: "route", candidates: lb.orderIds(survivors, view, rng) };
   }
 
   function orderMode(
