@@ -1,0 +1,86 @@
+/**
+ * The policy routes plain load-balancing requests (one model, no order/sort/tier/BYOK/preferences)
+ * on a cached fast path; with the decision log on it always takes the full pipeline. Both must give
+ * the same decision and consume the same draws, over health states that move endpoints between the
+ * R25/R93 groups (R24, R24b, R20 context filtering).
+ */
+import { describe, expect, it } from "vitest";
+import { defaultConfig } from "../../../src/policies/openrouter/config.js";
+import { openRouterPolicy } from "../../../src/policies/openrouter/index.js";
+import type { EndpointView } from "../../../src/policies/types.js";
+import { Rng } from "../../../src/rng/rng.js";
+import { HealthTracker } from "../../../src/router/health.js";
+import type { RequestBody } from "../../../src/scenario/schema.js";
+import type { Endpoint } from "../../../src/types.js";
+import { catalogOf, fixtureProviders, request } from "./fixture.js";
+
+function providers(): Record<string, unknown>[] {
+  const extra = [];
+  for (let i = 0; i < 12; i++)
+    extra.push({
+      name: `p${i}`,
+      model: "acme/m1",
+      price: { prompt: i % 4 === 0 ? 0 : 0.5 + 0.3 * i, completion: 1 + i },
+      context_length: i % 3 === 0 ? 4096 : 32_000,
+      quantization: i % 2 ? "fp8" : "bf16",
+    });
+  return [...fixtureProviders(), ...extra];
+}
+
+const BODIES: RequestBody[] = [
+  { model: "acme/m1" },
+  { model: "acme/m1", provider: { ignore: ["p3", "beta"] } },
+  { model: "acme/m1", provider: { quantizations: ["fp8"] } },
+  { model: "acme/m1", provider: { max_price: { prompt: 2 } } },
+  { model: "acme/m1", max_tokens: 3000 },
+  { model: "acme/m1", provider: { only: ["p1"] } },
+  { model: "acme/m2" },
+  { model: "acme/none" },
+];
+
+describe("load-balancing fast path (R24, R24b, R25, R93, R20)", () => {
+  it("matches the full pipeline decision for decision and draws", () => {
+    const catalog: Endpoint[] = catalogOf(providers());
+    let now = 0;
+    const health = new HealthTracker(catalog.length, () => now);
+    const byModel = new Map<string, Endpoint[]>();
+    for (const e of catalog) byModel.set(e.model, [...(byModel.get(e.model) ?? []), e]);
+    const view: EndpointView = {
+      get now() {
+        return now;
+      },
+      catalog,
+      endpointsOf: (m) => byModel.get(m) ?? [],
+      health,
+    };
+    for (const cfg of [
+      {},
+      { lbMode: "v1" as const },
+      { fallbackOrder: "priceAsc" as const },
+      { lbCandidateTopK: 2 },
+    ]) {
+      const fast = openRouterPolicy("fast", defaultConfig(cfg));
+      const full = openRouterPolicy("full", defaultConfig(cfg));
+      full.enableExplain?.();
+      const noise = new Rng(9, "health");
+      let compared = 0;
+      for (let i = 0; i < 3000; i++) {
+        now += 50;
+        // Failures and successes move endpoints between the normal, degraded and unstable groups.
+        const e = noise.int(catalog.length);
+        health.started(e);
+        health.record(e, now, noise.next() < 0.02 ? 503 : 200, "none", 200, 50);
+        const body = BODIES[i % BODIES.length];
+        const req = request(body, { id: i, promptTokens: [500, 5000, 40_000][i % 3] });
+        const ra = new Rng(3, i);
+        const rb = new Rng(3, i);
+        const a = fast.route(req, view, ra);
+        const { explain: _x, ...b } = full.route(req, view, rb) as { explain?: unknown };
+        expect(a).toEqual(b);
+        expect(ra.next()).toBe(rb.next()); // same number of draws
+        if (a.kind === "route" && a.candidates.length > 1) compared++;
+      }
+      expect(compared).toBeGreaterThan(1000);
+    }
+  });
+});
