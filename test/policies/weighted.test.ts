@@ -10,8 +10,8 @@ import { Rng } from "../../src/rng/rng.js";
 
 /** The spec's algorithm, written plainly. */
 function reference(w: readonly number[], rng: Uniform): number[] {
-  const inf = w.map((x, i) => i).filter((i) => w[i] === Number.POSITIVE_INFINITY);
-  const fin = w.map((x, i) => i).filter((i) => w[i] !== Number.POSITIVE_INFINITY);
+  const inf = w.map((_x, i) => i).filter((i) => w[i] === Number.POSITIVE_INFINITY);
+  const fin = w.map((_x, i) => i).filter((i) => w[i] !== Number.POSITIVE_INFINITY);
   const out: number[] = [];
   for (const [items, weight] of [
     [inf, () => 1],
