@@ -79,8 +79,10 @@ function endpointArb(models: readonly string[], tiers: boolean): fc.Arbitrary<Pr
     quantization: fc.constantFrom(...QUANTS),
     supported_parameters: fc.subarray(PARAMS),
     data_policy: fc.record({ training: fc.boolean(), zdr: fc.boolean() }),
-    tier: tiers ? fc.constantFrom("default", "default", "flex", "priority") : fc.constant("default" as const),
-    status: fc.constantFrom(0, 0, 0, -1),
+    tier: tiers
+      ? fc.constantFrom("default", "default", "default", "flex", "priority")
+      : fc.constant("default" as const),
+    status: fc.constantFrom(0, 0, 0, 0, 0, -1),
     ttft_ms: fc.integer({ min: 1, max: 40 }).map((x) => x * 50),
     tokens_per_s: fc.integer({ min: 1, max: 40 }).map((x) => x * 10),
   });
@@ -179,7 +181,19 @@ export function prefsArb(
     require_parameters: fc.boolean(),
   };
   const picked = Object.fromEntries(keys.filter((k) => k in all).map((k) => [k, all[k]]));
-  return fc.record(picked, { requiredKeys: [] }) as fc.Arbitrary<ProviderPrefs>;
+  return sparse(picked) as fc.Arbitrary<ProviderPrefs>;
+}
+
+/**
+ * A record whose keys are each present with probability 1/4: several filters at once mostly leave
+ * nothing eligible, which makes cases vacuous. Shrinks towards absent keys.
+ */
+function sparse(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<Record<string, unknown>> {
+  const maybe = (a: fc.Arbitrary<unknown>) =>
+    fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: a });
+  return fc
+    .record(Object.fromEntries(Object.entries(fields).map(([k, a]) => [k, maybe(a)])))
+    .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)));
 }
 
 /** A request body: model (maybe with a variant), optional fallbacks, preferences and parameters. */
@@ -199,13 +213,13 @@ function bodyArb(providers: readonly ProviderInput[], models: readonly string[],
       model: modelRef(models, chains),
       models: chains ? fc.array(modelRef(models, true), { maxLength: 2 }) : fc.constant([]),
       provider: prefsArb(providers, o.prefs ?? []),
-      params: fc.record(params, { requiredKeys: [] }),
+      params: sparse(params),
     })
     .map(({ model, models: fallbacks, provider, params: p }) => {
       const body: Record<string, unknown> = { model };
       // One entry per base model: the same endpoints twice in a chain is an R44/R51 corner case of its own.
       const bases = [model.split(":")[0]];
-      const chain = fallbacks.filter((m) => !bases.includes(m.split(":")[0]) && bases.push(m.split(":")[0]));
+      const chain = (fallbacks as string[]).filter((m) => !bases.includes(m.split(":")[0]) && bases.push(m.split(":")[0]));
       if (chain.length > 0) body.models = chain;
       if (Object.keys(provider).length > 0) body.provider = provider;
       return { ...body, ...p } as RequestBody;

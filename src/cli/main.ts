@@ -1,6 +1,7 @@
 /** The `routesim` command line. Each command lives in its own module and registers itself here. */
 import { Command, CommanderError } from "commander";
 import { routesimVersion } from "../simulate.js";
+import { registerCheck } from "./check.js";
 import { EXIT_INPUT, reportError } from "./common.js";
 import { registerRun } from "./run.js";
 
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerRun(program);
+  registerCheck(program);
   return program;
 }
 
@@ -21,6 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync([...argv], { from: "user" });
+    if (typeof process.exitCode === "number" && process.exitCode !== 0) return process.exitCode; // e.g. check failed
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
