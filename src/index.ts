@@ -5,6 +5,14 @@
  *   const { summary } = simulate(loadScenario("scenarios/flagship.yaml"));
  */
 
+export {
+  allPassed,
+  type CheckInvariantsOptions,
+  checkInvariants,
+  formatTable,
+  type InvariantResult,
+  invariantNames,
+} from "./check/runner.js";
 export type { PolicySummary, Quantiles } from "./metrics/collector.js";
 export { ExactSum, QuantileSketch } from "./metrics/sketch.js";
 export { OpenRouterConfig, openRouterPolicy } from "./policies/openrouter.js";

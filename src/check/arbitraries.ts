@@ -36,8 +36,8 @@ const PARAMS = ["tools", "tool_choice", "response_format", "temperature", "top_k
 
 /** What a case generator is built from. */
 export interface CaseSpace {
-  /** Endpoints of the base scenario (validated); absent → endpoints are generated. */
-  readonly providers?: readonly Scenario["providers"][number][];
+  /** Endpoints of the base scenario (as written, or validated); absent → endpoints are generated. */
+  readonly providers?: readonly ProviderInput[];
   /** Traffic of the base scenario: token-size distributions and model mix are reused. */
   readonly traffic?: Scenario["traffic"];
   readonly knobs: Knobs;
@@ -126,31 +126,35 @@ function failureArb(capacity: boolean): fc.Arbitrary<Failures> {
 const FAILURE_KEYS = ["outages", "random_outages", "error_rate", "midstream_error_rate", "rate_limit", "queue_limit"];
 
 /** A base endpoint without its own failures and limits (the case generates those). */
-function calm(p: Scenario["providers"][number]): ProviderInput {
+function calm(p: ProviderInput): ProviderInput {
   const out = structuredClone(p) as Record<string, unknown>;
   for (const k of FAILURE_KEYS) delete out[k];
   return out as ProviderInput;
 }
 
-function providersArb(space: CaseSpace, o: CaseOptions, models: readonly string[]) {
+/** The case's endpoints: generated ones, or a subset of the base scenario's, each with failures. */
+function providersArb(space: CaseSpace, o: CaseOptions, models: readonly string[]): fc.Arbitrary<ProviderInput[]> {
   const failures = o.failures ? failureArb(o.capacity ?? false) : fc.constant({} as Failures);
   const unique = (p: ProviderInput) => `${p.name.toLowerCase()}|${p.model}`;
   const base = space.providers;
-  const statics: fc.Arbitrary<ProviderInput[]> = base
-    ? fc.subarray(base.map(calm), { minLength: Math.min(base.length, o.minEndpoints ?? 1) })
-    : o.minEndpoints
-      ? fc.uniqueArray(endpointArb(models.slice(0, 1), o.tiers ?? false), {
-          minLength: o.minEndpoints,
-          maxLength: 5,
-          selector: unique,
-        })
-      : fc.uniqueArray(endpointArb(models, o.tiers ?? false), { minLength: 1, maxLength: 6, selector: unique });
-  return statics.chain((ps) =>
-    fc
-      .tuple(...ps.map(() => failures))
-      .map((fs) => ps.map((p, i) => ({ ...p, ...(fs[i] as Failures) })) as ProviderInput[]),
-  );
+  if (base) {
+    // One keep-flag per base endpoint (shrinks towards dropping it), topped up to the minimum.
+    const min = Math.min(base.length, o.minEndpoints ?? 1);
+    return fc
+      .tuple(...base.map(() => fc.record({ drop: fc.boolean(), failures })))
+      .map((xs) => {
+        let missing = min - xs.filter((x) => !x.drop).length;
+        const kept = xs.map((x) => !x.drop || (missing-- > 0 && true));
+        return base.flatMap((p, i) => (kept[i] ? [{ ...calm(p), ...xs[i].failures } as ProviderInput] : []));
+      });
+  }
+  const one = fc
+    .tuple(endpointArb(o.minEndpoints ? models.slice(0, 1) : models, o.tiers ?? false), failures)
+    .map(([p, f]) => ({ ...p, ...f }) as ProviderInput);
+  return fc.uniqueArray(one, { minLength: o.minEndpoints ?? 1, maxLength: MAX_GENERATED, selector: unique });
 }
+
+const MAX_GENERATED = 6;
 
 function modelRef(models: readonly string[], chains: boolean): fc.Arbitrary<string> {
   const m = fc.constantFrom(...models);
@@ -160,7 +164,7 @@ function modelRef(models: readonly string[], chains: boolean): fc.Arbitrary<stri
 
 /** Provider preferences over the case's endpoints (slugs that exist and one that does not). */
 export function prefsArb(
-  providers: readonly ProviderInput[],
+  providers: readonly Pick<ProviderInput, "name" | "quantization">[],
   keys: readonly (keyof ProviderPrefs)[],
 ): fc.Arbitrary<ProviderPrefs> {
   const tags = [...new Set(providers.flatMap((p) => [p.name, p.name.split("/")[0]]))];
@@ -197,7 +201,7 @@ function sparse(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<Rec
 }
 
 /** A request body: model (maybe with a variant), optional fallbacks, preferences and parameters. */
-function bodyArb(providers: readonly ProviderInput[], models: readonly string[], o: CaseOptions) {
+function bodyArb(providers: readonly Pick<ProviderInput, "name" | "quantization">[], models: readonly string[], o: CaseOptions) {
   const chains = o.chains ?? false;
   const params: Record<string, fc.Arbitrary<unknown>> = {
     max_tokens: fc.constantFrom(256, 4096, 20_000),
@@ -238,20 +242,26 @@ function modelsOf(space: CaseSpace): string[] {
   return [...new Set(space.providers.map((p) => p.model))];
 }
 
+/** Slugs and quantizations preferences may name (known up front, so bodies shrink independently). */
+function vocabulary(space: CaseSpace): readonly Pick<ProviderInput, "name" | "quantization">[] {
+  return space.providers ?? TAGS.flatMap((name) => QUANTS.map((quantization) => ({ name, quantization })));
+}
+
 /** Whole small cases: a scenario (endpoints, failures, traffic, seed) and the request body. */
 export function caseArb(space: CaseSpace, o: CaseOptions = {}): fc.Arbitrary<CheckCase> {
   const models = modelsOf(space);
-  return providersArb(space, o, models).chain((providers) => {
-    const traffic = space.traffic;
-    const sizes = traffic
-      ? fc.constant({ prompt_tokens: traffic.prompt_tokens, completion_tokens: traffic.completion_tokens })
-      : fc.record({
-          prompt_tokens: fc.constantFrom(1000, 200, 4000, 30_000),
-          completion_tokens: fc.constantFrom(250, 0, 2000),
-        });
-    return fc.record({
+  const traffic = space.traffic;
+  const maxProviders = space.providers?.length ?? MAX_GENERATED;
+  const sizes = traffic
+    ? fc.constant({ prompt_tokens: traffic.prompt_tokens, completion_tokens: traffic.completion_tokens })
+    : fc.record({
+        prompt_tokens: fc.constantFrom(1000, 200, 4000, 30_000),
+        completion_tokens: fc.constantFrom(250, 0, 2000),
+      });
+  return fc
+    .record({
       seed: fc.integer({ min: 1, max: 1_000_000 }),
-      providers: fc.constant(providers),
+      providers: providersArb(space, o, models),
       traffic: fc
         .record({
           requests: fc.integer({ min: 1, max: o.route ? 1 : 30 }),
@@ -265,22 +275,30 @@ export function caseArb(space: CaseSpace, o: CaseOptions = {}): fc.Arbitrary<Che
           ...s,
           ...(traffic?.model_mix && !traffic.model ? { model_mix: traffic.model_mix } : { model: models[0] }),
         })),
-      body: bodyArb(providers, models, o),
+      body: bodyArb(vocabulary(space), models, o),
       routing: o.route
         ? fc.record({
             promptTokens: fc.constantFrom(1000, 200, 4000, 30_000),
             completionTokens: fc.constantFrom(250, 0, 2000),
-            failuresAgoMs: healthArb(providers.length, space.knobs),
+            failuresAgoMs: healthArb(maxProviders, space.knobs),
           })
         : fc.constant(undefined),
       pick: o.pick
-        ? fc.record({ endpoint: fc.nat({ max: providers.length - 1 }), factor: fc.constantFrom(0.5, 0.25, 0.9) })
+        ? fc.record({ endpoint: fc.nat({ max: maxProviders - 1 }), factor: fc.constantFrom(0.5, 0.25, 0.9) })
         : fc.constant(undefined),
+    })
+    .map((c) => {
+      const n = c.providers.length;
+      if (c.pick) c.pick = { ...c.pick, endpoint: c.pick.endpoint % n };
+      if (c.routing) {
+        // A route-level case reproduces as one request of the routed size.
+        c.routing = { ...c.routing, failuresAgoMs: c.routing.failuresAgoMs.slice(0, n) };
+        c.traffic = {
+          ...c.traffic,
+          prompt_tokens: c.routing.promptTokens,
+          completion_tokens: c.routing.completionTokens,
+        };
+      }
+      return c as CheckCase;
     });
-  }).map((c) => {
-    // A route-level case reproduces as one request of the routed size.
-    if (c.routing)
-      c.traffic = { ...c.traffic, prompt_tokens: c.routing.promptTokens, completion_tokens: c.routing.completionTokens };
-    return c as CheckCase;
-  });
 }

@@ -73,9 +73,22 @@ export function caseScenarioInput(c: CheckCase, subject: CheckSubject, name = "c
     name,
     seed: c.seed,
     traffic: c.traffic,
-    providers: c.providers,
+    providers: c.providers.map(tidy),
     policies: [policy],
   } as ScenarioInput;
+}
+
+/** Drops settings equal to the schema's defaults, so reproducers show only what matters. */
+function tidy(p: z.input<typeof Provider>): z.input<typeof Provider> {
+  const out: Record<string, unknown> = { ...p };
+  const defaults: Record<string, unknown> = { tier: "default", status: 0, error_latency_ms: 200, error_rate: 0 };
+  for (const [k, v] of Object.entries(out)) {
+    if (v === null || v === undefined || defaults[k] === v) delete out[k];
+    if (k === "outages" && Array.isArray(v) && v.length === 0) delete out[k];
+    if (k === "midstream_error_rate" && v === 0) delete out[k];
+  }
+  if (out.error_rate === undefined) delete out.error_mix; // only used with background errors
+  return out as z.input<typeof Provider>;
 }
 
 export function caseScenario(c: CheckCase, subject: CheckSubject): Scenario {

@@ -5,7 +5,9 @@
 import fc from "fast-check";
 import { stringify } from "yaml";
 import type { Policy } from "../policies/types.js";
+import type { z } from "zod";
 import type { LoadedScenario } from "../scenario/load.js";
+import type { Provider } from "../scenario/schema.js";
 import type { Endpoint } from "../types.js";
 import type { CaseSpace } from "./arbitraries.js";
 import { type CheckCase, type CheckSubject, caseScenarioInput, ROUTE_NOW_MS } from "./harness.js";
@@ -24,6 +26,8 @@ export interface CheckOptions {
   path?: string;
   /** Base scenario: cases reuse its endpoints and traffic sizes instead of generated ones. */
   base?: Pick<LoadedScenario, "scenario" | "file">;
+  /** The base scenario's `providers` as written (shorter reproducers); default: the validated ones. */
+  baseProviders?: readonly z.input<typeof Provider>[];
   /** Called as each result is ready (the CLI prints progress). */
   onResult?: (r: InvariantResult) => void;
 }
@@ -70,7 +74,7 @@ export function checkSubject(subject: CheckSubject, options: CheckOptions = {}):
   const seed = options.seed ?? 1;
   const knobs = knobsOf(subject.openrouter);
   const base = options.base?.scenario;
-  const space: CaseSpace = { providers: base?.providers, traffic: base?.traffic, knobs };
+  const space: CaseSpace = { providers: options.baseProviders ?? base?.providers, traffic: base?.traffic, knobs };
   const ctx: InvariantContext = { subject, space, knobs };
   const out: InvariantResult[] = [];
   for (const inv of selectInvariants(options.invariants)) {

@@ -3,12 +3,16 @@
  * scenario, on generated variations of its endpoints, failures and requests, and prints a pass/fail
  * table. Exit 0 when every asserted invariant holds, 1 when one fails, 2 on bad input.
  */
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
+import { parse } from "yaml";
+import type { z } from "zod";
 import { allPassed, checkSubject, formatTable, type InvariantResult, invariantNames } from "../check/runner.js";
 import { specSubject } from "../check/subjects.js";
 import { InputError } from "../scenario/errors.js";
 import { loadScenario } from "../scenario/load.js";
+import type { Provider } from "../scenario/schema.js";
 import { parseIntFlag, UsageError } from "./common.js";
 
 interface CheckFlags {
@@ -18,6 +22,12 @@ interface CheckFlags {
   invariants?: string;
   path?: string;
   quiet?: boolean;
+}
+
+/** The scenario's `providers` as written (so reproducers stay as short as the user's file). */
+function writtenProviders(file: string, n: number): z.input<typeof Provider>[] | undefined {
+  const raw = parse(readFileSync(file, "utf8")) as { providers?: unknown };
+  return Array.isArray(raw.providers) && raw.providers.length === n ? raw.providers : undefined;
 }
 
 function list(v: string | undefined): string[] | undefined {
@@ -71,6 +81,7 @@ export function registerCheck(program: Command): void {
           invariants,
           path: flags.path,
           base: { scenario: loaded.scenario, file },
+          baseProviders: writtenProviders(loaded.file, loaded.scenario.providers.length),
         });
         results.push(...res);
         if (!flags.quiet)
