@@ -58,31 +58,45 @@ export interface CaseOptions {
   chains?: boolean;
   /** Route-level: a single request with a generated health state instead of traffic. */
   route?: boolean;
+  /** Endpoints without limits or a bad status, so most requests have several eligible (ordering invariants). */
+  plain?: boolean;
   /** Pick one endpoint and a price factor (metamorphic invariants). */
   pick?: boolean;
   /** At least this many endpoints, all of one model (statistical invariants). */
   minEndpoints?: number;
 }
 
-const price = fc.integer({ min: 1, max: 200 }).map((x) => x / 10);
+// A ladder of list prices ($/M) spanning two orders of magnitude: weight differences are large enough
+// for the distributional invariants to see, and cases shrink towards $1.
+const price = fc.constantFrom(1, 2, 3, 0.5, 5, 10, 0.25, 20, 0.1, 1.5);
 
-function endpointArb(models: readonly string[], tiers: boolean): fc.Arbitrary<ProviderInput> {
+function endpointArb(models: readonly string[], tiers: boolean, plain: boolean): fc.Arbitrary<ProviderInput> {
+  const limits = plain
+    ? {
+        context_length: fc.constant(131_072),
+        max_completion_tokens: fc.constant(null),
+        status: fc.constant(0),
+      }
+    : {
+        context_length: fc.constantFrom(131_072, 16_384, 32_768, 1_000_000),
+        max_completion_tokens: fc.constantFrom(null, 4096, 16_384),
+        status: fc.constantFrom(0, 0, 0, 0, 0, -1),
+      };
   return fc.record({
     name: fc.constantFrom(...TAGS),
     model: fc.constantFrom(...models),
     price: fc.oneof(
+      { withCrossShrink: true },
       price.map((p) => ({ prompt: p, completion: p })),
       fc.record({ prompt: price, completion: price }),
     ),
-    context_length: fc.constantFrom(131_072, 16_384, 32_768, 1_000_000),
-    max_completion_tokens: fc.constantFrom(null, 4096, 16_384),
+    ...limits,
     quantization: fc.constantFrom(...QUANTS),
     supported_parameters: fc.subarray(PARAMS),
     data_policy: fc.record({ training: fc.boolean(), zdr: fc.boolean() }),
     tier: tiers
       ? fc.constantFrom("default", "default", "default", "flex", "priority")
       : fc.constant("default" as const),
-    status: fc.constantFrom(0, 0, 0, 0, 0, -1),
     ttft_ms: fc.integer({ min: 1, max: 40 }).map((x) => x * 50),
     tokens_per_s: fc.integer({ min: 1, max: 40 }).map((x) => x * 10),
   });
@@ -123,7 +137,14 @@ function failureArb(capacity: boolean): fc.Arbitrary<Failures> {
   );
 }
 
-const FAILURE_KEYS = ["outages", "random_outages", "error_rate", "midstream_error_rate", "rate_limit", "queue_limit"];
+const FAILURE_KEYS = [
+  "outages",
+  "random_outages",
+  "error_rate",
+  "midstream_error_rate",
+  "rate_limit",
+  "queue_limit",
+];
 
 /** A base endpoint without its own failures and limits (the case generates those). */
 function calm(p: ProviderInput): ProviderInput {
@@ -133,23 +154,28 @@ function calm(p: ProviderInput): ProviderInput {
 }
 
 /** The case's endpoints: generated ones, or a subset of the base scenario's, each with failures. */
-function providersArb(space: CaseSpace, o: CaseOptions, models: readonly string[]): fc.Arbitrary<ProviderInput[]> {
+function providersArb(
+  space: CaseSpace,
+  o: CaseOptions,
+  models: readonly string[],
+): fc.Arbitrary<ProviderInput[]> {
   const failures = o.failures ? failureArb(o.capacity ?? false) : fc.constant({} as Failures);
   const unique = (p: ProviderInput) => `${p.name.toLowerCase()}|${p.model}`;
   const base = space.providers;
   if (base) {
     // One keep-flag per base endpoint (shrinks towards dropping it), topped up to the minimum.
     const min = Math.min(base.length, o.minEndpoints ?? 1);
-    return fc
-      .tuple(...base.map(() => fc.record({ drop: fc.boolean(), failures })))
-      .map((xs) => {
-        let missing = min - xs.filter((x) => !x.drop).length;
-        const kept = xs.map((x) => !x.drop || (missing-- > 0 && true));
-        return base.flatMap((p, i) => (kept[i] ? [{ ...calm(p), ...xs[i].failures } as ProviderInput] : []));
-      });
+    return fc.tuple(...base.map(() => fc.record({ drop: fc.boolean(), failures }))).map((xs) => {
+      let missing = min - xs.filter((x) => !x.drop).length;
+      const kept = xs.map((x) => !x.drop || (missing-- > 0 && true));
+      return base.flatMap((p, i) => (kept[i] ? [{ ...calm(p), ...xs[i].failures } as ProviderInput] : []));
+    });
   }
   const one = fc
-    .tuple(endpointArb(o.minEndpoints ? models.slice(0, 1) : models, o.tiers ?? false), failures)
+    .tuple(
+      endpointArb(o.minEndpoints ? models.slice(0, 1) : models, o.tiers ?? false, o.plain ?? false),
+      failures,
+    )
     .map(([p, f]) => ({ ...p, ...f }) as ProviderInput);
   return fc.uniqueArray(one, { minLength: o.minEndpoints ?? 1, maxLength: MAX_GENERATED, selector: unique });
 }
@@ -194,14 +220,22 @@ export function prefsArb(
  */
 function sparse(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<Record<string, unknown>> {
   const maybe = (a: fc.Arbitrary<unknown>) =>
-    fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: a });
+    fc.oneof(
+      { withCrossShrink: true },
+      { weight: 3, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: a },
+    );
   return fc
     .record(Object.fromEntries(Object.entries(fields).map(([k, a]) => [k, maybe(a)])))
     .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)));
 }
 
 /** A request body: model (maybe with a variant), optional fallbacks, preferences and parameters. */
-function bodyArb(providers: readonly Pick<ProviderInput, "name" | "quantization">[], models: readonly string[], o: CaseOptions) {
+function bodyArb(
+  providers: readonly Pick<ProviderInput, "name" | "quantization">[],
+  models: readonly string[],
+  o: CaseOptions,
+) {
   const chains = o.chains ?? false;
   const params: Record<string, fc.Arbitrary<unknown>> = {
     max_tokens: fc.constantFrom(256, 4096, 20_000),
@@ -223,7 +257,9 @@ function bodyArb(providers: readonly Pick<ProviderInput, "name" | "quantization"
       const body: Record<string, unknown> = { model };
       // One entry per base model: the same endpoints twice in a chain is an R44/R51 corner case of its own.
       const bases = [model.split(":")[0]];
-      const chain = (fallbacks as string[]).filter((m) => !bases.includes(m.split(":")[0]) && bases.push(m.split(":")[0]));
+      const chain = (fallbacks as string[]).filter(
+        (m) => !bases.includes(m.split(":")[0]) && bases.push(m.split(":")[0]),
+      );
       if (chain.length > 0) body.models = chain;
       if (Object.keys(provider).length > 0) body.provider = provider;
       return { ...body, ...p } as RequestBody;
@@ -232,7 +268,10 @@ function bodyArb(providers: readonly Pick<ProviderInput, "name" | "quantization"
 
 /** Failure times (ms before routing) per endpoint: none, a recent outage, or an old one. */
 function healthArb(n: number, knobs: Knobs): fc.Arbitrary<number[][]> {
-  const recent = Array.from({ length: knobs.outageMinFailures }, (_, i) => Math.round(knobs.outageWindowMs * 0.2) + i);
+  const recent = Array.from(
+    { length: knobs.outageMinFailures },
+    (_, i) => Math.round(knobs.outageWindowMs * 0.2) + i,
+  );
   const old = Array.from({ length: knobs.outageMinFailures }, (_, i) => knobs.outageWindowMs * 4 + i);
   return fc.array(fc.constantFrom<number[]>([], recent, old), { minLength: n, maxLength: n });
 }
@@ -245,6 +284,17 @@ function modelsOf(space: CaseSpace): string[] {
 /** Slugs and quantizations preferences may name (known up front, so bodies shrink independently). */
 function vocabulary(space: CaseSpace): readonly Pick<ProviderInput, "name" | "quantization">[] {
   return space.providers ?? TAGS.flatMap((name) => QUANTS.map((quantization) => ({ name, quantization })));
+}
+
+/** A `provider.order` over the given endpoints' slugs (most often present: order tests need one). */
+export function orderArb(
+  providers: readonly Pick<ProviderInput, "name">[],
+): fc.Arbitrary<string[] | undefined> {
+  const pool = [...new Set(providers.flatMap((p) => [p.name, p.name.split("/")[0]])), "omega"];
+  return fc.option(fc.shuffledSubarray(pool, { minLength: 1, maxLength: Math.min(4, pool.length) }), {
+    nil: undefined,
+    freq: 4,
+  });
 }
 
 /** Whole small cases: a scenario (endpoints, failures, traffic, seed) and the request body. */
@@ -275,7 +325,7 @@ export function caseArb(space: CaseSpace, o: CaseOptions = {}): fc.Arbitrary<Che
           ...s,
           ...(traffic?.model_mix && !traffic.model ? { model_mix: traffic.model_mix } : { model: models[0] }),
         })),
-      body: bodyArb(vocabulary(space), models, o),
+      body: bodyArb(vocabulary(space), o.minEndpoints ? models.slice(0, 1) : models, o),
       routing: o.route
         ? fc.record({
             promptTokens: fc.constantFrom(1000, 200, 4000, 30_000),

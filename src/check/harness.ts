@@ -81,7 +81,12 @@ export function caseScenarioInput(c: CheckCase, subject: CheckSubject, name = "c
 /** Drops settings equal to the schema's defaults, so reproducers show only what matters. */
 function tidy(p: z.input<typeof Provider>): z.input<typeof Provider> {
   const out: Record<string, unknown> = { ...p };
-  const defaults: Record<string, unknown> = { tier: "default", status: 0, error_latency_ms: 200, error_rate: 0 };
+  const defaults: Record<string, unknown> = {
+    tier: "default",
+    status: 0,
+    error_latency_ms: 200,
+    error_rate: 0,
+  };
   for (const [k, v] of Object.entries(out)) {
     if (v === null || v === undefined || defaults[k] === v) delete out[k];
     if (k === "outages" && Array.isArray(v) && v.length === 0) delete out[k];
@@ -203,7 +208,10 @@ class FixedHealth implements HealthView {
 export const ROUTE_NOW_MS = 3_600_000;
 
 /** A read-only world for calling `policy.route` directly. */
-export function syntheticView(catalog: readonly Endpoint[], failuresAgoMs: readonly number[][]): EndpointView {
+export function syntheticView(
+  catalog: readonly Endpoint[],
+  failuresAgoMs: readonly number[][],
+): EndpointView {
   const byModel = new Map<string, Endpoint[]>();
   for (const e of catalog) byModel.set(e.model, [...(byModel.get(e.model) ?? []), e]);
   return {

@@ -8,13 +8,13 @@
  * health state is generated), run-level ones simulate a small scenario with the real router and mock
  * providers.
  */
-import type fc from "fast-check";
+import fc from "fast-check";
 import type { Decision, EndpointView } from "../policies/types.js";
 import { attemptCostUsd, buildCatalog } from "../providers/catalog.js";
 import { hashKey, Rng } from "../rng/rng.js";
 import type { RequestBody, Scenario } from "../scenario/schema.js";
 import type { Endpoint } from "../types.js";
-import { type CaseSpace, caseArb, GENERATED_MODELS } from "./arbitraries.js";
+import { type CaseSpace, caseArb, GENERATED_MODELS, orderArb } from "./arbitraries.js";
 import {
   type CheckCase,
   type CheckSubject,
@@ -174,7 +174,8 @@ function firstShares(r: Routed, ids: readonly number[]): { counts: number[]; str
 }
 
 function lbApplicable(ctx: InvariantContext): string | null {
-  if (ctx.knobs.lbMode !== "v1" && ctx.knobs.lbMode !== "v2") return `lbMode ${ctx.knobs.lbMode} has no formula`;
+  if (ctx.knobs.lbMode !== "v1" && ctx.knobs.lbMode !== "v2")
+    return `lbMode ${ctx.knobs.lbMode} has no formula`;
   if (ctx.knobs.lbCandidateTopK !== null) return "lbCandidateTopK limits the weighted set";
   return null;
 }
@@ -205,7 +206,8 @@ export function fingerprint(r: RunRecord): string[] {
         ? `${t.req.id} served ${o.endpoint.tag} ${o.costUsd} ${o.latencyMs} ${o.ttftMs}`
         : `${t.req.id} failed ${o.status} ${o.code} ${o.latencyMs}`;
     const atts = t.attempts.map(
-      (a) => `${a.endpoint.tag}:${a.status}:${a.error}:${a.startMs}:${a.endMs}:${a.completionTokens}:${a.costUsd}`,
+      (a) =>
+        `${a.endpoint.tag}:${a.status}:${a.error}:${a.startMs}:${a.endMs}:${a.completionTokens}:${a.costUsd}`,
     );
     return `${head} @${t.req.arrivalMs} ${t.req.promptTokens}/${t.req.completionTokens} [${atts.join(" ")}]`;
   });
@@ -216,6 +218,9 @@ function firstDifference(a: readonly string[], b: readonly string[]): string | n
     if (a[i] !== b[i]) return `outcome #${i}: "${a[i] ?? "(none)"}" vs "${b[i] ?? "(none)"}"`;
   return null;
 }
+
+/** Numbers in messages: 6 significant digits, no float noise. */
+const short = (x: number) => String(Number(x.toPrecision(6)));
 
 const sameNumber = (x: number, y: number) => x === y || (Number.isNaN(x) && Number.isNaN(y));
 
@@ -242,7 +247,8 @@ const conservation: Invariant = {
     for (const t of r.traces) {
       const { outcome: o, attempts: as, decision: d } = t;
       attempts += as.length;
-      if (o.attempts !== as.length) return `request ${t.req.id}: outcome says ${o.attempts} attempts, ${as.length} made`;
+      if (o.attempts !== as.length)
+        return `request ${t.req.id}: outcome says ${o.attempts} attempts, ${as.length} made`;
       for (const [i, a] of as.entries()) {
         if (a.requestId !== t.req.id || a.attempt !== i + 1)
           return `request ${t.req.id}: attempt ${i + 1} is numbered ${a.attempt} for request ${a.requestId}`;
@@ -264,12 +270,16 @@ const conservation: Invariant = {
         if (!last || last.status !== 200 || last.endpoint !== o.endpoint || ok.length !== 1)
           return `request ${t.req.id}: served by ${o.endpoint.tag} but its attempts are ${as.map((a) => `${a.endpoint.tag}:${a.status}`).join(", ")}`;
         const sum = as.reduce((s, a) => s + a.costUsd, 0);
-        if (Math.abs(sum - o.costUsd) > 1e-12) return `request ${t.req.id}: cost ${o.costUsd} but attempts cost ${sum}`;
+        if (Math.abs(sum - o.costUsd) > 1e-12)
+          return `request ${t.req.id}: cost ${o.costUsd} but attempts cost ${sum}`;
         outcomeCost += o.costUsd;
-      } else if (ok.length > 0) return `request ${t.req.id}: failed although attempt ${ok[0].attempt} succeeded`;
+      } else if (ok.length > 0)
+        return `request ${t.req.id}: failed although attempt ${ok[0].attempt} succeeded`;
     }
-    if (attempts !== r.attempts.length) return `${r.attempts.length} attempts reported, ${attempts} in outcomes`;
-    if (Math.abs(attemptCost - outcomeCost) > 1e-9) return `attempts cost ${attemptCost}, outcomes ${outcomeCost}`;
+    if (attempts !== r.attempts.length)
+      return `${r.attempts.length} attempts reported, ${attempts} in outcomes`;
+    if (Math.abs(attemptCost - outcomeCost) > 1e-9)
+      return `attempts cost ${attemptCost}, outcomes ${outcomeCost}`;
     return null;
   },
 };
@@ -324,16 +334,19 @@ const fallbacks: Invariant = {
   group: "openrouter",
   mode: "assert",
   arbitrary: (ctx) =>
-    caseArb(ctx.space, {
-      route: true,
-      chains: true,
-      prefs: ["order", "allow_fallbacks", "ignore", "quantizations"],
-    }).map((c) => {
-      const models = [...new Set(candidateModels(c.body).map((m) => splitVariant(m).model))];
-      const b = lbBody(ctx.subject.template, { ...c.body, model: models[0] }, modelsIn(ctx));
-      const provider = { ...b.provider, order: c.body.provider?.order, allow_fallbacks: c.body.provider?.allow_fallbacks };
-      return { ...c, body: strip({ ...b, models: models.length > 1 ? models : undefined, provider: strip(provider) }) };
-    }),
+    fc
+      .oneof(
+        caseArb(ctx.space, { route: true, plain: true, minEndpoints: 2, prefs: ["ignore", "quantizations"] }),
+        caseArb(ctx.space, { route: true, plain: true, chains: true, prefs: ["ignore"] }),
+      )
+      // The order names the case's own endpoints (and a stranger): mostly, entries match something.
+      .chain((c) => fc.tuple(fc.constant(c), orderArb(c.providers), fc.boolean()))
+      .map(([c, order, allowFallbacks]) => {
+        const models = [...new Set(candidateModels(c.body).map((m) => splitVariant(m).model))];
+        const b = lbBody(ctx.subject.template, { ...c.body, model: models[0] }, modelsIn(ctx));
+        const provider = strip({ ...b.provider, order, allow_fallbacks: allowFallbacks });
+        return { ...c, body: strip({ ...b, models: models.length > 1 ? models : undefined, provider }) };
+      }),
   check(c, ctx) {
     const r = routed(c, ctx);
     const d = r.route(0);
@@ -364,7 +377,10 @@ const fallbacks: Invariant = {
         pos += n;
       }
       if (prefs.allow_fallbacks === false && seg.length > pos)
-        return `order [${prefs.order.join(", ")}] with allow_fallbacks:false, but also tried ${seg.slice(pos).map((id) => tagOf(r.catalog, id)).join(", ")}`;
+        return `order [${prefs.order.join(", ")}] with allow_fallbacks:false, but also tried ${seg
+          .slice(pos)
+          .map((id) => tagOf(r.catalog, id))
+          .join(", ")}`;
     }
     return null;
   },
@@ -381,7 +397,11 @@ function variantInvariant(variant: "floor" | "nitro"): Invariant {
     group: "openrouter",
     mode: "assert",
     arbitrary: (ctx) =>
-      caseArb(ctx.space, { route: true, prefs: ["ignore", "quantizations", "max_price", "zdr"] }).map((c) => {
+      caseArb(ctx.space, {
+        route: true,
+        plain: true,
+        prefs: ["ignore", "quantizations", "max_price", "zdr"],
+      }).map((c) => {
         const b = lbBody(ctx.subject.template, c.body, modelsIn(ctx));
         return { ...c, body: { ...b, model: `${b.model}:${variant}` } };
       }),
@@ -392,17 +412,21 @@ function variantInvariant(variant: "floor" | "nitro"): Invariant {
       const eligible = eligibleOf(r.view.endpointsOf(model), body, variant, r.tokens);
       if (eligible.length === 0) return null;
       const d = r.route(0);
-      if (d.kind !== "route" || d.candidates.length === 0) return `${eligible.length} eligible endpoints but no route`;
+      if (d.kind !== "route" || d.candidates.length === 0)
+        return `${eligible.length} eligible endpoints but no route`;
       const first = r.catalog[d.candidates[0]];
-      if (!eligible.includes(first)) return `first attempt ${tagOf(r.catalog, d.candidates[0])} is not eligible`;
+      if (!eligible.includes(first))
+        return `first attempt ${tagOf(r.catalog, d.candidates[0])} is not eligible`;
       const key = (e: Endpoint) =>
-        floor ? lbPrice(e, ctx.knobs) : -(e.advertised.throughput[ctx.knobs.sortStat] ?? Number.NEGATIVE_INFINITY);
+        floor
+          ? lbPrice(e, ctx.knobs)
+          : -(e.advertised.throughput[ctx.knobs.sortStat] ?? Number.NEGATIVE_INFINITY);
       const best = Math.min(...eligible.map(key));
       if (key(first) > best + 1e-12) {
         const winner = eligible.find((e) => key(e) === best)!;
         return floor
-          ? `first attempt ${first.tag} costs ${lbPrice(first, ctx.knobs)} $/M, ${winner.tag} costs ${best}`
-          : `first attempt ${first.tag} does ${-key(first)} tok/s, ${winner.tag} does ${-best}`;
+          ? `first attempt ${first.tag} costs ${short(lbPrice(first, ctx.knobs))} $/M, ${winner.tag} costs ${short(best)}`
+          : `first attempt ${first.tag} does ${short(-key(first))} tok/s, ${winner.tag} does ${short(-best)}`;
       }
       return null;
     },
@@ -418,18 +442,21 @@ const weights: Invariant = {
   runsFactor: 0.2,
   notApplicable: lbApplicable,
   arbitrary: (ctx) =>
-    caseArb(ctx.space, { route: true, minEndpoints: 2, prefs: ["ignore", "quantizations"] }).map((c) => ({
-      ...c,
-      body: lbBody(ctx.subject.template, c.body, modelsIn(ctx)),
-      routing: { ...c.routing!, failuresAgoMs: [] },
-    })),
+    caseArb(ctx.space, { route: true, plain: true, minEndpoints: 2, prefs: ["ignore", "quantizations"] }).map(
+      (c) => ({
+        ...c,
+        body: lbBody(ctx.subject.template, c.body, modelsIn(ctx)),
+        routing: { ...c.routing!, failuresAgoMs: [] },
+      }),
+    ),
   check(c, ctx) {
     const r = routed(c, ctx);
     const body = r.scenario.policies[0].request;
     const eligible = eligibleOf(r.view.endpointsOf(body.model!), body, null, r.tokens);
     if (eligible.length < 2) return null;
     let w = eligible.map((e) => lbWeight(e, ctx.knobs));
-    if (w.some((x) => x === Number.POSITIVE_INFINITY)) w = w.map((x) => (x === Number.POSITIVE_INFINITY ? 1 : 0));
+    if (w.some((x) => x === Number.POSITIVE_INFINITY))
+      w = w.map((x) => (x === Number.POSITIVE_INFINITY ? 1 : 0));
     const total = w.reduce((s, x) => s + x, 0);
     const probs = w.map((x) => x / total);
     const { counts, stray } = firstShares(
@@ -437,10 +464,14 @@ const weights: Invariant = {
       eligible.map((e) => e.id),
     );
     if (stray !== null)
-      return stray < 0 ? "no route for an eligible model" : `first attempt on ineligible ${tagOf(r.catalog, stray)}`;
+      return stray < 0
+        ? "no route for an eligible model"
+        : `first attempt on ineligible ${tagOf(r.catalog, stray)}`;
     const t = chiSquareTest(counts, probs, ALPHA);
     if (t.statistic <= t.critical) return null;
-    const cells = eligible.map((e, i) => `${e.tag} ${counts[i]} vs ${(probs[i] * DRAWS).toFixed(1)}`).join(", ");
+    const cells = eligible
+      .map((e, i) => `${e.tag} ${counts[i]} vs ${(probs[i] * DRAWS).toFixed(1)}`)
+      .join(", ");
     return `first-attempt counts (observed vs expected) ${cells}: χ²=${t.statistic.toFixed(1)} > ${t.critical.toFixed(1)} (df ${t.df})`;
   },
 };
@@ -454,15 +485,22 @@ const priceMonotone: Invariant = {
   runsFactor: 0.2,
   notApplicable: lbApplicable,
   arbitrary: (ctx) =>
-    caseArb(ctx.space, { route: true, minEndpoints: 2, pick: true, prefs: ["ignore"] }).map((c) => ({
-      ...c,
-      body: lbBody(ctx.subject.template, c.body, modelsIn(ctx)),
-      routing: { ...c.routing!, failuresAgoMs: [] },
-    })),
+    caseArb(ctx.space, { route: true, plain: true, minEndpoints: 2, pick: true, prefs: ["ignore"] }).map(
+      (c) => ({
+        ...c,
+        body: lbBody(ctx.subject.template, c.body, modelsIn(ctx)),
+        routing: { ...c.routing!, failuresAgoMs: [] },
+      }),
+    ),
   check(c, ctx) {
     const { endpoint: k, factor } = c.pick!;
     const cheaper = c.providers.map((p, i) =>
-      i === k ? { ...p, price: { ...p.price, prompt: p.price.prompt * factor, completion: p.price.completion * factor } } : p,
+      i === k
+        ? {
+            ...p,
+            price: { ...p.price, prompt: p.price.prompt * factor, completion: p.price.completion * factor },
+          }
+        : p,
     );
     const before = routed(c, ctx);
     const after = routed(c, ctx, cheaper);
@@ -485,12 +523,13 @@ const priceMonotone: Invariant = {
 const outage: Invariant = {
   name: "outage",
   rules: "R24 step 1, R93",
-  summary: "an endpoint with a recent outage (inside the window) is never tried before a healthy eligible one",
+  summary:
+    "an endpoint with a recent outage (inside the window) is never tried before a healthy eligible one",
   group: "openrouter",
   mode: "assert",
   notApplicable: lbApplicable,
   arbitrary: (ctx) =>
-    caseArb(ctx.space, { route: true, chains: false, prefs: ["ignore", "quantizations"] }).map((c) => ({
+    caseArb(ctx.space, { route: true, plain: true, prefs: ["ignore", "quantizations"] }).map((c) => ({
       ...c,
       body: lbBody(ctx.subject.template, c.body, modelsIn(ctx)),
     })),
@@ -521,7 +560,8 @@ const once: Invariant = {
     for (const t of run(c, ctx).traces) {
       const ids = t.attempts.map((a) => a.endpoint.id);
       const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-      if (dup !== undefined) return `request ${t.req.id} tried ${t.attempts.find((a) => a.endpoint.id === dup)!.endpoint.tag} twice`;
+      if (dup !== undefined)
+        return `request ${t.req.id} tried ${t.attempts.find((a) => a.endpoint.id === dup)!.endpoint.tag} twice`;
     }
     return null;
   },
@@ -530,7 +570,8 @@ const once: Invariant = {
 const billing: Invariant = {
   name: "billing",
   rules: "R66, R67, R69",
-  summary: "failed attempts cost nothing; a served request is billed once, at the serving endpoint's (model's) price",
+  summary:
+    "failed attempts cost nothing; a served request is billed once, at the serving endpoint's (model's) price",
   group: "core",
   mode: "assert",
   arbitrary: (ctx) => runArb(ctx),
@@ -571,7 +612,8 @@ const commit: Invariant = {
 const finalStatus: Invariant = {
   name: "final-status",
   rules: "R55, R60, R63",
-  summary: "failed request's status: all 429 → 429, all transient → 503, all upstream 404 → 404, else the last error",
+  summary:
+    "failed request's status: all 429 → 429, all transient → 503, all upstream 404 → 404, else the last error",
   group: "openrouter",
   mode: "assert",
   arbitrary: (ctx) => runArb(ctx),
@@ -648,7 +690,9 @@ const crn: Invariant = {
         .sort()
         .join(" ");
     if (traffic(mine) !== traffic(ref)) return "two policies saw different traffic";
-    const firstTries = new Map(ref.attempts.filter((a) => a.attempt === 1).map((a) => [`${a.requestId}|${a.endpoint.id}`, a]));
+    const firstTries = new Map(
+      ref.attempts.filter((a) => a.attempt === 1).map((a) => [`${a.requestId}|${a.endpoint.id}`, a]),
+    );
     for (const a of mine.attempts) {
       const b = a.attempt === 1 ? firstTries.get(`${a.requestId}|${a.endpoint.id}`) : undefined;
       if (!b || b.startMs !== a.startMs) continue;
@@ -668,7 +712,8 @@ const crn: Invariant = {
 const capacity: Invariant = {
   name: "capacity",
   rules: "metamorphic",
-  summary: "adding a healthy endpoint does not lower the success rate (fixed seed; queueing can make it false)",
+  summary:
+    "adding a healthy endpoint does not lower the success rate (fixed seed; queueing can make it false)",
   group: "core",
   mode: "report",
   arbitrary: (ctx) =>

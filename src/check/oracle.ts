@@ -24,7 +24,8 @@ export function knobsOf(openrouter: Readonly<Record<string, unknown>>): Knobs {
   const lbMode = typeof o.lbMode === "string" ? o.lbMode : "v2";
   return {
     lbMode,
-    outageWindowMs: typeof o.outageWindowMs === "number" ? o.outageWindowMs : lbMode === "v1" ? 10_000 : 30_000,
+    outageWindowMs:
+      typeof o.outageWindowMs === "number" ? o.outageWindowMs : lbMode === "v1" ? 10_000 : 30_000,
     outageMinFailures: typeof o.outageMinFailures === "number" ? o.outageMinFailures : 1,
     priceBasis: typeof o.priceBasis === "string" ? o.priceBasis : "blend",
     inputShare: typeof o.inputShare === "number" ? o.inputShare : 0.5,

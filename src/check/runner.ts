@@ -4,8 +4,8 @@
  */
 import fc from "fast-check";
 import { stringify } from "yaml";
-import type { Policy } from "../policies/types.js";
 import type { z } from "zod";
+import type { Policy } from "../policies/types.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import type { Provider } from "../scenario/schema.js";
 import type { Endpoint } from "../types.js";
@@ -64,7 +64,9 @@ export function selectInvariants(names?: readonly string[]): Invariant[] {
   if (!names) return [...INVARIANTS];
   const unknown = names.filter((n) => !INVARIANTS.some((i) => i.name === n));
   if (unknown.length)
-    throw new RangeError(`unknown invariant ${unknown.join(", ")}; expected some of ${invariantNames().join(", ")}`);
+    throw new RangeError(
+      `unknown invariant ${unknown.join(", ")}; expected some of ${invariantNames().join(", ")}`,
+    );
   return INVARIANTS.filter((i) => names.includes(i.name));
 }
 
@@ -74,7 +76,11 @@ export function checkSubject(subject: CheckSubject, options: CheckOptions = {}):
   const seed = options.seed ?? 1;
   const knobs = knobsOf(subject.openrouter);
   const base = options.base?.scenario;
-  const space: CaseSpace = { providers: options.baseProviders ?? base?.providers, traffic: base?.traffic, knobs };
+  const space: CaseSpace = {
+    providers: options.baseProviders ?? base?.providers,
+    traffic: base?.traffic,
+    knobs,
+  };
   const ctx: InvariantContext = { subject, space, knobs };
   const out: InvariantResult[] = [];
   for (const inv of selectInvariants(options.invariants)) {
@@ -125,11 +131,18 @@ function checkOne(
   }
   if (!d.failed) return { ...head, status: "pass", runs: d.numRuns };
   if (d.counterexample === null)
-    return { ...head, status: "error", runs: d.numRuns, message: "fast-check gave up without a counterexample" };
+    return {
+      ...head,
+      status: "error",
+      runs: d.numRuns,
+      message: "fast-check gave up without a counterexample",
+    };
   const c = d.counterexample[0];
   const err = d.errorInstance;
   const isViolation = err instanceof Violation;
-  const message = isViolation ? err.message : `harness error: ${err instanceof Error ? err.message : String(err)}`;
+  const message = isViolation
+    ? err.message
+    : `harness error: ${err instanceof Error ? err.message : String(err)}`;
   return {
     ...head,
     status: isViolation ? "fail" : "error",
@@ -159,17 +172,27 @@ export function caseYaml(
   ];
   if (c.routing) {
     const failures = c.routing.failuresAgoMs
-      .map((ago, i) => (ago.length ? `${c.providers[i].name} (${c.providers[i].model}) ${ago.map((a) => `${a / 1000} s`).join(", ")} before` : ""))
+      .map((ago, i) =>
+        ago.length
+          ? `${c.providers[i].name} (${c.providers[i].model}) ${ago.map((a) => `${a / 1000} s`).join(", ")} before`
+          : "",
+      )
       .filter(Boolean);
     lines.push(
       `# routing state: one request routed at t = ${ROUTE_NOW_MS / 1000} s; counted failures: ${failures.join("; ") || "none"}`,
     );
   }
   if (c.pick)
-    lines.push(`# metamorphic change: providers[${c.pick.endpoint}] (${c.providers[c.pick.endpoint].name}), factor ${c.pick.factor}`);
+    lines.push(
+      `# metamorphic change: providers[${c.pick.endpoint}] (${c.providers[c.pick.endpoint].name}), factor ${c.pick.factor}`,
+    );
   if (subject.kind !== "openrouter")
     lines.push(`# policy kind "${subject.kind}" must be registered (registerPolicyKind) to run this file`);
-  const doc = caseScenarioInput(c, subject, `check-${inv.name}-${subject.name}`.replace(/[^A-Za-z0-9._-]/g, "-"));
+  const doc = caseScenarioInput(
+    c,
+    subject,
+    `check-${inv.name}-${subject.name}`.replace(/[^A-Za-z0-9._-]/g, "-"),
+  );
   return `${lines.join("\n")}\n${stringify(doc, { lineWidth: 0 })}`;
 }
 
@@ -184,7 +207,11 @@ export function formatTable(results: readonly InvariantResult[]): string {
   };
   const rows = invs.map((inv) => {
     const rules = results.find((r) => r.invariant === inv)!.rules;
-    return [inv, rules, ...policies.map((p) => cell(results.find((r) => r.invariant === inv && r.policy === p)))];
+    return [
+      inv,
+      rules,
+      ...policies.map((p) => cell(results.find((r) => r.invariant === inv && r.policy === p))),
+    ];
   });
   const header = ["invariant", "rules", ...policies];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

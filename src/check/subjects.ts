@@ -8,7 +8,10 @@ import type { Endpoint } from "../types.js";
 import type { CheckSubject, RunHooks } from "./harness.js";
 
 /** A scenario policy entry as a check subject (built through the policy registry). */
-export function specSubject(spec: PolicySpec, loaded: Pick<LoadedScenario, "baseDir" | "file">): CheckSubject {
+export function specSubject(
+  spec: PolicySpec,
+  loaded: Pick<LoadedScenario, "baseDir" | "file">,
+): CheckSubject {
   return {
     name: spec.name,
     kind: spec.kind,
@@ -56,10 +59,10 @@ export function policySubject(
   options: PolicySubjectOptions = {},
 ): CheckSubject {
   const make = typeof policy === "function" ? policy : () => policy;
-  const sample = typeof policy === "function" ? null : policy;
+  const sample = typeof policy === "function" ? policy([]) : policy; // for its name
   return {
-    name: sample?.name ?? options.kind ?? "custom",
-    kind: options.kind ?? sample?.name ?? "custom",
+    name: sample.name,
+    kind: options.kind ?? sample.name,
     template: options.template ?? {},
     openrouter: options.openrouter ?? {},
     router: { timeout_ms: 60_000, max_attempts: null },

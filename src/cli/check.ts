@@ -8,7 +8,13 @@ import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
 import { parse } from "yaml";
 import type { z } from "zod";
-import { allPassed, checkSubject, formatTable, type InvariantResult, invariantNames } from "../check/runner.js";
+import {
+  allPassed,
+  checkSubject,
+  formatTable,
+  type InvariantResult,
+  invariantNames,
+} from "../check/runner.js";
 import { specSubject } from "../check/subjects.js";
 import { InputError } from "../scenario/errors.js";
 import { loadScenario } from "../scenario/load.js";
@@ -40,12 +46,17 @@ function list(v: string | undefined): string[] | undefined {
 export function registerCheck(program: Command): void {
   program
     .command("check")
-    .description("property-test the routing invariants against a scenario's policies; prints a pass/fail table")
+    .description(
+      "property-test the routing invariants against a scenario's policies; prints a pass/fail table",
+    )
     .argument("<scenario>", "scenario file (YAML or JSON); cases reuse its endpoints")
     .option("--runs <n>", "generated cases per invariant (statistical ones run a fifth)", "100")
     .option("--seed <n>", "fast-check seed (replays a reported failure with --path)", "1")
     .option("--policies <names>", "comma-separated policy names to check (default: all)")
-    .option("--invariants <names>", `comma-separated invariants (default: all): ${invariantNames().join(", ")}`)
+    .option(
+      "--invariants <names>",
+      `comma-separated invariants (default: all): ${invariantNames().join(", ")}`,
+    )
     .option("--path <path>", "replay one counterexample (from a failure report) instead of searching")
     .option("-q, --quiet", "only the table and failures, no progress")
     .action((file: string, flags: CheckFlags) => {
@@ -55,7 +66,9 @@ export function registerCheck(program: Command): void {
       const invariants = list(flags.invariants);
       const unknown = (invariants ?? []).filter((n) => !invariantNames().includes(n));
       if (unknown.length)
-        throw new UsageError(`unknown invariant ${unknown.join(", ")}; expected some of ${invariantNames().join(", ")}`);
+        throw new UsageError(
+          `unknown invariant ${unknown.join(", ")}; expected some of ${invariantNames().join(", ")}`,
+        );
       const wanted = list(flags.policies);
       const loaded = loadScenario(file);
       const policies = loaded.scenario.policies;
@@ -66,7 +79,9 @@ export function registerCheck(program: Command): void {
         ]);
       const selected = wanted ? policies.filter((p) => wanted.includes(p.name)) : policies;
       if (flags.path !== undefined && (selected.length !== 1 || invariants?.length !== 1))
-        throw new UsageError("--path replays one case: give exactly one policy (--policies) and one invariant (--invariants)");
+        throw new UsageError(
+          "--path replays one case: give exactly one policy (--policies) and one invariant (--invariants)",
+        );
 
       const t0 = performance.now();
       const results: InvariantResult[] = [];
@@ -89,7 +104,9 @@ export function registerCheck(program: Command): void {
       }
       process.stdout.write(`\n${formatTable(results)}\n`);
       for (const r of results.filter((x) => x.yaml && x.status !== "report")) {
-        process.stdout.write(`\n${r.status.toUpperCase()} ${r.invariant} × ${r.policy}: ${r.message}\n${r.yaml}`);
+        process.stdout.write(
+          `\n${r.status.toUpperCase()} ${r.invariant} × ${r.policy}: ${r.message}\n${r.yaml}`,
+        );
       }
       for (const r of results.filter((x) => x.status === "report" && x.yaml)) {
         process.stdout.write(

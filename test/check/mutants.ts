@@ -40,7 +40,10 @@ function wrapPolicy(wrap: PolicyWrap): CheckSubject {
 }
 
 function withBody(f: (b: RequestBody) => RequestBody): CheckSubject {
-  return wrapPolicy((p) => ({ ...p, route: (req, view, rng) => p.route({ ...req, body: f(req.body) }, view, rng) }));
+  return wrapPolicy((p) => ({
+    ...p,
+    route: (req, view, rng) => p.route({ ...req, body: f(req.body) }, view, rng),
+  }));
 }
 
 function withView(f: (v: EndpointView) => EndpointView): CheckSubject {
@@ -155,7 +158,9 @@ export const MUTANTS: Mutant[] = [
       ...p,
       route(req, view, rng) {
         const d = p.route(req, view, rng);
-        return d.kind === "route" && d.candidates.length > 0 ? { ...d, candidates: [...d.candidates, d.candidates[0]] } : d;
+        return d.kind === "route" && d.candidates.length > 0
+          ? { ...d, candidates: [...d.candidates, d.candidates[0]] }
+          : d;
       },
     })),
   },
@@ -165,7 +170,9 @@ export const MUTANTS: Mutant[] = [
     caughtBy: ["billing", "conservation"],
     subject: withObserver((inner) => {
       const bill = (a: AttemptRecord) =>
-        a.status === 200 ? a : rebill(a, attemptCostUsd(a.endpoint, a.promptTokens, Math.max(1, a.completionTokens)));
+        a.status === 200
+          ? a
+          : rebill(a, attemptCostUsd(a.endpoint, a.promptTokens, Math.max(1, a.completionTokens)));
       return {
         attempt: (a) => inner.attempt(bill(a)),
         outcome: (req, o, atts, d) => inner.outcome(req, o, atts.map(bill), d),
