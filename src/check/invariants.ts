@@ -26,7 +26,6 @@ import {
 } from "./harness.js";
 import {
   candidateModels,
-  countedError,
   describeFinal,
   eligibleOf,
   exclusion,
@@ -267,7 +266,7 @@ const conservation: Invariant = {
       const ok = as.filter((a) => a.status === 200);
       if (o.kind === "served") {
         const last = as[as.length - 1];
-        if (!last || last.status !== 200 || last.endpoint !== o.endpoint || ok.length !== 1)
+        if (last?.status !== 200 || last.endpoint !== o.endpoint || ok.length !== 1)
           return `request ${t.req.id}: served by ${o.endpoint.tag} but its attempts are ${as.map((a) => `${a.endpoint.tag}:${a.status}`).join(", ")}`;
         const sum = as.reduce((s, a) => s + a.costUsd, 0);
         if (Math.abs(sum - o.costUsd) > 1e-12)

@@ -161,13 +161,6 @@ export function eligibleOf(
   return endpoints.filter((e) => exclusion(e, body, variant, tokens) === null);
 }
 
-/** R91: whether an attempt counts against the endpoint's health. */
-export function countedError(a: AttemptRecord): boolean {
-  if (a.status === 200) return a.error === "mid_stream";
-  if (a.status === 429 || a.status === 400 || a.status === 413 || a.status === 403) return false;
-  return a.status === 401 || a.status === 402 || a.status === 404 || a.status === 408 || a.status >= 500;
-}
-
 /** Transient failures for R60's 503 case: 5xx, timeouts, empty responses. */
 function transient(a: AttemptRecord): boolean {
   return a.status >= 500 || a.status === 408 || a.error === "timeout" || a.error === "empty_response";

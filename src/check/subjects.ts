@@ -18,7 +18,8 @@ export function specSubject(
     template: spec.request,
     openrouter: spec.openrouter,
     router: spec.router,
-    openrouterSemantics: spec.kind === "openrouter",
+    // `openrouter` and variants of it (`openrouter-…`) promise OpenRouter's routing rules.
+    openrouterSemantics: spec.kind === "openrouter" || spec.kind.startsWith("openrouter-"),
     build(scenario, catalog, body, name) {
       const b = buildPolicy(
         { ...spec, name, request: body },
