@@ -38,6 +38,11 @@ const PARAMS = ["tools", "tool_choice", "response_format", "temperature", "top_k
 export interface CaseSpace {
   /** Endpoints of the base scenario (as written, or validated); absent → endpoints are generated. */
   readonly providers?: readonly ProviderInput[];
+  /**
+   * Keep every base endpoint in every case: gateway kinds whose config files name endpoints cannot
+   * be built on a subset.
+   */
+  readonly wholeBase?: boolean;
   /** Traffic of the base scenario: token-size distributions and model mix are reused. */
   readonly traffic?: Scenario["traffic"];
   readonly knobs: Knobs;
@@ -164,7 +169,7 @@ function providersArb(
   const base = space.providers;
   if (base) {
     // One keep-flag per base endpoint (shrinks towards dropping it), topped up to the minimum.
-    const min = Math.min(base.length, o.minEndpoints ?? 1);
+    const min = space.wholeBase ? base.length : Math.min(base.length, o.minEndpoints ?? 1);
     return fc.tuple(...base.map(() => fc.record({ drop: fc.boolean(), failures }))).map((xs) => {
       let missing = min - xs.filter((x) => !x.drop).length;
       const kept = xs.map((x) => !x.drop || (missing-- > 0 && true));

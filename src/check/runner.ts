@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { stringify } from "yaml";
 import type { z } from "zod";
+import { policyKinds } from "../policies/registry.js";
 import type { Policy } from "../policies/types.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import type { Provider } from "../scenario/schema.js";
@@ -80,6 +81,7 @@ export function checkSubject(subject: CheckSubject, options: CheckOptions = {}):
     providers: options.baseProviders ?? base?.providers,
     traffic: base?.traffic,
     knobs,
+    wholeBase: !subject.openrouterSemantics,
   };
   const ctx: InvariantContext = { subject, space, knobs };
   const out: InvariantResult[] = [];
@@ -120,7 +122,7 @@ function checkOne(
     return true;
   });
   const d = fc.check(prop, { numRuns, seed, path: options.path });
-  if (inv.mode === "report") {
+  if (inv.mode === "report" && !d.failed) {
     const f = first as { c: CheckCase; msg: string; path: string } | null;
     const res: InvariantResult = { ...head, status: "report", runs: d.numRuns, violations };
     if (f) {
@@ -186,7 +188,7 @@ export function caseYaml(
     lines.push(
       `# metamorphic change: providers[${c.pick.endpoint}] (${c.providers[c.pick.endpoint].name}), factor ${c.pick.factor}`,
     );
-  if (subject.kind !== "openrouter")
+  if (!policyKinds().includes(subject.kind))
     lines.push(`# policy kind "${subject.kind}" must be registered (registerPolicyKind) to run this file`);
   const doc = caseScenarioInput(
     c,

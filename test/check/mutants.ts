@@ -249,7 +249,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: "name-keyed-draws",
     bug: "draws from a stream keyed by the policy's name (renaming changes routing)",
-    caughtBy: ["crn"],
+    caughtBy: ["rename"],
     subject: wrapPolicy((p, _c, name) => ({
       ...p,
       route: (req, view) => p.route(req, view, new Rng(name, req.id)),
