@@ -121,7 +121,9 @@ function checkOne(
     if (msg !== null) throw new Violation(msg);
     return true;
   });
-  const d = fc.check(prop, { numRuns, seed, path: options.path });
+  // A report-mode property never fails, so replaying a path must be told to stop after that case.
+  const replayOne = inv.mode === "report" && options.path !== undefined;
+  const d = fc.check(prop, { numRuns: replayOne ? 1 : numRuns, seed, path: options.path });
   if (inv.mode === "report" && !d.failed) {
     const f = first as { c: CheckCase; msg: string; path: string } | null;
     const res: InvariantResult = { ...head, status: "report", runs: d.numRuns, violations };
