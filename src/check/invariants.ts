@@ -86,9 +86,9 @@ function strip<T extends object>(o: T): T {
 function lbBody(template: RequestBody, generated: RequestBody, models: readonly string[]): RequestBody {
   const b = mergeBody({ ...template, models: undefined }, { ...generated, models: undefined });
   const model = splitVariant(b.model ?? models[0]).model;
-  const { sort, order, allow_fallbacks, preferred_max_latency, preferred_min_throughput, ...filters } =
-    b.provider ?? {};
-  void [sort, order, allow_fallbacks, preferred_max_latency, preferred_min_throughput];
+  const filters: Record<string, unknown> = { ...b.provider };
+  for (const k of ["sort", "order", "allow_fallbacks", "preferred_max_latency", "preferred_min_throughput"])
+    delete filters[k];
   return strip({
     ...b,
     model,
