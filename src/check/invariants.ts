@@ -623,8 +623,10 @@ const finalStatus: Invariant = {
       const as = t.attempts;
       if (o.kind !== "failed" || as.length === 0 || t.decision.kind !== "route") continue;
       if (as.some((a) => Number.isFinite(a.ttftMs))) continue; // committed failures are R46's
-      // Judge only when every attempt belongs to the last candidate's model (R60's F is then all of them).
-      const lastModel = r.catalog[t.decision.candidates[t.decision.candidates.length - 1]].model;
+      // R60 judges the request's last candidate model (R51), even one without eligible endpoints; judge
+      // only when every attempt was on it (F is then all of them, and no R59 filter code applies).
+      const models = candidateModels(t.req.body);
+      const lastModel = splitVariant(models[models.length - 1] ?? "").model;
       if (as.some((a) => a.endpoint.model !== lastModel)) continue;
       const want = expectedFinal(as);
       if (o.status !== want.status || (want.code !== null && o.code !== want.code))

@@ -131,7 +131,11 @@ export const MUTANTS: Mutant[] = [
     caughtBy: ["outage"],
     subject: withView((v) => ({
       ...v,
-      health: { ...v.health, failuresSince: () => 0, lastFailureMs: () => Number.NEGATIVE_INFINITY },
+      // Object.create keeps the view's other methods (they live on its prototype).
+      health: Object.assign(Object.create(v.health), {
+        failuresSince: () => 0,
+        lastFailureMs: () => Number.NEGATIVE_INFINITY,
+      }),
     })),
   },
   {
