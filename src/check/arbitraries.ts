@@ -166,7 +166,8 @@ function providersArb(
 ): fc.Arbitrary<ProviderInput[]> {
   const failures = o.failures ? failureArb(o.capacity ?? false) : fc.constant({} as Failures);
   const unique = (p: ProviderInput) => `${p.name.toLowerCase()}|${p.model}`;
-  const base = space.providers;
+  // BYOK copies (R33) are placed by key sections, ahead of any order or sort: no invariant models them.
+  const base = space.providers?.filter((p) => (p as { byok?: unknown }).byok === undefined);
   if (base) {
     // One keep-flag per base endpoint (shrinks towards dropping it), topped up to the minimum.
     const min = space.wholeBase ? base.length : Math.min(base.length, o.minEndpoints ?? 1);

@@ -10,10 +10,10 @@
  */
 import fc from "fast-check";
 import type { Decision, EndpointView } from "../policies/types.js";
-import { attemptCostUsd, buildCatalog } from "../providers/catalog.js";
+import { buildCatalog } from "../providers/catalog.js";
 import { hashKey, Rng } from "../rng/rng.js";
 import type { RequestBody, Scenario } from "../scenario/schema.js";
-import type { Endpoint } from "../types.js";
+import type { AttemptRecord, Endpoint } from "../types.js";
 import { type CaseSpace, caseArb, GENERATED_MODELS, orderArb } from "./arbitraries.js";
 import {
   type CheckCase,
@@ -26,10 +26,12 @@ import {
 } from "./harness.js";
 import {
   candidateModels,
+  chargeUsd,
   describeFinal,
   eligibleOf,
   exclusion,
   expectedFinal,
+  isRouterSlug,
   type Knobs,
   lbPrice,
   lbWeight,
@@ -84,7 +86,10 @@ function strip<T extends object>(o: T): T {
 
 /** One model in default load-balancing mode: no sort, order, preferences, variants or R19 parameters. */
 function lbBody(template: RequestBody, generated: RequestBody, models: readonly string[]): RequestBody {
-  const b = mergeBody({ ...template, models: undefined }, { ...generated, models: undefined });
+  // A router slug (openrouter/auto) would let the router pick the models: route a concrete one instead.
+  const routed = template.model !== undefined && isRouterSlug(template.model);
+  const own = routed ? { ...template, model: undefined, plugins: undefined } : template;
+  const b = mergeBody({ ...own, models: undefined }, { ...generated, models: undefined });
   const model = splitVariant(b.model ?? models[0]).model;
   const filters: Record<string, unknown> = { ...b.provider };
   for (const k of ["sort", "order", "allow_fallbacks", "preferred_max_latency", "preferred_min_throughput"])
@@ -241,7 +246,6 @@ const conservation: Invariant = {
     if (r.traces.length !== r.arrived) return `${r.arrived} requests arrived but ${r.traces.length} outcomes`;
     for (const [id, n] of seen) if (n !== 1) return `request ${id} has ${n} outcomes`;
     let attemptCost = 0;
-    let outcomeCost = 0;
     let attempts = 0;
     for (const t of r.traces) {
       const { outcome: o, attempts: as, decision: d } = t;
@@ -271,14 +275,14 @@ const conservation: Invariant = {
         const sum = as.reduce((s, a) => s + a.costUsd, 0);
         if (Math.abs(sum - o.costUsd) > 1e-12)
           return `request ${t.req.id}: cost ${o.costUsd} but attempts cost ${sum}`;
-        outcomeCost += o.costUsd;
       } else if (ok.length > 0)
         return `request ${t.req.id}: failed although attempt ${ok[0].attempt} succeeded`;
     }
     if (attempts !== r.attempts.length)
       return `${r.attempts.length} attempts reported, ${attempts} in outcomes`;
-    if (Math.abs(attemptCost - outcomeCost) > 1e-9)
-      return `attempts cost ${attemptCost}, outcomes ${outcomeCost}`;
+    const streamed = r.attempts.reduce((s, a) => s + a.costUsd, 0);
+    if (Math.abs(attemptCost - streamed) > 1e-9)
+      return `attempts reported cost $${streamed}, the attempts of the outcomes $${attemptCost}`;
     return null;
   },
 };
@@ -317,7 +321,9 @@ const filters: Invariant = {
     for (const id of d.candidates) {
       const e = r.catalog[id];
       if (!e) return `candidate ${id} is not an endpoint`;
-      const mine = entries.filter((m) => m.model === e.model);
+      // With a router slug the router picks the models (R74); the filters still apply to them (R54, R72).
+      const routers = entries.some((m) => isRouterSlug(m.model)) ? [{ model: e.model, variant: null }] : [];
+      const mine = [...entries.filter((m) => m.model === e.model), ...routers];
       if (mine.length === 0) return `routed to ${tagOf(r.catalog, id)}, a model the request did not ask for`;
       const why = mine.map((m) => exclusion(e, r.scenario.policies[0].request, m.variant, r.tokens));
       if (why.every((w) => w !== null)) return `routed to ${tagOf(r.catalog, id)}, which ${why[0]} excludes`;
@@ -576,16 +582,28 @@ const billing: Invariant = {
   arbitrary: (ctx) => runArb(ctx),
   check(c, ctx) {
     const r = run(c, ctx);
-    for (const a of r.attempts)
-      if (a.status !== 200 && a.costUsd !== 0)
+    const billable = (a: AttemptRecord) =>
+      a.status === 200 || (a.error === "mid_stream" && ctx.knobs.billPartialOnErrorFinish);
+    for (const a of r.attempts) {
+      if (!billable(a) && a.costUsd !== 0)
         return `request ${a.requestId}: failed attempt ${a.attempt} on ${a.endpoint.tag} (status ${a.status}) cost $${a.costUsd}`;
+      if (!billable(a)) continue;
+      const expected = chargeUsd(
+        a.endpoint,
+        a.promptTokens,
+        a.cachedTokens ?? 0,
+        a.completionTokens,
+        ctx.knobs,
+      );
+      if (Math.abs(a.costUsd - expected) > 1e-12 * Math.max(1, expected))
+        return `request ${a.requestId}: attempt ${a.attempt} on ${a.endpoint.tag} (${a.endpoint.model}) billed $${a.costUsd}, its price card gives $${expected}`;
+    }
     for (const t of r.traces) {
       const o = t.outcome;
       if (o.kind !== "served") continue;
       const last = t.attempts[t.attempts.length - 1];
-      const expected = attemptCostUsd(o.endpoint, last.promptTokens, last.completionTokens);
-      if (Math.abs(o.costUsd - expected) > 1e-12 * Math.max(1, expected))
-        return `request ${t.req.id}: served by ${o.endpoint.tag} (${o.endpoint.model}) and billed $${o.costUsd}, its price gives $${expected}`;
+      if (o.costUsd !== last.costUsd)
+        return `request ${t.req.id}: served by ${o.endpoint.tag} (${o.endpoint.model}) and billed $${o.costUsd}, its serving attempt cost $${last.costUsd}`;
     }
     return null;
   },

@@ -17,6 +17,10 @@ export interface Knobs {
   includeRequestFee: boolean;
   lbCandidateTopK: number | null;
   sortStat: "p50" | "p75" | "p90" | "p99";
+  /** R69: bill the streamed part of a request that fails mid-stream. */
+  billPartialOnErrorFinish: boolean;
+  /** R70: share of the list price charged for a BYOK endpoint. */
+  byokFeeShare: number;
 }
 
 export function knobsOf(openrouter: Readonly<Record<string, unknown>>): Knobs {
@@ -32,6 +36,8 @@ export function knobsOf(openrouter: Readonly<Record<string, unknown>>): Knobs {
     includeRequestFee: o.includeRequestFee === true,
     lbCandidateTopK: typeof o.lbCandidateTopK === "number" ? o.lbCandidateTopK : null,
     sortStat: (typeof o.sortStat === "string" ? o.sortStat : "p50") as Knobs["sortStat"],
+    billPartialOnErrorFinish: o.billPartialOnErrorFinish === true,
+    byokFeeShare: typeof o.byokFeeShare === "number" ? o.byokFeeShare : 0.05,
   };
 }
 
@@ -45,6 +51,21 @@ export function lbPrice(e: Endpoint, k: Knobs): number {
         ? p.completion
         : k.inputShare * p.prompt + (1 - k.inputShare) * p.completion;
   return (base + (k.includeRequestFee ? p.request * 1e6 : 0)) * (1 - p.discount);
+}
+
+/**
+ * R67–R70: what an attempt that served `completion` tokens costs at endpoint `e`: cached prompt tokens
+ * at the cache-read price (not also at the prompt price), discount applied, a BYOK endpoint only the
+ * fee share.
+ */
+export function chargeUsd(e: Endpoint, prompt: number, cached: number, completion: number, k: Knobs): number {
+  const p = e.price;
+  const fromCache = Math.min(cached, prompt);
+  const list =
+    ((prompt - fromCache) * p.prompt + fromCache * (p.cacheRead ?? p.prompt) + completion * p.completion) /
+      1e6 +
+    p.request;
+  return list * (1 - p.discount) * (e.byok ? k.byokFeeShare : 1);
 }
 
 /** R24/R26: the default load-balancing weight (v1 linear, v2 inverse square). */
@@ -62,6 +83,11 @@ export function splitVariant(id: string): { model: string; variant: string | nul
       return { model: id.slice(0, colon), variant: v };
   }
   return { model: id, variant: null };
+}
+
+/** Router slugs (R74–R81): the router, not the request, names the candidate models. */
+export function isRouterSlug(model: string): boolean {
+  return model.startsWith("openrouter/");
 }
 
 /** R51: candidate models in order, de-duplicated. */
