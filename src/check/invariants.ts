@@ -584,7 +584,8 @@ const billing: Invariant = {
     const r = run(c, ctx);
     const billable = (a: AttemptRecord) =>
       a.status === 200 || (a.error === "mid_stream" && ctx.knobs.billPartialOnErrorFinish);
-    for (const a of r.attempts) {
+    // Both the attempt stream and the attempts each outcome carries (what request rows are built from).
+    for (const a of [...r.attempts, ...r.traces.flatMap((t) => t.attempts)]) {
       if (!billable(a) && a.costUsd !== 0)
         return `request ${a.requestId}: failed attempt ${a.attempt} on ${a.endpoint.tag} (status ${a.status}) cost $${a.costUsd}`;
       if (!billable(a)) continue;
@@ -602,8 +603,15 @@ const billing: Invariant = {
       const o = t.outcome;
       if (o.kind !== "served") continue;
       const last = t.attempts[t.attempts.length - 1];
-      if (o.costUsd !== last.costUsd)
-        return `request ${t.req.id}: served by ${o.endpoint.tag} (${o.endpoint.model}) and billed $${o.costUsd}, its serving attempt cost $${last.costUsd}`;
+      const expected = chargeUsd(
+        o.endpoint,
+        last.promptTokens,
+        last.cachedTokens ?? 0,
+        last.completionTokens,
+        ctx.knobs,
+      );
+      if (Math.abs(o.costUsd - expected) > 1e-12 * Math.max(1, expected))
+        return `request ${t.req.id}: served by ${o.endpoint.tag} (${o.endpoint.model}) and billed $${o.costUsd}, its price card gives $${expected}`;
     }
     return null;
   },
