@@ -574,7 +574,7 @@ const once: Invariant = {
 
 const billing: Invariant = {
   name: "billing",
-  rules: "R66, R67, R69",
+  rules: "R66–R70",
   summary:
     "failed attempts cost nothing; a served request is billed once, at the serving endpoint's (model's) price",
   group: "core",
