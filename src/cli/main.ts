@@ -5,7 +5,12 @@ import { registerCalibrate } from "./calibrate.js";
 import { registerCatalog } from "./catalog.js";
 import { registerCheck } from "./check.js";
 import { EXIT_INPUT, reportError } from "./common.js";
+import { registerCompare } from "./compare.js";
+import { registerDiff } from "./diff.js";
+import { registerMerge } from "./merge.js";
+import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
+import { registerSweep } from "./sweep.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -16,6 +21,11 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerRun(program);
+  registerCompare(program);
+  registerReport(program);
+  registerSweep(program);
+  registerMerge(program);
+  registerDiff(program);
   registerCatalog(program);
   registerCalibrate(program);
   registerCheck(program);
