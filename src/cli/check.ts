@@ -19,7 +19,7 @@ import { specSubject } from "../check/subjects.js";
 import { InputError } from "../scenario/errors.js";
 import { loadScenario } from "../scenario/load.js";
 import type { Provider } from "../scenario/schema.js";
-import { parseIntFlag, UsageError } from "./common.js";
+import { ExitCode, parseIntFlag, UsageError } from "./common.js";
 
 interface CheckFlags {
   runs?: string;
@@ -120,6 +120,6 @@ export function registerCheck(program: Command): void {
           ? `\nall asserted invariants hold (${results.length} checks, ${secs} s)\n`
           : `\n${failed} of ${results.length} checks failed (${secs} s)\n`,
       );
-      if (!allPassed(results)) process.exitCode = 1;
+      if (!allPassed(results)) throw new ExitCode(1);
     });
 }

@@ -37,7 +37,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync([...argv], { from: "user" });
-    if (typeof process.exitCode === "number" && process.exitCode !== 0) return process.exitCode; // e.g. check failed
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {

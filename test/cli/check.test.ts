@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
 import { invariantNames } from "../../src/check/runner.js";
 import { main } from "../../src/cli/main.js";
@@ -26,13 +26,8 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
   } finally {
     o.mockRestore();
     e.mockRestore();
-    process.exitCode = undefined;
   }
 }
-
-afterEach(() => {
-  process.exitCode = undefined;
-});
 
 describe("routesim check", () => {
   it("runs every invariant on every flagship policy and prints the table", async () => {
