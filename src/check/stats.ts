@@ -2,20 +2,7 @@
  * The statistics the distributional invariants need: the chi-square distribution (through the
  * regularized incomplete gamma function, Numerical Recipes §6.2) and a goodness-of-fit test.
  */
-
-/** ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9; ~15 significant digits). */
-export function logGamma(x: number): number {
-  const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-  ];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  const z = x - 1;
-  let a = c[0];
-  const t = z + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i] / (z + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
-}
+import { logGamma } from "../stats/t.js";
 
 /** Regularized upper incomplete gamma Q(a, x) = Γ(a, x) / Γ(a). */
 export function gammaQ(a: number, x: number): number {

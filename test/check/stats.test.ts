@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chiSquareQuantile, chiSquareSurvival, chiSquareTest, logGamma } from "../../src/check/stats.js";
+import { chiSquareQuantile, chiSquareSurvival, chiSquareTest } from "../../src/check/stats.js";
 
 describe("chi-square distribution", () => {
   it("matches printed critical values", () => {
@@ -12,13 +12,11 @@ describe("chi-square distribution", () => {
     expect(chiSquareQuantile(1e-6, 1)).toBeCloseTo(23.928, 2);
   });
 
-  it("survival is the inverse of the quantile and ln Γ is right", () => {
+  it("survival is the inverse of the quantile", () => {
     for (const df of [1, 2, 3, 7, 30]) {
       for (const a of [0.5, 0.05, 1e-4])
         expect(chiSquareSurvival(chiSquareQuantile(a, df), df)).toBeCloseTo(a, 8);
     }
-    expect(logGamma(5)).toBeCloseTo(Math.log(24), 12);
-    expect(logGamma(0.5)).toBeCloseTo(Math.log(Math.sqrt(Math.PI)), 12);
   });
 
   it("goodness of fit: accepts the expected counts, rejects a shifted split, pools small cells", () => {
