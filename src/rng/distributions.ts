@@ -76,28 +76,104 @@ export function standardNormal(rng: Rng): number {
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
-/** Normal, optionally truncated below at `min` by rejection (used where a value must be positive). */
+/** Standard normal density. */
+function phi(z: number): number {
+  return Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+}
+
+/** Upper tail 1 − Φ(z) through erfc (Numerical Recipes' erfcc, relative error < 1.2e-7). */
+export function normalUpperTail(z: number): number {
+  const x = z / Math.SQRT2;
+  const ax = Math.abs(x);
+  const t = 1 / (1 + 0.5 * ax);
+  const erfc =
+    t *
+    Math.exp(
+      -ax * ax -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 +
+                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? erfc / 2 : 1 - erfc / 2;
+}
+
+/**
+ * Normal truncated below at `min` (used where a value must be positive). Its stated mean, variance
+ * and median are those of the truncated distribution, so they stay exact when the cut matters.
+ * Sampling: plain rejection when at least half the mass survives the cut, otherwise Robert's (1995)
+ * exponential proposal, so a far cut never loops or clamps.
+ */
 class Normal implements Sampler {
+  readonly mean: number;
+  readonly variance: number;
+  readonly median: number;
+  /** Standardised cut (min − mu) / sd. */
+  private readonly alpha: number;
+  /** Rate of Robert's exponential proposal. */
+  private readonly lambda: number;
   constructor(
     readonly mu: number,
     readonly sd: number,
     readonly min: number,
-  ) {}
-  get mean() {
-    return this.mu; // exact when truncation is negligible (mean several sd above min)
-  }
-  get median() {
-    return this.mu;
-  }
-  get variance() {
-    return this.sd * this.sd;
+  ) {
+    if (sd === 0) {
+      const v = Math.max(mu, min);
+      this.alpha = Number.NEGATIVE_INFINITY;
+      this.lambda = 0;
+      this.mean = v;
+      this.variance = 0;
+      this.median = v;
+      return;
+    }
+    const a = (min - mu) / sd;
+    this.alpha = a;
+    this.lambda = (a + Math.sqrt(a * a + 4)) / 2;
+    if (a < -8) {
+      // The cut removes < 1e-15 of the mass: keep the untruncated figures exactly.
+      this.mean = mu;
+      this.variance = sd * sd;
+      this.median = mu;
+      return;
+    }
+    const tail = normalUpperTail(a);
+    // Inverse Mills ratio; for a far cut use its asymptotic form to avoid 0/0.
+    const mills = tail > 1e-300 ? phi(a) / tail : a + 1 / a;
+    this.mean = mu + sd * mills;
+    this.variance = sd * sd * Math.max(0, 1 + a * mills - mills * mills);
+    // Median: the z whose upper tail is half the surviving mass (bisection; done once).
+    let lo = Math.max(a, -40);
+    let hi = Math.max(a, 0) + 40;
+    for (let i = 0; i < 200; i++) {
+      const m = (lo + hi) / 2;
+      if (normalUpperTail(m) > tail / 2) lo = m;
+      else hi = m;
+    }
+    this.median = mu + sd * ((lo + hi) / 2);
   }
   sample(rng: Rng): number {
-    for (let i = 0; i < 64; i++) {
-      const x = this.mu + this.sd * standardNormal(rng);
-      if (x > this.min) return x;
+    const a = this.alpha;
+    if (this.sd === 0) return this.mean;
+    if (a <= 0) {
+      for (;;) {
+        const x = this.mu + this.sd * standardNormal(rng);
+        if (x > this.min) return x;
+      }
     }
-    return Math.max(this.mu, this.min + Number.EPSILON);
+    // Robert (1995): z = a + Exp(lambda), accepted with probability exp(-(z - lambda)^2 / 2).
+    for (;;) {
+      const z = a - Math.log(rng.nextOpen()) / this.lambda;
+      const d = z - this.lambda;
+      if (rng.next() < Math.exp(-0.5 * d * d)) return this.mu + this.sd * z;
+    }
   }
 }
 
