@@ -1,6 +1,6 @@
 /** Shared CLI plumbing: error reporting, output folders, the progress bar. */
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { InputError } from "../scenario/errors.js";
 import type { Progress } from "../simulate.js";
@@ -68,6 +68,11 @@ function formatSimTime(ms: number): string {
 
 /** Prints a bad-input error (no stack trace) and returns the exit code. */
 export function reportError(e: unknown): number {
+  if (e instanceof InputError && isAbsolute(e.file)) {
+    // Name files as the user would type them (relative to here) whichever layer raised the error.
+    const rel = relative(process.cwd(), e.file);
+    if (rel && !rel.startsWith("..") && !isAbsolute(rel)) e = new InputError(rel, e.problems);
+  }
   if (e instanceof InputError || e instanceof UsageError) {
     process.stderr.write(`routesim: error: ${e.message}\n`);
     return EXIT_INPUT;

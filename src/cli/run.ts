@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
 import { loadScenario } from "../scenario/load.js";
 import { simulate } from "../simulate.js";
-import { outputDir, parseIntFlag, progressReporter } from "./common.js";
+import { outputDir, parseIntFlag, progressReporter, UsageError } from "./common.js";
 
 interface RunFlags {
   out?: string;
@@ -32,10 +32,9 @@ export function registerRun(program: Command): void {
     .option("-q, --quiet", "no progress bar or summary on the terminal")
     .option("-f, --force", "replace an existing output folder")
     .action((file: string, flags: RunFlags) => {
-      const loaded = loadScenario(file, {
-        seed: parseIntFlag("seed", flags.seed),
-        requests: parseIntFlag("requests", flags.requests),
-      });
+      const requests = parseIntFlag("requests", flags.requests);
+      if (requests === 0) throw new UsageError("--requests expects a positive integer, got 0");
+      const loaded = loadScenario(file, { seed: parseIntFlag("seed", flags.seed), requests });
       const out = outputDir(flags.out ?? join("results", loaded.scenario.name), flags.force ?? false);
       const progress = progressReporter(flags.quiet ?? false);
       const result = simulate(loaded, {

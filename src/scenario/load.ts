@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { formatPath, InputError } from "./errors.js";
 import { Scenario, type ScenarioInput } from "./schema.js";
@@ -62,12 +62,13 @@ export interface ScenarioOverrides {
 }
 
 function parseText(path: string, text: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length > 0) {
     throw new InputError(
       path,
       doc.errors.slice(0, 5).map((e) => {
-        const pos = e.linePos?.[0];
+        const pos = e.linePos?.[0] ?? (e.pos ? lines.linePos(e.pos[0]) : undefined);
         const where = pos ? `line ${pos.line}, column ${pos.col}` : "";
         return { path: where, message: `malformed YAML/JSON: ${e.message.split("\n")[0]}` };
       }),
@@ -83,7 +84,8 @@ function parseText(path: string, text: string): unknown {
 }
 
 function validateScenario(raw: unknown, file: string, overrides: ScenarioOverrides): Scenario {
-  const parsed = Scenario.safeParse(raw);
+  // reportInput: issues carry the offending value, so messages can say what was received.
+  const parsed = Scenario.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new InputError(file, zodProblems(parsed.error.issues));
   const s = parsed.data;
   if (overrides.seed !== undefined) s.seed = overrides.seed;
@@ -99,6 +101,16 @@ export function zodProblems(issues: readonly z.core.$ZodIssue[], base: PropertyK
   const out: { path: string; message: string }[] = [];
   for (const issue of issues) {
     const path = [...base, ...issue.path];
+    if (issue.code === "invalid_union" && issue.errors.length === 0 && "discriminator" in issue) {
+      // A discriminated union whose tag matched no branch (e.g. `dist: weibull`).
+      const { options, input } = issue as { options?: unknown[]; input?: unknown };
+      const got = (input as Record<string, unknown> | undefined)?.[String(issue.discriminator)];
+      out.push({
+        path: formatPath(path),
+        message: `expected one of ${(options ?? []).map((o) => JSON.stringify(o)).join(", ")}${got === undefined ? " (missing)" : `, got ${typeName(got)}`}`,
+      });
+      continue;
+    }
     if (issue.code === "invalid_union" && issue.errors.length > 0) {
       // Prefer the branch that got furthest (longest paths): that is what the user meant.
       const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0];
@@ -106,13 +118,19 @@ export function zodProblems(issues: readonly z.core.$ZodIssue[], base: PropertyK
         out.push(...zodProblems(best, path));
         continue;
       }
-      const expected = issue.errors
-        .map((branch) => branch[0])
-        .filter((i) => i?.code === "invalid_type")
-        .map((i) => (i as { expected: string }).expected);
+      // No branch got anywhere: list what each branch accepts (types and enum values).
+      const expected: string[] = [];
+      for (const branch of issue.errors) {
+        const first = branch[0];
+        if (first?.code === "invalid_type") expected.push(first.expected);
+        else if (first?.code === "invalid_value")
+          expected.push(`one of ${first.values.map((v) => JSON.stringify(v)).join(", ")}`);
+      }
       out.push({
         path: formatPath(path),
-        message: expected.length ? `expected ${[...new Set(expected)].join(" or ")}` : issue.message,
+        message: expected.length
+          ? `expected ${[...new Set(expected)].join(" or ")}${got(issue)}`
+          : issue.message,
       });
       continue;
     }
@@ -140,20 +158,32 @@ function describe(issue: z.core.$ZodIssue): string {
       return `expected ${issue.expected}${received === undefined ? " (missing)" : `, got ${typeName(received)}`}`;
     }
     case "too_small":
-      return `expected ${issue.origin === "array" ? "at least" : issue.inclusive ? ">=" : ">"} ${String(issue.minimum)}${issue.origin === "array" ? " item(s)" : ""}`;
+      return `expected ${issue.origin === "array" ? "at least" : issue.inclusive ? ">=" : ">"} ${String(issue.minimum)}${issue.origin === "array" ? " item(s)" : ""}${got(issue)}`;
     case "too_big":
-      return `expected ${issue.origin === "array" ? "at most" : issue.inclusive ? "<=" : "<"} ${String(issue.maximum)}${issue.origin === "array" ? " item(s)" : ""}`;
+      return `expected ${issue.origin === "array" ? "at most" : issue.inclusive ? "<=" : "<"} ${String(issue.maximum)}${issue.origin === "array" ? " item(s)" : ""}${got(issue)}`;
+    case "invalid_key":
+      // A record key that failed its own schema: that schema's message says what was expected.
+      return `bad key: ${issue.issues.map((i) => describe(i)).join("; ")}`;
     case "invalid_value":
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}${got(issue)}`;
     default:
       return issue.message.replace(/^Invalid input: /, "");
   }
+}
+
+/** ", got <value>" for issues that carry their input (scalars only; arrays by length). */
+function got(issue: z.core.$ZodIssue): string {
+  const input = (issue as { input?: unknown }).input;
+  if (input === undefined) return "";
+  if (Array.isArray(input)) return `, got ${input.length} item(s)`;
+  return `, got ${typeName(input)}`;
 }
 
 function typeName(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "array";
   if (typeof v === "string") return `string "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+  if (typeof v === "number" || typeof v === "boolean") return `${typeof v} ${String(v)}`;
   return typeof v;
 }
 
