@@ -7,7 +7,7 @@ import { type ScenarioInput, scenarioFromObject, simulate } from "../src/index.j
 const MODEL = "acme/chat-1";
 
 /** A small but rough world: errors of every kind, an outage, a rate limit, tight timeouts. */
-export function roughScenario(over: Partial<ScenarioInput> = {}): ScenarioInput {
+function roughScenario(over: Partial<ScenarioInput> = {}): ScenarioInput {
   return {
     name: "rough",
     seed: 11,
