@@ -50,7 +50,8 @@ export function registerRun(program: Command): void {
       });
       progress.stop();
       if (!flags.quiet) {
-        const rel = relative(process.cwd(), out) || ".";
+        const rel = relative(process.cwd(), out);
+        const shown = rel === "" ? "." : rel.startsWith("..") ? out : rel;
         for (const p of result.summary.policies) {
           process.stdout.write(
             `${p.name.padEnd(24)} success ${(100 * p.successRate).toFixed(2).padStart(6)} %  cost $${p.costUsd.toFixed(4)}  p50 ${p.latencyMs.p50.toFixed(0)} ms  p99 ${p.latencyMs.p99.toFixed(0)} ms\n`,
@@ -60,7 +61,7 @@ export function registerRun(program: Command): void {
           ? ` (${result.run.requestsPerSec.toLocaleString("en-US")} simulated requests/s)`
           : "";
         process.stdout.write(
-          `wrote ${rel}/ in ${((result.run.wallTimeMs ?? 0) / 1000).toFixed(2)} s${rps}\n`,
+          `wrote ${shown}/ in ${((result.run.wallTimeMs ?? 0) / 1000).toFixed(2)} s${rps}\n`,
         );
       }
     });
