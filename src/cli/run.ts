@@ -26,7 +26,7 @@ export function registerRun(program: Command): void {
     .argument("<scenario>", "scenario file (YAML or JSON)")
     .option("-o, --out <dir>", "output folder (default: results/<scenario name>)")
     .option("--seed <n>", "override the scenario's seed")
-    .option("--requests <n>", "override the number of requests")
+    .option("--requests <n>", "run this many requests (replaces the scenario's requests / duration_s)")
     .option("--policies <names>", "comma-separated policy names to run (default: all)")
     .option("--summary-only", "skip attempts.csv and requests.csv")
     .option("-q, --quiet", "no progress bar or summary on the terminal")

@@ -58,6 +58,7 @@ export function scenarioFromObject(
 
 export interface ScenarioOverrides {
   seed?: number;
+  /** Exactly this many requests (synthetic traffic: replaces `duration_s`; traces: a row limit). */
   requests?: number;
 }
 
@@ -91,6 +92,8 @@ function validateScenario(raw: unknown, file: string, overrides: ScenarioOverrid
   if (overrides.seed !== undefined) s.seed = overrides.seed;
   if (overrides.requests !== undefined) {
     s.traffic.requests = overrides.requests;
+    // "Run N requests" replaces the synthetic stop condition: a duration would cut it short.
+    if (!s.traffic.trace) delete s.traffic.duration_s;
     if (s.traffic.trace) s.traffic.trace = { ...s.traffic.trace, limit: overrides.requests };
   }
   return deepFreeze(s);

@@ -174,3 +174,14 @@ describe("JSON Schema for editors", () => {
     expect(schema.additionalProperties).toBe(false);
   });
 });
+
+describe("overrides", () => {
+  it("--requests replaces a synthetic duration so exactly N requests run", () => {
+    const { requests: _, ...traffic } = minimal().traffic;
+    const s = { ...minimal(), traffic: { ...traffic, duration_s: 10 } };
+    expect(scenarioFromObject(s).scenario.traffic.duration_s).toBe(10);
+    const { scenario } = scenarioFromObject(s, { requests: 1000 });
+    expect(scenario.traffic.requests).toBe(1000);
+    expect(scenario.traffic.duration_s).toBeUndefined();
+  });
+});
