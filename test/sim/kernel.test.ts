@@ -85,6 +85,8 @@ describe("Simulator", () => {
     sim.run();
     expect(seen).toEqual([1, 5, 10, 15]);
     expect(sim.now).toBe(15);
+    sim.run(100); // nothing left: the clock still moves to `until`
+    expect(sim.now).toBe(100);
   });
 
   it("stop() ends run after the current event; a later run resumes", () => {
