@@ -15,7 +15,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/main.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 // Inside node_modules so the build resolves the repository's dependencies.
@@ -179,7 +180,31 @@ describe("routesim CLI", () => {
   });
 });
 
-describe.concurrent("routesim CLI: bad input → one clear error, exit 2, no stack trace, no output", () => {
+/** Runs the CLI's main() in this process (fast), in `dir`, capturing what it prints. */
+async function inProcess(args: string[], dir: string): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((c) => {
+    stdout += String(c);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((c) => {
+    stderr += String(c);
+    return true;
+  });
+  const home = process.cwd();
+  process.chdir(dir);
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    process.chdir(home);
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe("routesim CLI: bad input → one clear error, exit 2, no stack trace, no output", () => {
   const P = "    price: { prompt: 1, completion: 1 }\n    ttft_ms: 100";
   const cases: { name: string; text?: string; args?: string[]; expect: RegExp }[] = [
     {
@@ -276,22 +301,26 @@ describe.concurrent("routesim CLI: bad input → one clear error, exit 2, no sta
     { name: "unknown command", args: ["frobnicate"], expect: /unknown command 'frobnicate'/ },
   ];
 
-  for (const c of cases) {
-    it(c.name, async () => {
-      const dir = mkdtempSync(join(tmpdir(), "routesim-cli-bad-"));
-      write("ok.yaml", SCENARIO, dir);
-      const args = c.args ?? ["run", write("bad.yaml", c.text ?? "", dir)];
-      const r = await cli(args, dir);
-      expect(r.code).toBe(2);
-      expect(r.stdout).toBe("");
-      expect(r.stderr.trimEnd()).toMatch(c.expect);
-      expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
-      if (c.text !== undefined) {
-        expect(r.stderr.startsWith("routesim: error: bad.yaml: ")).toBe(true);
-        expect(r.stderr.trimEnd().split("\n")).toHaveLength(1); // one clear error
-      }
-      expect(outputs(dir)).toEqual([]);
-      rmSync(dir, { recursive: true });
-    });
+  async function check(c: (typeof cases)[number], run: (args: string[], dir: string) => Promise<CliResult>) {
+    const dir = mkdtempSync(join(tmpdir(), "routesim-cli-bad-"));
+    write("ok.yaml", SCENARIO, dir);
+    const args = c.args ?? ["run", write("bad.yaml", c.text ?? "", dir)];
+    const r = await run(args, dir);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trimEnd()).toMatch(c.expect);
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
+    if (c.text !== undefined) {
+      expect(r.stderr.startsWith("routesim: error: bad.yaml: ")).toBe(true);
+      expect(r.stderr.trimEnd().split("\n")).toHaveLength(1); // one clear error
+    }
+    expect(outputs(dir)).toEqual([]);
+    rmSync(dir, { recursive: true });
   }
+
+  for (const c of cases) it(c.name, () => check(c, inProcess));
+
+  // The same through the real launcher: exit status 2 from bin/routesim.js, nothing on stdout.
+  for (const name of ["malformed YAML", "unknown policy kind", "--seed abc", "unknown flag"])
+    it(`${name} (bin/routesim.js)`, () => check(cases.find((c) => c.name === name)!, cli));
 });
