@@ -18,6 +18,7 @@ import type { LoadedScenario } from "./scenario/load.js";
 import type { Scenario } from "./scenario/schema.js";
 import { Simulator } from "./sim/kernel.js";
 import { openTraffic } from "./traffic/index.js";
+import "./traffic/trace.js"; // registers the trace reader
 import type { RoutedRequest, TrafficRequest } from "./types.js";
 
 export const SUMMARY_SCHEMA_VERSION = 1;
