@@ -146,15 +146,15 @@ describe("routesim CLI", () => {
     expect(run.wallTimeMs).toBeGreaterThan(0);
   });
 
-  it("refuses to overwrite an existing results folder without --force, then replaces it with --force", async () => {
+  it("refuses to overwrite an existing results folder without --force, then replaces it with --force (in-process)", async () => {
     const f = write("tiny.yaml", SCENARIO);
-    await cli(["run", f, "-q", "--force"]);
+    await inProcess(["run", f, "-q", "--force"], cwd);
     const before = readFileSync(join(cwd, "results", "tiny", "summary.json"), "utf8");
-    const r = await cli(["run", f, "--seed", "4"]);
+    const r = await inProcess(["run", f, "--seed", "4"], cwd);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/already exists; pass --force/);
     expect(readFileSync(join(cwd, "results", "tiny", "summary.json"), "utf8")).toBe(before);
-    expect((await cli(["run", f, "--seed", "4", "--force", "-q"])).code).toBe(0);
+    expect((await inProcess(["run", f, "--seed", "4", "--force", "-q"], cwd)).code).toBe(0);
     const after = JSON.parse(readFileSync(join(cwd, "results", "tiny", "summary.json"), "utf8"));
     expect(after.seed).toBe(4);
     expect(outputs()).toEqual(["results/tiny"]); // no temp folder left behind
@@ -169,10 +169,10 @@ describe("routesim CLI", () => {
     rmSync(join(cwd, "custom"), { recursive: true });
   });
 
-  it("the same seed gives byte-identical files from the command line", async () => {
+  it("the same seed gives byte-identical files from the command line (in-process)", async () => {
     const f = write("tiny.yaml", SCENARIO);
-    await cli(["run", f, "-q", "--out", "one"]);
-    await cli(["run", f, "-q", "--out", "two"]);
+    await inProcess(["run", f, "-q", "--out", "one"], cwd);
+    await inProcess(["run", f, "-q", "--out", "two"], cwd);
     for (const file of ["attempts.csv", "requests.csv", "summary.json", "report.md"])
       expect(readFileSync(join(cwd, "two", file), "utf8")).toBe(readFileSync(join(cwd, "one", file), "utf8"));
     rmSync(join(cwd, "one"), { recursive: true });
