@@ -1,5 +1,5 @@
 /** Shared CLI plumbing: error reporting, output folders, the progress bar. */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { InputError } from "../scenario/errors.js";
@@ -16,7 +16,20 @@ export function outputDir(dir: string, force: boolean): string {
   if (existsSync(out) && !force) {
     throw new UsageError(`${dir} already exists; pass --force to replace it`);
   }
+  if (existsSync(out) && !isResultsFolder(out)) {
+    // --force replaces results, never a source folder or file given by mistake (`--out .`).
+    throw new UsageError(
+      `${dir} is not a routesim results folder (no summary.json); refusing to replace it even with --force`,
+    );
+  }
   return out;
+}
+
+/** An empty folder, or one a routesim command wrote (every results folder has summary.json). */
+function isResultsFolder(path: string): boolean {
+  if (!statSync(path).isDirectory()) return false;
+  const entries = readdirSync(path);
+  return entries.length === 0 || entries.includes("summary.json");
 }
 
 export function parseIntFlag(name: string, v: string | undefined): number | undefined {

@@ -160,6 +160,27 @@ describe("routesim CLI", () => {
     expect(outputs()).toEqual(["results/tiny"]); // no temp folder left behind
   });
 
+  it("--force replaces only results folders, never a source folder or a file (in-process)", async () => {
+    const f = write("tiny.yaml", SCENARIO);
+    mkdirSync(join(cwd, "src"), { recursive: true });
+    writeFileSync(join(cwd, "src", "keep.ts"), "precious");
+    writeFileSync(join(cwd, "notes.txt"), "precious");
+    for (const out of [".", "src", "notes.txt"]) {
+      const r = await inProcess(["run", f, "-q", "--force", "--out", out], cwd);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /is not a routesim results folder \(no summary\.json\); refusing to replace it/,
+      );
+    }
+    expect(readFileSync(join(cwd, "src", "keep.ts"), "utf8")).toBe("precious");
+    expect(readFileSync(join(cwd, "notes.txt"), "utf8")).toBe("precious");
+    mkdirSync(join(cwd, "empty"));
+    expect((await inProcess(["run", f, "-q", "--force", "--out", "empty"], cwd)).code).toBe(0);
+    rmSync(join(cwd, "empty"), { recursive: true });
+    rmSync(join(cwd, "src"), { recursive: true });
+    rmSync(join(cwd, "notes.txt"));
+  });
+
   it("--quiet prints nothing on stdout; --out, --seed and --requests are honoured", async () => {
     const f = write("tiny.yaml", SCENARIO);
     const r = await cli(["run", f, "--quiet", "--out", "custom", "--seed", "9", "--requests", "50"]);
