@@ -169,6 +169,8 @@ function describe(issue: z.core.$ZodIssue): string {
       return `bad key: ${issue.issues.map((i) => describe(i)).join("; ")}`;
     case "invalid_value":
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}${got(issue)}`;
+    case "invalid_format":
+      return `${issue.message}${got(issue)}`;
     default:
       return issue.message.replace(/^Invalid input: /, "");
   }

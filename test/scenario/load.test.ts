@@ -136,6 +136,17 @@ describe("scenario files", () => {
     expect(problems[0].message).toContain(message);
   });
 
+  it("names that fail their pattern say what was received", () => {
+    const s = { ...minimal(), name: "a/b" };
+    const { problems } = problemsOf(() => scenarioFromObject(s));
+    expect(problems).toEqual([
+      {
+        path: "name",
+        message: 'expected a name of letters, digits, . _ - (used as folder name), got string "a/b"',
+      },
+    ]);
+  });
+
   it("traffic needs a stop condition, arrivals and a model", () => {
     const s = minimal();
     s.traffic = { model: "m" } as typeof s.traffic;
