@@ -241,7 +241,8 @@ describe("routesim CLI: bad input → one clear error, exit 2, no stack trace, n
     {
       name: "unknown key",
       text: SCENARIO.replace("requests: 200", "requests: 200\n  reqests: 5"),
-      expect: /: traffic: unknown key "reqests"$/,
+      expect:
+        /: traffic: unknown key "reqests" \(did you mean "requests"\?\); expected one of arrivals, requests, duration_s, /,
     },
     {
       name: "wrong type",

@@ -104,7 +104,11 @@ describe("scenario files", () => {
     expect(file).toBe("<inline>");
     expect(problems).toEqual(
       expect.arrayContaining([
-        { path: "", message: 'unknown key "extra"' },
+        {
+          path: "",
+          message:
+            'unknown key "extra"; expected one of name, description, seed, traffic, providers, outage_groups, policies',
+        },
         { path: "seed", message: "expected >= 0, got number -1" },
         { path: "providers[0].price.prompt", message: 'expected number, got string "x"' },
       ]),
@@ -134,6 +138,42 @@ describe("scenario files", () => {
     expect(problems).toHaveLength(1);
     expect(problems[0].path.startsWith("providers[0].ttft_ms")).toBe(true);
     expect(problems[0].message).toContain(message);
+  });
+
+  it.each([
+    [["traffic"], "reqests", "requests"],
+    [["providers", 0], "concurency", "concurrency"],
+    [["providers", 0, "price"], "promtp", "prompt"],
+    [["providers", 0, "rate_limit"], "bursts", "burst"],
+    [["providers", 0, "outages", 0], "stauts", "status"],
+    [["providers", 0, "ttft_ms"], "sgima", "sigma"],
+    [["traffic", "arrivals"], "sched", "schedule"],
+    [["policies", 0, "request", "provider"], "allow_fallback", "allow_fallbacks"],
+  ])("a misspelt key at %j (%s) gets a suggestion and the allowed keys", (path, typo, meant) => {
+    const s = minimal() as Record<string, unknown>;
+    (s.providers as Record<string, unknown>[])[0].rate_limit = { rpm: 60 };
+    (s.providers as Record<string, unknown>[])[0].outages = [{ start_s: 1, duration_s: 1 }];
+    (s.providers as Record<string, unknown>[])[0].ttft_ms = { dist: "lognormal", median: 3, sigma: 1 };
+    (s.policies as Record<string, unknown>[])[0].request = { provider: {} };
+    let node = s as Record<string | number, unknown>;
+    for (const seg of path) node = node[seg] as Record<string | number, unknown>;
+    // Move a real key to its misspelling when the key exists (so it is also "missing").
+    if (meant in node) {
+      node[typo] = node[meant];
+      delete node[meant];
+    } else node[typo] = 1;
+    const { problems } = problemsOf(() => scenarioFromObject(s));
+    const where = path
+      .map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`))
+      .join("")
+      .replace(/^\./, "");
+    // The rename may also break a cross-field rule (e.g. "requests or duration_s"), but never
+    // reports the misspelt key as missing: the suggestion says that already.
+    const unknown = problems.find((p) => p.path === where && p.message.startsWith("unknown key"));
+    expect(unknown?.message).toContain(`unknown key "${typo}" (did you mean "${meant}"?); expected one of `);
+    expect(problems.filter((p) => p.message.endsWith("(missing)"))).toEqual([]);
+    expect(problems.length).toBeLessThanOrEqual(2);
+    expect(unknown?.message).toMatch(new RegExp(`expected one of .*\\b${meant}\\b`));
   });
 
   it("names that fail their pattern say what was received", () => {
