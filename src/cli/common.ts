@@ -17,6 +17,9 @@ export class ExitCode extends Error {
   }
 }
 
+/** Files that mark a folder as written by a routesim command (run, compare, sweep, merge). */
+const RESULT_MARKERS = ["summary.json", "run.json", "sweep.json", "compare.json"];
+
 /** Resolves an output folder and refuses to overwrite an existing one unless forced. */
 export function outputDir(dir: string, force: boolean): string {
   const out = resolve(dir);
@@ -26,17 +29,17 @@ export function outputDir(dir: string, force: boolean): string {
   if (existsSync(out) && !isResultsFolder(out)) {
     // --force replaces results, never a source folder or file given by mistake (`--out .`).
     throw new UsageError(
-      `${dir} is not a routesim results folder (no summary.json); refusing to replace it even with --force`,
+      `${dir} is not a routesim results folder (no ${RESULT_MARKERS.join(", ")}); refusing to replace it even with --force`,
     );
   }
   return out;
 }
 
-/** An empty folder, or one a routesim command wrote (every results folder has summary.json). */
+/** An empty folder, or one a routesim command wrote. */
 function isResultsFolder(path: string): boolean {
   if (!statSync(path).isDirectory()) return false;
   const entries = readdirSync(path);
-  return entries.length === 0 || entries.includes("summary.json");
+  return entries.length === 0 || RESULT_MARKERS.some((m) => entries.includes(m));
 }
 
 export function parseIntFlag(name: string, v: string | undefined): number | undefined {

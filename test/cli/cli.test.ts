@@ -170,7 +170,7 @@ describe("routesim CLI", () => {
       const r = await inProcess(["run", f, "-q", "--force", "--out", out], cwd);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(
-        /is not a routesim results folder \(no summary\.json\); refusing to replace it/,
+        /is not a routesim results folder \(no summary\.json, run\.json, sweep\.json, compare\.json\); refusing to replace it/,
       );
     }
     expect(readFileSync(join(cwd, "src", "keep.ts"), "utf8")).toBe("precious");
