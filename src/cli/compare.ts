@@ -20,6 +20,7 @@ export interface CompareFlags {
   target?: string;
   quiet?: boolean;
   force?: boolean;
+  rows?: boolean;
 }
 
 export function parseList(v: string | undefined): string[] | undefined {
@@ -80,6 +81,7 @@ export function registerCompare(program: Command): void {
     .option("-j, --jobs <n>", "worker threads (default: available cores; results do not depend on it)")
     .option("--target <rel>", "relative CI half-width to aim for, e.g. 0.05 or 5% (default 5%)")
     .option("-o, --out <dir>", "output folder (default: results/<scenario name>-compare)")
+    .option("--no-rows", "skip attempts.csv and requests.csv of the first replication")
     .option("-q, --quiet", "print nothing but errors")
     .option("-f, --force", "replace an existing output folder")
     .action(async (file: string, flags: CompareFlags) => {
@@ -100,6 +102,7 @@ export function registerCompare(program: Command): void {
         jobs,
         targetRelHalfWidth: parseTarget(flags.target),
         outDir: out,
+        rows: flags.rows,
         onProgress: progressLine(flags.quiet ?? false, name),
         command: `routesim compare ${process.argv.slice(3).join(" ")}`.trim(),
         wallClock: () => performance.now(),

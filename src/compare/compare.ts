@@ -9,7 +9,7 @@ import { buildCatalog } from "../providers/catalog.js";
 import { renderCompareMarkdown } from "../report/compare-markdown.js";
 import { renderCompareHtml } from "../report/html.js";
 import { InputError } from "../scenario/errors.js";
-import { routesimVersion } from "../simulate.js";
+import { routesimVersion, simulate } from "../simulate.js";
 import { CONFIDENCE } from "../stats/ci.js";
 import { type CompareSummary, summarize } from "./aggregate.js";
 import {
@@ -42,6 +42,8 @@ export interface CompareOptions {
   /** Relative CI half-width beyond which replications needed are reported. */
   targetRelHalfWidth?: number;
   outDir?: string | null;
+  /** Also write attempts.csv and requests.csv of the first replication (default true). */
+  rows?: boolean;
   point?: Record<string, string | number | boolean>;
   onProgress?: (done: number, total: number) => void;
   /** For run.json only (never in summary.json: it must not depend on how the run was made). */
@@ -156,6 +158,17 @@ export async function writeCompare(dir: string, data: CompareData, run: object):
   return summary;
 }
 
+/** The per-attempt and per-request rows of replication 1, so a comparison can be inspected row by row. */
+function writeFirstReplicationRows(dir: string, job: ReplicationJob): void {
+  const rowsDir = join(dir, ".rows");
+  simulate(loadSource(job.source, { seed: job.seed, requests: job.requests }), {
+    outDir: rowsDir,
+    policies: job.policies,
+  });
+  for (const f of ["attempts.csv", "requests.csv"]) renameSync(join(rowsDir, f), join(dir, f));
+  rmSync(rowsDir, { recursive: true, force: true });
+}
+
 /** Runs `fill(tmp)` in a temp folder next to `outDir`, then renames it into place (never half-written). */
 export async function atomicDir<T>(outDir: string, fill: (tmp: string) => Promise<T>): Promise<T> {
   const tmp = join(dirname(outDir), `.routesim-tmp-${basename(outDir)}-${process.pid}`);
@@ -195,6 +208,7 @@ export async function compare(o: CompareOptions): Promise<CompareResult> {
   const outDir = o.outDir ?? null;
   if (!outDir) return { data, summary: summarize(data), outDir: null };
   const summary = await atomicDir(outDir, (tmp) => {
+    if (o.rows !== false) writeFirstReplicationRows(tmp, jobs[0]);
     const wall = o.wallClock && t0 !== undefined ? o.wallClock() - t0 : null;
     return writeCompare(tmp, data, runInfo(o, wall, results));
   });

@@ -84,9 +84,19 @@ describe("compare", () => {
       "outages.csv",
       "report.md",
       "report.html",
+      "attempts.csv",
+      "requests.csv",
     ])
       expect(read(c, f)).toBe(read(a, f));
     const parsed = JSON.parse(summary);
+    // The rows are those of replication 1: one per request per policy.
+    const rows = read(a, "requests.csv").trim().split("\n").slice(1);
+    const perPolicy = parsed.policies.map(
+      (p: { name: string }) => rows.filter((r) => r.startsWith(`${p.name},`)).length,
+    );
+    expect(perPolicy[0]).toBeGreaterThan(0);
+    expect(new Set(perPolicy).size).toBe(1);
+    expect(rows.length).toBe(perPolicy[0] * parsed.policies.length);
     expect(parsed.schemaVersion).toBe(2);
     expect(parsed.baseline).toBe("price-sort");
     const sr = parsed.policies[0].metrics.successRate;
