@@ -27,6 +27,11 @@ export function sortKey(e: Endpoint, by: SortBy, view: EndpointView, cfg: OpenRo
   return by === "throughput" ? -v : v;
 }
 
+// Scratch for sortInto: health rank, key and position of each endpoint, reused across requests.
+let sh = new Int8Array(64);
+let sk = new Float64Array(64);
+let si = new Int32Array(64);
+
 /** Sorts `list` by `by` (stable) and appends to `out`. */
 export function sortInto(
   list: readonly Endpoint[],
@@ -35,10 +40,57 @@ export function sortInto(
   cfg: OpenRouterConfig,
   out: Endpoint[],
 ): void {
-  if (list.length === 1) {
+  const n = list.length;
+  if (n === 1) {
     out.push(list[0]);
     return;
   }
+  if (sk.length < n) {
+    sh = new Int8Array(2 * n);
+    sk = new Float64Array(2 * n);
+    si = new Int32Array(2 * n);
+  }
+  const health = cfg.sortConsidersHealth;
+  for (let i = 0; i < n; i++) {
+    const e = list[i];
+    const k = sortKey(e, by, view, cfg);
+    // NaN keys make the comparator inconsistent; keep the library sort's exact behaviour then.
+    if (k !== k) {
+      sortIntoKeyed(list, by, view, cfg, out);
+      return;
+    }
+    sh[i] = health && isUnstable(e, view, cfg) ? 1 : 0;
+    sk[i] = k;
+    si[i] = i;
+  }
+  // Insertion sort on positions: the comparator is a strict total order (position breaks ties),
+  // so any correct sort gives the same result; lists are short.
+  for (let a = 1; a < n; a++) {
+    const p = si[a];
+    let b = a - 1;
+    while (b >= 0 && after(si[b], p)) {
+      si[b + 1] = si[b];
+      b--;
+    }
+    si[b + 1] = p;
+  }
+  for (let i = 0; i < n; i++) out.push(list[si[i]]);
+}
+
+/** Does position x sort after position y (health rank, then key, then canonical position)? */
+function after(x: number, y: number): boolean {
+  if (sh[x] !== sh[y]) return sh[x] > sh[y];
+  if (sk[x] !== sk[y]) return sk[x] > sk[y];
+  return x > y;
+}
+
+function sortIntoKeyed(
+  list: readonly Endpoint[],
+  by: SortBy,
+  view: EndpointView,
+  cfg: OpenRouterConfig,
+  out: Endpoint[],
+): void {
   const keyed = list.map((e, i) => ({
     e,
     i,
