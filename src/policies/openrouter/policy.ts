@@ -40,6 +40,9 @@ interface ModelParts {
 
 type Explain = Record<string, unknown>;
 
+/** Slots of the fast-path request table (a power of two, ≥ typical requests in flight). */
+const LB_SLOTS = 1 << 14;
+
 /**
  * What the plain load-balancing path needs for one request body (one model, no `models`, no
  * order/sort/tier/BYOK/preferences/truncation): its endpoints that pass every request-independent
@@ -95,6 +98,13 @@ export function openRouterPolicy(
   const aliases = new Map<string, string>();
   const lbOnly = new WeakMap<RequestBody, LbOnly>();
   const fits: Endpoint[] = [];
+  /**
+   * Requests routed on the load-balancing fast path (slot = request id & LB_SLOTS − 1). They have
+   * no conversation, so `settle` has nothing to do for them; it recognises them by identity from
+   * the last attempt's request id without reading the request object, which by then is cold in
+   * memory. A slot taken over by another request only means the ordinary check runs.
+   */
+  const lbRouted: (RoutedRequest | undefined)[] = new Array(LB_SLOTS).fill(undefined);
   let explainOn = false;
 
   const factsOf = (body: RequestBody): BodyFacts => {
@@ -158,7 +168,9 @@ export function openRouterPolicy(
       if (fits.length === 0) return null; // R20 compression fallback and error codes: full path
       survivors = fits;
     }
-    return { kind: "route", candidates: lb.orderIds(survivors, view, rng) };
+    const candidates = lb.orderIds(survivors, view, rng);
+    lbRouted[req.id & (LB_SLOTS - 1)] = req;
+    return { kind: "route", candidates };
   }
 
   function orderMode(
@@ -371,6 +383,13 @@ export function openRouterPolicy(
       return d;
     },
     settle(req: RoutedRequest, o: Outcome, attempts: readonly AttemptRecord[], view: EndpointView): void {
+      if (attempts.length > 0) {
+        const slot = attempts[attempts.length - 1].requestId & (LB_SLOTS - 1);
+        if (lbRouted[slot] === req) {
+          lbRouted[slot] = undefined;
+          return;
+        }
+      }
       if (o.kind !== "served") return;
       const conv = conversationOf(req);
       if (conv === null) return;
