@@ -64,7 +64,7 @@ export class LoadBalancer {
   private readonly power: number;
   // Scratch reused across requests: groups live in slot ranges [c·n, c·n + count) of `s`.
   private readonly s = new WeightedScratch();
-  private readonly wCache: number[] = [];
+  private wById = new Float64Array(0);
 
   constructor(
     private readonly cfg: OpenRouterConfig,
@@ -80,11 +80,19 @@ export class LoadBalancer {
 
   /** Weight of one endpoint in v1/v2 (1/price^k; zero price → infinite, R24a); prices are static. */
   weight(e: Endpoint): number {
-    const c = this.wCache[e.id];
-    if (c !== undefined) return c;
+    const id = e.id;
+    if (id < this.wById.length) {
+      const c = this.wById[id];
+      if (c === c) return c;
+    } else {
+      // Dense by endpoint id (NaN = not computed yet): a sparse plain array would go to dictionary mode.
+      const grown = new Float64Array(Math.max(id + 1, 2 * this.wById.length)).fill(Number.NaN);
+      grown.set(this.wById);
+      this.wById = grown;
+    }
     const p = weightingPrice(e, this.cfg);
     const w = p <= 0 ? Number.POSITIVE_INFINITY : this.power === 2 ? 1 / (p * p) : 1 / p;
-    this.wCache[e.id] = w;
+    this.wById[id] = w;
     return w;
   }
 
