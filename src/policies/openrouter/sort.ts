@@ -56,7 +56,8 @@ export function sortInto(
     const k = sortKey(e, by, view, cfg);
     // NaN keys make the comparator inconsistent; keep the library sort's exact behaviour then.
     if (k !== k) {
-      sortIntoKeyed(list, by, view, cfg, out);
+      const rank = (x: Endpoint) => (health && isUnstable(x, view, cfg) ? 1 : 0);
+      for (const x of sortKeyed(list, rank, (x) => sortKey(x, by, view, cfg))) out.push(x);
       return;
     }
     sh[i] = health && isUnstable(e, view, cfg) ? 1 : 0;
@@ -84,21 +85,15 @@ function after(x: number, y: number): boolean {
   return x > y;
 }
 
-function sortIntoKeyed(
+/** The library sort over keyed objects: exact for any keys, NaN included. */
+function sortKeyed(
   list: readonly Endpoint[],
-  by: SortBy,
-  view: EndpointView,
-  cfg: OpenRouterConfig,
-  out: Endpoint[],
-): void {
-  const keyed = list.map((e, i) => ({
-    e,
-    i,
-    h: cfg.sortConsidersHealth && isUnstable(e, view, cfg) ? 1 : 0,
-    k: sortKey(e, by, view, cfg),
-  }));
+  h: (e: Endpoint) => number,
+  k: (e: Endpoint) => number,
+): Endpoint[] {
+  const keyed = list.map((e, i) => ({ e, i, h: h(e), k: k(e) }));
   keyed.sort((a, b) => a.h - b.h || cmp(a.k, b.k) || a.i - b.i);
-  for (const x of keyed) out.push(x.e);
+  return keyed.map((x) => x.e);
 }
 
 function cmp(a: number, b: number): number {

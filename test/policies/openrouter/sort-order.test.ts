@@ -32,11 +32,18 @@ describe("R28 sort order", () => {
       const catalog: Endpoint[] = catalogOf(providers);
       const health = new FakeHealth();
       for (const e of catalog) if (r.int(3) === 0) health.failures.set(e.id, [0]);
+      // Observed stats with NaN percentiles for some endpoints (inconsistent keys: library sort path).
+      for (const e of catalog)
+        if (r.int(4) === 0) {
+          const v = r.int(2) === 0 ? Number.NaN : 20 * (1 + r.int(3));
+          health.stats.set(e.id, { latencyS: { p50: v }, throughput: { p50: v }, samples: 10 });
+        }
       const view = viewOf(catalog, health, 1000);
       for (const by of ["price", "throughput", "latency"] as const)
         for (const cfg of [
           defaultConfig({ sortConsidersHealth: true }),
           defaultConfig({ sortConsidersHealth: false, missingStatsPosition: "first" }),
+          defaultConfig({ sortConsidersHealth: true, statsSource: "observedElseAdvertised" }),
         ]) {
           const got: Endpoint[] = [];
           sortInto(catalog, by, view, cfg, got);
