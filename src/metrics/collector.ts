@@ -4,7 +4,7 @@
  */
 import type { Decision } from "../policies/types.js";
 import type { RunObserver } from "../router/router.js";
-import type { AttemptRecord, Outcome, RoutedRequest } from "../types.js";
+import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
 import { type CsvWriter, field, ms, usd } from "./csv.js";
 import { ExactSum, QuantileSketch } from "./sketch.js";
 
@@ -96,10 +96,12 @@ export class PolicyMetrics implements RunObserver {
   readonly ttft = new QuantileSketch();
   private readonly errors: Record<string, number> = {};
   private readonly attemptErrors: Record<string, number> = {};
-  private readonly served: Record<string, number> = {};
-  private readonly servedModel: Record<string, number> = {};
-  private readonly providerAttempts: Record<string, number> = {};
-  private readonly attemptsHist: Record<string, number> = {};
+  // Hot counters are indexed by endpoint id / attempt count (no string keys per request); they
+  // are turned into the tag- and model-keyed records of the summary at the end.
+  private readonly endpoints: Endpoint[] = [];
+  private servedById: number[] = [];
+  private attemptsById: number[] = [];
+  private attemptsHist: number[] = [];
 
   constructor(
     readonly name: string,
@@ -109,7 +111,9 @@ export class PolicyMetrics implements RunObserver {
 
   attempt(a: AttemptRecord): void {
     this.attempts++;
-    inc(this.providerAttempts, a.endpoint.tag);
+    const id = a.endpoint.id;
+    if (this.endpoints[id] === undefined) this.seen(a.endpoint);
+    this.attemptsById[id]++;
     if (a.status !== 200 || a.error !== "none")
       inc(this.attemptErrors, a.error === "timeout" ? "timeout" : String(a.status));
     this.attemptsCsv?.line(
@@ -133,14 +137,15 @@ export class PolicyMetrics implements RunObserver {
 
   outcome(req: RoutedRequest, o: Outcome, _attempts: readonly AttemptRecord[], _d: Decision): void {
     this.requests++;
-    inc(this.attemptsHist, String(o.attempts));
+    while (this.attemptsHist.length <= o.attempts) this.attemptsHist.push(0);
+    this.attemptsHist[o.attempts]++;
     this.latency.add(o.latencyMs);
     if (o.kind === "served") {
       this.succeeded++;
       this.cost.add(o.costUsd);
       this.ttft.add(o.ttftMs);
-      inc(this.served, o.endpoint.tag);
-      inc(this.servedModel, o.endpoint.model);
+      if (this.endpoints[o.endpoint.id] === undefined) this.seen(o.endpoint);
+      this.servedById[o.endpoint.id]++;
     } else {
       inc(this.errors, String(o.status));
     }
@@ -164,8 +169,32 @@ export class PolicyMetrics implements RunObserver {
     );
   }
 
+  private seen(e: Endpoint): void {
+    while (this.servedById.length <= e.id) {
+      this.endpoints.push(undefined as unknown as Endpoint);
+      this.servedById.push(0);
+      this.attemptsById.push(0);
+    }
+    this.endpoints[e.id] = e;
+  }
+
   summary(): PolicySummary {
     const n = this.requests;
+    const served: Record<string, number> = {};
+    const servedModel: Record<string, number> = {};
+    const providerAttempts: Record<string, number> = {};
+    const attemptsHist: Record<string, number> = {};
+    this.endpoints.forEach((e, id) => {
+      if (e === undefined) return;
+      if (this.attemptsById[id] > 0) inc(providerAttempts, e.tag, this.attemptsById[id]);
+      if (this.servedById[id] > 0) {
+        inc(served, e.tag, this.servedById[id]);
+        inc(servedModel, e.model, this.servedById[id]);
+      }
+    });
+    this.attemptsHist.forEach((k, attempts) => {
+      if (k > 0) attemptsHist[String(attempts)] = k;
+    });
     const share = (o: Record<string, number>): Record<string, number> => {
       const out: Record<string, number> = {};
       for (const [k, v] of Object.entries(sorted(o))) out[k] = this.succeeded ? v / this.succeeded : 0;
@@ -180,16 +209,16 @@ export class PolicyMetrics implements RunObserver {
       successRate: n ? this.succeeded / n : 0,
       attempts: this.attempts,
       attemptsPerRequest: n ? this.attempts / n : 0,
-      attemptsHistogram: sorted(this.attemptsHist),
+      attemptsHistogram: sorted(attemptsHist),
       costUsd: cost,
       costPerSuccessUsd: this.succeeded ? cost / this.succeeded : 0,
       latencyMs: quantiles(this.latency),
       ttftMs: quantiles(this.ttft),
       errors: sorted(this.errors),
       attemptErrors: sorted(this.attemptErrors),
-      providerShare: share(this.served),
-      modelShare: share(this.servedModel),
-      providerAttempts: sorted(this.providerAttempts),
+      providerShare: share(served),
+      modelShare: share(servedModel),
+      providerAttempts: sorted(providerAttempts),
     };
   }
 }
