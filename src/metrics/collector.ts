@@ -102,12 +102,20 @@ export class PolicyMetrics implements RunObserver {
   private servedById: number[] = [];
   private attemptsById: number[] = [];
   private attemptsHist: number[] = [];
+  /** Escaped CSV fields, cached: `tag,model` and `model,tag` by endpoint id, the policy name. */
+  private cols: string[] = [];
+  private servedCols: string[] = [];
+  private readonly nameField: string;
+  private lastRequested = "";
+  private lastRequestedField = "";
 
   constructor(
     readonly name: string,
     private readonly attemptsCsv: CsvWriter | null,
     private readonly requestsCsv: CsvWriter | null,
-  ) {}
+  ) {
+    this.nameField = field(name);
+  }
 
   attempt(a: AttemptRecord): void {
     this.attempts++;
@@ -116,22 +124,9 @@ export class PolicyMetrics implements RunObserver {
     this.attemptsById[id]++;
     if (a.status !== 200 || a.error !== "none")
       inc(this.attemptErrors, a.error === "timeout" ? "timeout" : String(a.status));
+    // One template string per row (no array + join); escaped names are cached.
     this.attemptsCsv?.line(
-      [
-        field(a.policy),
-        a.requestId,
-        a.attempt,
-        field(a.endpoint.tag),
-        field(a.endpoint.model),
-        ms(a.startMs),
-        ms(a.endMs),
-        ms(a.ttftMs),
-        a.status,
-        a.error,
-        a.promptTokens,
-        a.completionTokens,
-        usd(a.costUsd),
-      ].join(","),
+      `${a.policy === this.name ? this.nameField : field(a.policy)},${a.requestId},${a.attempt},${this.cols[id]},${ms(a.startMs)},${ms(a.endMs)},${ms(a.ttftMs)},${a.status},${a.error},${a.promptTokens},${a.completionTokens},${usd(a.costUsd)}`,
     );
   }
 
@@ -151,21 +146,16 @@ export class PolicyMetrics implements RunObserver {
     }
     if (!this.requestsCsv) return;
     const requested = req.body.model ?? req.body.models?.[0] ?? req.model;
+    if (requested !== this.lastRequested) {
+      this.lastRequested = requested;
+      this.lastRequestedField = field(requested);
+    }
+    const served =
+      o.kind === "served"
+        ? `${this.servedCols[o.endpoint.id]},${o.attempts},200,`
+        : `,,${o.attempts},${o.status},${o.code}`;
     this.requestsCsv.line(
-      [
-        field(this.name),
-        req.id,
-        ms(req.arrivalMs),
-        field(requested),
-        o.kind === "served" ? field(o.endpoint.model) : "",
-        o.kind === "served" ? field(o.endpoint.tag) : "",
-        o.attempts,
-        o.kind === "served" ? 200 : o.status,
-        o.kind === "served" ? "" : o.code,
-        ms(o.latencyMs),
-        ms(o.ttftMs),
-        usd(o.kind === "served" ? o.costUsd : 0),
-      ].join(","),
+      `${this.nameField},${req.id},${ms(req.arrivalMs)},${this.lastRequestedField},${served},${ms(o.latencyMs)},${ms(o.ttftMs)},${usd(o.kind === "served" ? o.costUsd : 0)}`,
     );
   }
 
@@ -174,8 +164,12 @@ export class PolicyMetrics implements RunObserver {
       this.endpoints.push(undefined as unknown as Endpoint);
       this.servedById.push(0);
       this.attemptsById.push(0);
+      this.cols.push("");
+      this.servedCols.push("");
     }
     this.endpoints[e.id] = e;
+    this.cols[e.id] = `${field(e.tag)},${field(e.model)}`;
+    this.servedCols[e.id] = `${field(e.model)},${field(e.tag)}`;
   }
 
   summary(): PolicySummary {
