@@ -101,8 +101,18 @@ function bodyMerger(template: Scenario["policies"][number]["request"]): (r: Traf
       body = { ...template, model: r.model };
       cache.set(r.model, body);
     }
-    // `body` first: V8 clones `{ ...r }` fast but `{ ...r, body }` takes a slow path (~1 µs).
-    return { body, ...r };
+    // Fields copied one by one: `{ ...r, body }` takes a slow V8 path (~1 µs per request). The
+    // `satisfies` makes a TrafficRequest field added later a compile error here until it is copied.
+    const routed: RoutedRequest = {
+      id: r.id,
+      arrivalMs: r.arrivalMs,
+      promptTokens: r.promptTokens,
+      completionTokens: r.completionTokens,
+      model: r.model,
+      session: r.session,
+      body,
+    } satisfies Record<keyof RoutedRequest, unknown>;
+    return routed;
   };
 }
 
