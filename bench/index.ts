@@ -43,7 +43,7 @@ const sizes = quick
   : {
       perf: 1_000_000,
       flagshipReps: 2,
-      or20: 300_000,
+      or20: 200_000,
       memory: [1_000_000, 10_000_000],
       jobsEach: 250_000,
       microMs: 250,
@@ -102,7 +102,7 @@ for (const outputs of [false, true])
       "OpenRouter default, 20 endpoints, failures + fallbacks",
       "scenarios/bench/openrouter-20.yaml",
       {
-        requests: sizes.or20,
+        requests: outputs ? sizes.or20 / 2 : sizes.or20,
         outputs,
         reps: outputs ? 1 : 2,
       },

@@ -13,6 +13,8 @@ export interface JobsRow {
   requestsEach: number;
   wallMs: number;
   requestsPerSec: number;
+  /** CPU time of all threads ÷ wall time: how many cores the run actually got. */
+  coresUsed: number;
 }
 
 export async function replications(
@@ -22,6 +24,7 @@ export async function replications(
   requests: number,
 ): Promise<JobsRow> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const queue: JobMessage[] = Array.from({ length: replicationCount }, (_, i) => ({
     file,
     seed: i + 1,
@@ -51,6 +54,7 @@ export async function replications(
     ),
   );
   const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   await Promise.all(workers.map((w) => w.terminate()));
   return {
     jobs,
@@ -58,5 +62,6 @@ export async function replications(
     requestsEach: requests,
     wallMs: wall,
     requestsPerSec: total / (wall / 1000),
+    coresUsed: (cpu.user + cpu.system) / 1000 / wall,
   };
 }

@@ -114,14 +114,17 @@ export function renderBenchMarkdown(r: any): string {
     out.push("## Replications in parallel (bench/jobs.ts worker_threads pool, perf model, 8 seeds)", "");
     out.push(
       table(
-        ["workers", "requests each", "wall s", "requests/s"],
+        ["workers", "requests each", "wall s", "requests/s", "cores used (CPU time ÷ wall)"],
         r.jobs.map((j: Row) => [
           String(j.jobs),
           n0(j.requestsEach as number),
           n2((j.wallMs as number) / 1000),
           n0(j.requestsPerSec as number),
+          n2(j.coresUsed as number),
         ]),
       ),
+      "",
+      "Cores used near 1 with two workers means the machine had no second core free (other load), so the speed-up cannot show.",
       "",
     );
   }
