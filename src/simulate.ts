@@ -18,7 +18,13 @@ import type { LoadedScenario } from "./scenario/load.js";
 import type { Scenario } from "./scenario/schema.js";
 import { Simulator } from "./sim/kernel.js";
 import { openTraffic } from "./traffic/index.js";
+import "./traffic/trace.js"; // registers the trace reader
 import type { RoutedRequest, TrafficRequest } from "./types.js";
+// Gateway policy kinds register themselves (imported here: registry.ts importing them would be a cycle).
+import "./policies/classic.js";
+import "./policies/envoy.js";
+import "./policies/litellm.js";
+import "./policies/portkey.js";
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 

@@ -66,6 +66,8 @@ export interface TrafficRequest {
   readonly model: string;
   /** Conversation/session id for stickiness, if any. */
   readonly session?: string;
+  /** Priority carried over from a trace's priority column, if any (higher = more important). */
+  readonly priority?: number;
 }
 
 /** A request as a policy sees it: the traffic request plus the policy's OpenRouter-style body. */

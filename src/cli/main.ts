@@ -1,6 +1,8 @@
 /** The `routesim` command line. Each command lives in its own module and registers itself here. */
 import { Command, CommanderError } from "commander";
 import { routesimVersion } from "../simulate.js";
+import { registerCalibrate } from "./calibrate.js";
+import { registerCatalog } from "./catalog.js";
 import { EXIT_INPUT, reportError } from "./common.js";
 import { registerRun } from "./run.js";
 
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerRun(program);
+  registerCatalog(program);
+  registerCalibrate(program);
   return program;
 }
 

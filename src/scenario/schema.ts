@@ -133,6 +133,59 @@ const Sessions = z.strictObject({
   share: prob.default(1).describe("fraction of requests that carry a session id"),
 });
 
+// Trace replay (docs/traces.md). Times are rebased so the first replayed request arrives at t = 0.
+const TraceOptions = {
+  path: z.string().min(1).describe("trace file; relative paths resolve against the scenario's folder"),
+  time_scale: pos.default(1).describe("multiplies trace time: 0.5 replays twice as fast"),
+  rate_scale: pos
+    .default(1)
+    .describe("< 1 thins rows (seeded), > 1 adds replicas of rows shifted by a seeded jitter"),
+  jitter_ms: nonNeg.default(1000).describe("replicas (rate_scale > 1) arrive up to this much later"),
+  start_s: nonNeg.default(0).describe("skip the first start_s seconds of the trace (trace time)"),
+  duration_s: pos.optional().describe("replay only this many seconds of trace time after start_s"),
+  limit: z.number().int().positive().optional().describe("stop after this many requests"),
+  on_bad_row: z.enum(["error", "skip"]).default("error"),
+  reorder_window_ms: nonNeg
+    .default(1000)
+    .describe("rows may be out of order by up to this much (trace time); they are sorted on the fly"),
+};
+const TraceColumns = z.strictObject({
+  time: z.string().min(1).describe("column (csv) or key (jsonl) of the arrival time"),
+  time_unit: z
+    .enum(["s", "ms", "us", "ns", "datetime"])
+    .default("s")
+    .describe("numeric unit, or datetime for `YYYY-MM-DD HH:MM:SS.fff` / ISO 8601"),
+  prompt: z.string().min(1).describe("prompt token count column"),
+  completion: z.string().min(1).describe("completion token count column"),
+  model: z.string().min(1).optional(),
+  session: z.string().min(1).optional().describe("user or conversation id (stickiness)"),
+  priority: z.string().min(1).optional().describe("numeric priority, carried on the request"),
+  status: z.string().min(1).optional().describe("recorded status; see keep_status"),
+});
+const TraceSpec = z.discriminatedUnion("format", [
+  z.strictObject({ format: z.literal("azure-csv"), ...TraceOptions }),
+  z.strictObject({
+    format: z.literal("mooncake-jsonl"),
+    ...TraceOptions,
+    session_blocks: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(2)
+      .describe("leading hash_ids that identify a conversation (0 = no session)"),
+  }),
+  z.strictObject({
+    format: z.enum(["csv", "jsonl"]),
+    ...TraceOptions,
+    columns: TraceColumns,
+    keep_status: z
+      .array(z.union([z.number(), z.string()]))
+      .optional()
+      .describe("replay only rows whose status column is one of these (default: all rows)"),
+  }),
+]);
+export type TraceSpec = z.infer<typeof TraceSpec>;
+
 export const Traffic = z
   .strictObject({
     arrivals: Arrivals.optional(),
@@ -143,7 +196,7 @@ export const Traffic = z
     model: z.string().min(1).optional(),
     model_mix: ModelMix.optional(),
     sessions: Sessions.optional(),
-    trace: z.record(z.string(), z.unknown()).optional().describe("trace replay settings (see docs)"),
+    trace: TraceSpec.optional().describe("trace replay settings (see docs/traces.md)"),
   })
   .superRefine((t, ctx) => {
     if (!t.trace && !t.arrivals) ctx.addIssue({ code: "custom", message: "expected arrivals or trace" });
@@ -359,6 +412,10 @@ export const PolicySpec = z.strictObject({
   router: RouterSettings.default({ timeout_ms: 60_000, max_attempts: null }),
   /** Free-form options for non-OpenRouter policy kinds (validated by that kind). */
   options: z.record(z.string(), z.unknown()).default({}),
+  /** Path to a LiteLLM proxy config.yaml (relative to the scenario); selects kind `litellm`. */
+  litellm: z.string().min(1).optional(),
+  /** Path to a Portkey gateway config JSON (relative to the scenario); selects kind `portkey`. */
+  portkey: z.string().min(1).optional(),
 });
 export type PolicySpec = z.infer<typeof PolicySpec>;
 
@@ -403,6 +460,10 @@ export const Scenario = z
     });
     const pol = new Set<string>();
     s.policies.forEach((p, i) => {
+      // `{name, litellm: path}` / `{name, portkey: path}` select that kind (set here, not with a
+      // transform, so the exported JSON Schema stays plain).
+      if (p.kind === "openrouter" && p.litellm !== undefined) p.kind = "litellm";
+      else if (p.kind === "openrouter" && p.portkey !== undefined) p.kind = "portkey";
       if (pol.has(p.name))
         ctx.addIssue({
           code: "custom",

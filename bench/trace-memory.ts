@@ -1,0 +1,93 @@
+// Memory bound of trace replay: generates Azure-format CSV traces of growing size, replays each
+// with `routesim run --summary-only` in a child process and records the child's peak RSS. Constant
+// memory means the peak stays flat as the row count grows. A benchmark, not a test.
+//
+//   npm run build && node --import tsx bench/trace-memory.ts            # 200k and 2M rows
+//   npm run build && node --import tsx bench/trace-memory.ts --big      # also 10M rows (~380 MB file)
+import { spawnSync } from "node:child_process";
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const sizes = [200_000, 2_000_000, ...(process.argv.includes("--big") ? [10_000_000] : [])];
+const dir = mkdtempSync(join(tmpdir(), "routesim-trace-mem-"));
+
+/** Writes `rows` Azure-format rows at 100 requests/s (10 ms apart), deterministic sizes. */
+function writeTrace(file: string, rows: number): void {
+  const fd = openSync(file, "w");
+  const start = Date.UTC(2023, 10, 16, 18, 0, 0);
+  let buf = "TIMESTAMP,ContextTokens,GeneratedTokens\n";
+  for (let i = 0; i < rows; i++) {
+    const t = start + i * 10;
+    const d = new Date(t).toISOString(); // 2023-11-16T18:00:00.010Z
+    buf += `${d.slice(0, 10)} ${d.slice(11, 23)}${String(i % 10_000).padStart(4, "0")},${500 + ((i * 7919) % 4000)},${10 + ((i * 104_729) % 300)}\n`;
+    if (buf.length > 1 << 20) {
+      writeSync(fd, buf);
+      buf = "";
+    }
+  }
+  writeSync(fd, buf);
+  closeSync(fd);
+}
+
+const exitHook = `data:text/javascript,process.on("exit",()=>process.stderr.write("MAXRSS_KB="+process.resourceUsage().maxRSS+"\\n"))`;
+
+console.log("| rows | trace file MB | peak RSS MB | wall s |");
+console.log("|---:|---:|---:|---:|");
+for (const rows of sizes) {
+  const trace = join(dir, `trace-${rows}.csv`);
+  writeTrace(trace, rows);
+  const scenario = join(dir, `scenario-${rows}.yaml`);
+  writeFileSync(
+    scenario,
+    [
+      `name: trace-memory-${rows}`,
+      "traffic:",
+      `  trace: { path: ${JSON.stringify(trace)}, format: azure-csv }`,
+      "  model: m/x",
+      "providers:",
+      "  - { name: a, model: m/x, price: { prompt: 0.1, completion: 0.2 }, tokens_per_s: 200 }",
+      "  - { name: b, model: m/x, price: { prompt: 0.2, completion: 0.3 }, tokens_per_s: 200 }",
+      "policies:",
+      "  - name: default",
+      "",
+    ].join("\n"),
+  );
+  const t0 = performance.now();
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      exitHook,
+      "bin/routesim.js",
+      "run",
+      scenario,
+      "--summary-only",
+      "-q",
+      "-f",
+      "-o",
+      join(dir, "out"),
+    ],
+    { encoding: "utf8" },
+  );
+  const wall = (performance.now() - t0) / 1000;
+  const m = /MAXRSS_KB=(\d+)/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`run failed (${r.status}): ${r.stderr}`);
+  const summary = JSON.parse(readFileSync(join(dir, "out", "summary.json"), "utf8")) as { requests: number };
+  if (summary.requests !== rows) throw new Error(`replayed ${summary.requests} of ${rows} rows`);
+  const size = statSync(trace).size / 1e6;
+  console.log(
+    `| ${rows.toLocaleString("en-US")} | ${size.toFixed(0)} | ${(Number(m[1]) / 1024).toFixed(0)} | ${wall.toFixed(1)} |`,
+  );
+  rmSync(trace);
+}
+rmSync(dir, { recursive: true, force: true });

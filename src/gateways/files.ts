@@ -1,0 +1,68 @@
+/** Reading gateway config files named by a scenario (paths resolve against the scenario's folder). */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import type { PolicyContext } from "../policies/registry.js";
+import { InputError } from "../scenario/errors.js";
+import { zodProblems } from "../scenario/load.js";
+
+/** Reads and parses a YAML or JSON config file; problems name the file (or the scenario key). */
+export function readConfigFile(
+  rel: string,
+  ctx: PolicyContext,
+  key: string,
+): { file: string; data: unknown } {
+  const file = resolve(ctx.baseDir, rel);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new InputError(ctx.file, [
+      { path: `${ctx.path}.${key}`, message: `cannot read ${file}: ${(e as Error).message}` },
+    ]);
+  }
+  try {
+    // YAML 1.2 is a superset of JSON, so one parser reads both.
+    return { file, data: parseYaml(text) };
+  } catch (e) {
+    throw new InputError(file, [{ path: "", message: `not valid YAML/JSON: ${(e as Error).message}` }]);
+  }
+}
+
+/** Validates a parsed config with zod; problems carry paths inside the config (`model_list[2].…`). */
+export function parseConfig<T extends z.ZodType>(
+  schema: T,
+  data: unknown,
+  file: string,
+  base = "",
+): z.infer<T> {
+  const r = schema.safeParse(data, { reportInput: true });
+  if (r.success) return r.data;
+  throw new InputError(
+    file,
+    zodProblems(r.error.issues).map((p) => ({
+      path: base && p.path ? `${base}.${p.path}`.replace(".[", "[") : p.path || base,
+      message: p.message,
+    })),
+  );
+}
+
+/**
+ * Where a gateway policy's config comes from: the file named by `spec[key]` (problems located in
+ * that file), or inline `options` (problems located at `policies[i].options`).
+ */
+export function configSource(
+  spec: { litellm?: string; portkey?: string; options: unknown },
+  ctx: PolicyContext,
+  key: "litellm" | "portkey",
+): { file: string; data: unknown; base: string } {
+  const other = key === "litellm" ? "portkey" : "litellm";
+  if (spec[other] !== undefined)
+    throw new InputError(ctx.file, [
+      { path: `${ctx.path}.${other}`, message: "expected only one of litellm or portkey" },
+    ]);
+  const path = spec[key];
+  if (path !== undefined) return { ...readConfigFile(path, ctx, key), base: "" };
+  return { file: ctx.file, data: spec.options, base: `${ctx.path}.options` };
+}

@@ -1,0 +1,62 @@
+/**
+ * Request plans that grow while the request is in flight.
+ *
+ * Gateways such as LiteLLM and Portkey decide their next attempt only after seeing the previous one
+ * (cooldowns, status-dependent retries, fallbacks). The router executes a decision's `candidates`
+ * lazily: it reads the list (and `delaysMs`) again after every failed attempt, after calling
+ * `policy.observe`. A policy that owns the arrays can therefore append the next step in `observe`
+ * and simply not append anything to stop. `test/gateways/plan.test.ts` pins this contract.
+ */
+import type { Decision, FinalError } from "../policies/types.js";
+import { errorType } from "../router/errors.js";
+import type { AttemptRecord } from "../types.js";
+
+interface OpenPlan {
+  readonly candidates: number[];
+  readonly delaysMs: number[];
+}
+
+export class PlanBook {
+  private readonly open = new Map<number, OpenPlan>();
+
+  /** Starts a request's plan with its first attempt. */
+  begin(requestId: number, endpoint: number, delayMs = 0): Decision {
+    const p: OpenPlan = { candidates: [endpoint], delaysMs: [delayMs] };
+    this.open.set(requestId, p);
+    return { kind: "route", candidates: p.candidates, delaysMs: p.delaysMs };
+  }
+
+  /** Appends the next attempt of an open plan. */
+  extend(requestId: number, endpoint: number, delayMs: number): void {
+    const p = this.open.get(requestId);
+    if (!p) throw new Error(`no open plan for request ${requestId}`);
+    p.candidates.push(endpoint);
+    p.delaysMs.push(delayMs);
+  }
+
+  isOpen(requestId: number): boolean {
+    return this.open.has(requestId);
+  }
+
+  /** Ends a plan (the request succeeded, committed, or the gateway gives up). */
+  close(requestId: number): void {
+    this.open.delete(requestId);
+  }
+
+  /** Plans still open (for tests: every request must close its plan). */
+  get size(): number {
+    return this.open.size;
+  }
+}
+
+/** True when the attempt ends the request regardless of the gateway (success or mid-stream failure). */
+export function isTerminal(a: AttemptRecord): boolean {
+  return a.status === 200 || a.error === "mid_stream";
+}
+
+/** The status of the last attempt as the client sees it from a self-hosted gateway (timeouts stay 408). */
+export function lastStatusError(attempts: readonly AttemptRecord[]): FinalError {
+  if (attempts.length === 0) return { status: 404, code: "no_endpoints" };
+  const s = attempts[attempts.length - 1].status;
+  return { status: s, code: errorType(s) };
+}

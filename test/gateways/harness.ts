@@ -1,0 +1,157 @@
+/** Small hand-driven worlds for gateway policy tests: a catalog, a fake health view, and a driver that plays the router's part. */
+import { buildPolicy, type PolicyContext } from "../../src/policies/registry.js";
+import type { Decision, EndpointView, HealthView, Policy } from "../../src/policies/types.js";
+import { buildCatalog } from "../../src/providers/catalog.js";
+import { Rng } from "../../src/rng/rng.js";
+import { scenarioFromObject } from "../../src/scenario/load.js";
+import type { AttemptError, AttemptRecord, Endpoint, RoutedRequest } from "../../src/types.js";
+import "../../src/simulate.js"; // registers every policy kind
+
+export const M = "meta-llama/llama-3.3-70b-instruct";
+
+export interface P {
+  name: string;
+  model?: string;
+  prompt?: number;
+  rpm?: number;
+  context?: number;
+}
+
+export function world(providers: P[], baseDir = process.cwd()) {
+  const loaded = scenarioFromObject(
+    {
+      name: "t",
+      traffic: { arrivals: { process: "uniform", rate_per_s: 1 }, requests: 10, model: M },
+      providers: providers.map((p) => ({
+        name: p.name,
+        model: p.model ?? M,
+        price: { prompt: p.prompt ?? 1, completion: 1 },
+        rate_limit: p.rpm ?? null,
+        ...(p.context ? { context_length: p.context } : {}),
+      })),
+      policies: [{ name: "x" }],
+    },
+    {},
+    baseDir,
+  );
+  const catalog = buildCatalog(loaded.scenario.providers);
+  const ctx: PolicyContext = {
+    catalog,
+    scenario: loaded.scenario,
+    baseDir,
+    file: "<inline>",
+    path: "policies[0]",
+  };
+  return { catalog, ctx, scenario: loaded.scenario };
+}
+
+export class FakeHealth implements HealthView {
+  readonly inflightN = new Map<number, number>();
+  readonly ewma = new Map<number, number>();
+  lastFailureMs = () => Number.NEGATIVE_INFINITY;
+  failuresSince = () => 0;
+  lastRateLimitedMs = () => Number.NEGATIVE_INFINITY;
+  window = () => ({ successes: 0, errors: 0, rateLimited: 0 });
+  inflight = (e: number) => this.inflightN.get(e) ?? 0;
+  ttftEwmaMs = (e: number) => this.ewma.get(e) ?? Number.NaN;
+}
+
+export class Clock implements EndpointView {
+  now = 0;
+  readonly health = new FakeHealth();
+  constructor(readonly catalog: readonly Endpoint[]) {}
+  endpointsOf = (m: string) => this.catalog.filter((e) => e.model === m);
+}
+
+export function request(
+  id: number,
+  opts: { model?: string; prompt?: number; completion?: number } = {},
+): RoutedRequest {
+  const model = opts.model ?? M;
+  return {
+    id,
+    arrivalMs: 0,
+    promptTokens: opts.prompt ?? 100,
+    completionTokens: opts.completion ?? 100,
+    model,
+    body: { model },
+  };
+}
+
+export type Out = number | { status: number; error?: AttemptError; ms?: number; ttftMs?: number };
+
+/** Plays the router: runs the decision's candidates (re-read after each observe) with the given outcomes. */
+export function drive(
+  policy: Policy,
+  view: Clock,
+  req: RoutedRequest,
+  outcomes: Out[],
+  rng = new Rng(1, req.id),
+) {
+  const d: Decision = policy.route(req, view, rng);
+  const tried: string[] = [];
+  const delays: number[] = [];
+  const attempts: AttemptRecord[] = [];
+  if (d.kind === "reject") return { d, tried, delays, attempts };
+  let i = 0;
+  while (i < d.candidates.length && i < outcomes.length) {
+    const e = view.catalog[d.candidates[i]];
+    const delay = d.delaysMs?.[i] ?? 0;
+    delays.push(delay);
+    view.now += delay;
+    const o = outcomes[i];
+    const status = typeof o === "number" ? o : o.status;
+    const error: AttemptError =
+      typeof o === "object" && o.error
+        ? o.error
+        : status === 200
+          ? "none"
+          : status === 429
+            ? "rate_limited"
+            : "error";
+    const ms = typeof o === "object" && o.ms !== undefined ? o.ms : 100;
+    const start = view.now;
+    view.now += ms;
+    const a: AttemptRecord = {
+      policy: policy.name,
+      requestId: req.id,
+      attempt: i + 1,
+      endpoint: e,
+      startMs: start,
+      endMs: view.now,
+      ttftMs:
+        status === 200 ? (typeof o === "object" && o.ttftMs !== undefined ? o.ttftMs : ms / 2) : Number.NaN,
+      status,
+      error,
+      promptTokens: req.promptTokens,
+      completionTokens: status === 200 ? req.completionTokens : 0,
+      costUsd: 0,
+    };
+    attempts.push(a);
+    tried.push(e.tag);
+    policy.observe?.(a, view);
+    i++;
+    if (status === 200 || error === "mid_stream") break;
+  }
+  return { d, tried, delays, attempts, pending: d.candidates.length > i };
+}
+
+export function build(ctx: PolicyContext, spec: Record<string, unknown>) {
+  const s = {
+    name: "p",
+    kind: "openrouter",
+    request: {},
+    openrouter: {},
+    router: { timeout_ms: 60_000, max_attempts: null },
+    options: {},
+    ...spec,
+  };
+  return buildPolicy(s as Parameters<typeof buildPolicy>[0], ctx);
+}
+
+/** Occurrences of each string. */
+export function count(xs: string[]): Record<string, number> {
+  const c: Record<string, number> = {};
+  for (const x of xs) c[x] = (c[x] ?? 0) + 1;
+  return c;
+}
