@@ -116,6 +116,7 @@ function bodyMerger(template: Scenario["policies"][number]["request"]): (r: Traf
       completionTokens: r.completionTokens,
       model: r.model,
       session: r.session,
+      priority: r.priority,
       body,
     } satisfies Record<keyof RoutedRequest, unknown>;
     return routed;
