@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 export interface MemoryRow {
   requests: number;
   maxRssMB: number;
+  /** Live JS heap after a full GC at the end of the run. */
+  liveHeapMB: number;
   wallMs: number;
   requestsPerSec: number;
   /** Bytes of CSV written. */
@@ -23,7 +25,7 @@ export function memoryRun(requests: number): MemoryRow {
   const dir = mkdtempSync(join(tmpdir(), "routesim-mem-"));
   try {
     const out = join(dir, "out");
-    const r = spawnSync(process.execPath, ["--import", "tsx", CHILD, String(requests), out], {
+    const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", CHILD, String(requests), out], {
       encoding: "utf8",
     });
     if (r.status !== 0) throw new Error(`memory run failed: ${r.stderr}`);
@@ -31,12 +33,14 @@ export function memoryRun(requests: number): MemoryRow {
       requests: number;
       wallMs: number;
       maxRssMB: number;
+      liveHeapMB: number;
     };
     let bytes = 0;
     for (const f of readdirSync(out)) bytes += statSync(join(out, f)).size;
     return {
       requests: res.requests,
       maxRssMB: res.maxRssMB,
+      liveHeapMB: res.liveHeapMB,
       wallMs: res.wallMs,
       requestsPerSec: res.requests / (res.wallMs / 1000),
       outputMB: bytes / 2 ** 20,

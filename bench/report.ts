@@ -98,10 +98,11 @@ export function renderBenchMarkdown(r: any): string {
     );
     out.push(
       table(
-        ["requests", "peak RSS MB", "CSV written MB", "wall s", "requests/s"],
+        ["requests", "peak RSS MB", "live heap after GC MB", "CSV written MB", "wall s", "requests/s"],
         r.memory.map((m: Row) => [
           n0(m.requests as number),
           n2(m.maxRssMB as number),
+          n2(m.liveHeapMB as number),
           n0(m.outputMB as number),
           n2((m.wallMs as number) / 1000),
           n0(m.requestsPerSec as number),
