@@ -13,13 +13,14 @@ const res = simulate(loadScenario(file, { requests: Number(n) }), {
   outDir: out,
   wallClock: () => performance.now(),
 });
+// Live heap after a full collection (the parent starts this process with --expose-gc): what the
+// run really retains, without garbage V8 had not collected yet.
+globalThis.gc?.();
 process.stdout.write(
   `${JSON.stringify({
     requests: res.summary.requests,
     wallMs: res.run.wallTimeMs,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
-    // Live heap after a full collection (the parent starts this process with --expose-gc): what
-    // the run really retains, without garbage V8 had not collected yet.
-    liveHeapMB: (globalThis.gc?.(), process.memoryUsage().heapUsed / 2 ** 20),
+    liveHeapMB: process.memoryUsage().heapUsed / 2 ** 20,
   })}\n`,
 );
