@@ -11,6 +11,7 @@ import { type BuiltPolicy, buildPolicy } from "./policies/registry.js";
 import { buildCatalog } from "./providers/catalog.js";
 import { ProviderFarm } from "./providers/farm.js";
 import { renderMarkdown } from "./report/markdown.js";
+import { DecisionLog } from "./router/decisions.js";
 import { HealthTracker } from "./router/health.js";
 import { Router } from "./router/router.js";
 import { InputError } from "./scenario/errors.js";
@@ -70,6 +71,8 @@ export interface SimulateOptions {
   outDir?: string | null;
   /** Skip the per-row CSVs (measures simulation, not disk). */
   summaryOnly?: boolean;
+  /** Also write decisions.jsonl (one line per request per policy: candidates, why, attempts). */
+  decisions?: boolean;
   /** Run only these policies (by name). */
   policies?: readonly string[];
   onProgress?: (p: Progress) => void;
@@ -163,6 +166,8 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
   const rows = tmp !== null && !options.summaryOnly;
   const attemptsCsv = rows ? new CsvWriter(join(tmp!, "attempts.csv"), ATTEMPT_COLUMNS) : null;
   const requestsCsv = rows ? new CsvWriter(join(tmp!, "requests.csv"), REQUEST_COLUMNS) : null;
+  const decisionLog =
+    tmp !== null && options.decisions ? new DecisionLog(join(tmp, "decisions.jsonl"), catalog) : null;
 
   const summaries: PolicySummary[] = [];
   let events = 0;
@@ -174,6 +179,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
       warnings.push(...b.warnings.map((w) => `${b.policy.name}: ${w}`));
       const sim = new Simulator(4096);
       const metrics = new PolicyMetrics(b.policy.name, attemptsCsv, requestsCsv);
+      if (decisionLog) b.policy.enableExplain?.();
       const health = new HealthTracker(catalog.length, () => sim.now);
       let router: Router | null = null;
       const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed, (a) => router!.attemptDone(a));
@@ -189,6 +195,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
         s.seed,
       );
       const r = router;
+      if (decisionLog) r.alsoObserve(decisionLog.observer(b.policy.name));
       const traffic = openTraffic(s.traffic, loaded.baseDir, s.seed, loaded.file);
       let pending = traffic.next();
       let arrived = 0;
@@ -230,11 +237,13 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
   } catch (e) {
     attemptsCsv?.close();
     requestsCsv?.close();
+    decisionLog?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true }); // never leave a half-written result
     throw e;
   }
   attemptsCsv?.close();
   requestsCsv?.close();
+  decisionLog?.close();
 
   const summary: Summary = {
     schemaVersion: SUMMARY_SCHEMA_VERSION,

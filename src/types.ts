@@ -53,6 +53,14 @@ export interface Endpoint {
   readonly status: number;
   /** Advertised performance: throughput in tokens/s, latency (TTFT) in seconds. */
   readonly advertised: { readonly throughput: PercentileStats; readonly latencyS: PercentileStats };
+  /** A user's own key for this provider (BYOK, spec R33); absent for shared capacity. */
+  readonly byok?: { readonly section: "prioritized" | "fallback"; readonly alwaysUse: boolean };
+  /** Prompt caching at the provider (hits cut prompt price and TTFT); absent = no cache. */
+  readonly cache?: { readonly ttlMs: number; readonly hitShare: number; readonly ttftFactor: number };
+  /** Accepted input modalities (R5, R11); absent = text only. */
+  readonly inputModalities?: readonly string[];
+  /** Quality scores (0..1) per task type or ranker key (`exacto`), for Auto Router / Exacto reports. */
+  readonly quality?: Readonly<Record<string, number>>;
 }
 
 /** A request as the traffic generator or a trace produces it. */
@@ -105,6 +113,10 @@ export interface AttemptRecord {
   readonly completionTokens: number;
   /** Charged cost; 0 for failed attempts. */
   readonly costUsd: number;
+  /** Prompt tokens read from the provider's cache (prompt caching), if any. */
+  readonly cachedTokens?: number;
+  /** Retry-After hint (s) the endpoint gave with a 429/503, if any (R61). */
+  readonly retryAfterS?: number;
 }
 
 /** How a request ended: exactly one per request per policy. */

@@ -15,6 +15,7 @@ interface RunFlags {
   force?: boolean;
   summaryOnly?: boolean;
   policies?: string;
+  decisions?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -29,6 +30,10 @@ export function registerRun(program: Command): void {
     .option("--requests <n>", "override the number of requests")
     .option("--policies <names>", "comma-separated policy names to run (default: all)")
     .option("--summary-only", "skip attempts.csv and requests.csv")
+    .option(
+      "--decisions",
+      "also write decisions.jsonl: per request, candidates after filters, order and why, attempts",
+    )
     .option("-q, --quiet", "no progress bar or summary on the terminal")
     .option("-f, --force", "replace an existing output folder")
     .action((file: string, flags: RunFlags) => {
@@ -47,6 +52,7 @@ export function registerRun(program: Command): void {
           .filter(Boolean),
         onProgress: progress.update,
         wallClock: () => performance.now(),
+        decisions: flags.decisions,
         command: `routesim run ${process.argv.slice(3).join(" ")}`.trim(),
       });
       progress.stop();

@@ -3,7 +3,7 @@
  * factory validates its options and returns the policy plus how the router should execute it.
  */
 import type { z } from "zod";
-import { errorType, openRouterFinalError } from "../router/errors.js";
+import { errorTypesOf, openRouterFinalError } from "../router/errors.js";
 import { InputError } from "../scenario/errors.js";
 import { zodProblems } from "../scenario/load.js";
 import type { PolicySpec, Scenario } from "../scenario/schema.js";
@@ -93,12 +93,18 @@ export function checkModelId(id: string, ctx: PolicyContext, path: string): void
 
 /** Default router behaviour for OpenRouter-style policies. */
 export function openRouterBehaviour(spec: PolicySpec, cfg: OpenRouterConfig): RouterBehaviour {
+  // R45: every pre-commit error tries the next endpoint unless its type is model-fatal; R47 timeout
+  // (`providerIdleTimeoutMs` when set), R44 attempt cap, R60 final errors, R69/R70 billing switches.
   const fatal = new Set(cfg.modelFatalErrorTypes);
+  const idle = (spec.openrouter as Record<string, unknown>).providerIdleTimeoutMs !== undefined;
   return {
-    timeoutMs: spec.router.timeout_ms,
-    maxAttempts: spec.router.max_attempts ?? Number.POSITIVE_INFINITY,
-    onFailure: (status) => (fatal.size > 0 && fatal.has(errorType(status)) ? "next_model" : "next"),
+    timeoutMs: idle ? cfg.providerIdleTimeoutMs : spec.router.timeout_ms,
+    maxAttempts: cfg.maxAttempts ?? spec.router.max_attempts ?? Number.POSITIVE_INFINITY,
+    onFailure: (status) =>
+      fatal.size > 0 && errorTypesOf(status).some((t) => fatal.has(t)) ? "next_model" : "next",
     finalError: openRouterFinalError,
+    byokFeeShare: cfg.byokFeeShare,
+    billPartialOnErrorFinish: cfg.billPartialOnErrorFinish,
   };
 }
 

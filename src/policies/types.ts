@@ -3,7 +3,7 @@
  * the clock or the providers. The router executes that order (timeouts, fallbacks, billing).
  */
 import type { Rng } from "../rng/rng.js";
-import type { AttemptRecord, Endpoint, RoutedRequest } from "../types.js";
+import type { AttemptRecord, Endpoint, Outcome, PercentileStats, RoutedRequest } from "../types.js";
 
 /** Attempt counts in a time window, per R90 (rate-limited requests kept apart). */
 export interface WindowCounts {
@@ -27,6 +27,17 @@ export interface HealthView {
   inflight(endpoint: number): number;
   /** Exponentially weighted mean TTFT of successful attempts (ms), NaN before any. */
   ttftEwmaMs(endpoint: number): number;
+  /**
+   * Rolling percentiles of successful attempts ending in the last `windowMs` (R7, R94): latency =
+   * TTFT in seconds, throughput = output tokens per second end to end. Null when no sample.
+   */
+  observedStats?(endpoint: number, windowMs: number): ObservedStats | null;
+}
+
+export interface ObservedStats {
+  readonly latencyS: PercentileStats;
+  readonly throughput: PercentileStats;
+  readonly samples: number;
 }
 
 /** The read-only world a policy routes over. */
@@ -41,12 +52,21 @@ export interface EndpointView {
 
 /** A policy's answer: endpoints (by id) to try in order, or a rejection before any attempt. */
 export type Decision =
-  | { readonly kind: "route"; readonly candidates: readonly number[]; readonly delaysMs?: readonly number[] }
+  | {
+      readonly kind: "route";
+      readonly candidates: readonly number[];
+      readonly delaysMs?: readonly number[];
+      /** The final error when every candidate fails and the last candidate model had no eligible endpoint (R60). */
+      readonly emptyTail?: FinalError & { readonly excludedBy?: readonly string[] };
+      /** Why: filled only when the policy's explanations are enabled (decision log). */
+      readonly explain?: unknown;
+    }
   | {
       readonly kind: "reject";
       readonly status: number;
       readonly code: string;
       readonly excludedBy?: readonly string[];
+      readonly explain?: unknown;
     };
 
 /** What to do after a failed (pre-commit) attempt. */
@@ -56,6 +76,8 @@ export type FailureAction = "next" | "next_model" | "stop";
 export interface FinalError {
   status: number;
   code: string;
+  /** Retry-After (s): the minimum hint across attempts (R61), when any. */
+  retryAfterS?: number;
 }
 
 /** How the router executes a policy's decisions. */
@@ -68,6 +90,10 @@ export interface RouterBehaviour {
   onFailure(status: number, error: AttemptRecord["error"]): FailureAction;
   /** Maps the attempts of a failed request to its final status (R60 for OpenRouter). */
   finalError(attempts: readonly AttemptRecord[]): FinalError;
+  /** Share of the list price charged when a BYOK endpoint serves (R70); default 0.05. */
+  readonly byokFeeShare?: number;
+  /** Bill the tokens of a stream that failed after its first token (R69); default false. */
+  readonly billPartialOnErrorFinish?: boolean;
 }
 
 export interface Policy {
@@ -75,4 +101,8 @@ export interface Policy {
   route(req: RoutedRequest, view: EndpointView, rng: Rng): Decision;
   /** Optional: stateful gateway emulations (cooldowns, ejection) learn from every attempt. */
   observe?(attempt: AttemptRecord, view: EndpointView): void;
+  /** Optional: called once per request with its outcome (sticky routing learns here). */
+  settle?(req: RoutedRequest, outcome: Outcome, attempts: readonly AttemptRecord[], view: EndpointView): void;
+  /** Optional: from now on, fill `Decision.explain` (decision log); off by default for speed. */
+  enableExplain?(): void;
 }

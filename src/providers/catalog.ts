@@ -30,8 +30,24 @@ export function buildCatalog(providers: readonly Provider[]): Endpoint[] {
         throughput: p.stats?.throughput ?? { p50: compileDist(p.tokens_per_s).median },
         latencyS: p.stats?.latency_s ?? { p50: compileDist(p.ttft_ms).median / 1000 },
       }) as { throughput: PercentileStats; latencyS: PercentileStats },
+      ...openRouterExtras(p),
     });
   });
+}
+
+/** Optional OpenRouter-specific attributes (BYOK, prompt cache, modalities, quality). */
+function openRouterExtras(p: Provider): Partial<Endpoint> {
+  const x: { -readonly [K in keyof Endpoint]?: Endpoint[K] } = {};
+  if (p.byok) x.byok = Object.freeze({ section: p.byok.section, alwaysUse: p.byok.always_use });
+  if (p.cache)
+    x.cache = Object.freeze({
+      ttlMs: p.cache.ttl_s * 1000,
+      hitShare: p.cache.hit_share,
+      ttftFactor: p.cache.ttft_factor,
+    });
+  if (p.input_modalities) x.inputModalities = Object.freeze([...p.input_modalities]);
+  if (p.quality) x.quality = Object.freeze({ ...p.quality });
+  return x;
 }
 
 /** Cost of serving `prompt` + `completion` tokens on an endpoint, in USD. */

@@ -46,6 +46,10 @@ export class LiveAttempt {
   /** Router-owned context. */
   owner: unknown = null;
   attemptNo = 0;
+  /** TTFT multiplier set by the router (prompt-cache hit); 1 = none. */
+  ttftScale = 1;
+  /** Retry-After hint (s) given with a rate-limit 429; NaN = none. */
+  retryAfterS = Number.NaN;
 }
 
 interface ErrorChoice {
@@ -195,6 +199,7 @@ export class ProviderFarm {
     const now = this.sim.now;
     const rt = this.runtimes[a.endpoint];
     a.submitMs = now;
+    a.retryAfterS = Number.NaN;
     a.holdsSlot = false;
     a.ttftMs = Number.NaN;
     a.tokensOut = 0;
@@ -212,6 +217,7 @@ export class ProviderFarm {
       rt.tokens = Math.min(rt.bucketSize, rt.tokens + (now - rt.lastRefill) * rt.refillPerMs);
       rt.lastRefill = now;
       if (rt.tokens < 1) {
+        a.retryAfterS = Math.ceil((1 - rt.tokens) / rt.refillPerMs / 1000);
         this.fail(a, rt, 429, "rate_limited");
         return;
       }
@@ -286,7 +292,7 @@ export class ProviderFarm {
       }
       return;
     }
-    const firstToken = now + rt.ttft.sample(lat) * mult;
+    const firstToken = now + rt.ttft.sample(lat) * mult * a.ttftScale;
     if (firstToken > a.deadlineMs) {
       this.end(a, a.deadlineMs, 408, "timeout");
       return;

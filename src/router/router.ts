@@ -4,11 +4,12 @@
  * ends in exactly one outcome.
  */
 import type { Decision, EndpointView, Policy, RouterBehaviour } from "../policies/types.js";
-import { attemptCostUsd } from "../providers/catalog.js";
 import type { LiveAttempt, ProviderFarm } from "../providers/farm.js";
 import { hashKey, Rng } from "../rng/rng.js";
 import type { Simulator } from "../sim/kernel.js";
 import type { AttemptRecord, Endpoint, Outcome, RoutedRequest, TrafficRequest } from "../types.js";
+import { billUsd } from "./billing.js";
+import { ProviderCaches } from "./cache.js";
 import type { HealthTracker } from "./health.js";
 
 /** Receives every attempt and every outcome, in simulated-time order. */
@@ -20,7 +21,10 @@ export interface RunObserver {
 class InFlight {
   next = 0;
   readonly attempts: AttemptRecord[] = [];
-  skipModel: string | null = null;
+  /** Models skipped after a model-fatal error (R45), also when interleaved (R52 partition none). */
+  skipModels: string[] | null = null;
+  /** Cached prompt tokens of the attempt in flight. */
+  cached = 0;
   constructor(
     readonly req: RoutedRequest,
     readonly decision: Decision & { kind: "route" },
@@ -33,8 +37,12 @@ export class Router {
   private readonly hRetry: number;
   private readonly waiting = new Map<number, InFlight>();
   private readonly view: EndpointView;
+  private readonly caches = new ProviderCaches();
+  private readonly byokFee: number;
   /** Requests that reached an outcome. */
   completed = 0;
+  /** Extra observers (e.g. the decision log), called after the main one. */
+  private readonly extra: RunObserver[] = [];
 
   constructor(
     private readonly sim: Simulator,
@@ -49,6 +57,7 @@ export class Router {
   ) {
     // Keyed by purpose only (not by policy name), so identical policies draw identically (CRN).
     this.rngKey = hashKey([seed, "policy"]);
+    this.byokFee = behaviour.byokFeeShare ?? 0.05;
     this.rng = new Rng(0);
     this.hRetry = sim.handler((arg) => {
       const st = this.waiting.get(arg);
@@ -72,6 +81,11 @@ export class Router {
       endpointsOf: (model) => byModel.get(model) ?? empty,
       health,
     };
+  }
+
+  /** Adds an observer that sees every attempt and outcome after the main observer. */
+  alsoObserve(o: RunObserver): void {
+    this.extra.push(o);
   }
 
   get endpointView(): EndpointView {
@@ -107,8 +121,8 @@ export class Router {
     const cands = st.decision.candidates;
     while (
       st.next < cands.length &&
-      st.skipModel !== null &&
-      this.catalog[cands[st.next]].model === st.skipModel
+      st.skipModels !== null &&
+      st.skipModels.includes(this.catalog[cands[st.next]].model)
     )
       st.next++;
     if (st.next >= cands.length || st.attempts.length >= this.behaviour.maxAttempts) {
@@ -135,6 +149,12 @@ export class Router {
     a.promptTokens = st.req.promptTokens;
     a.completionTokens = st.req.completionTokens;
     a.deadlineMs = this.sim.now + this.behaviour.timeoutMs;
+    const e = this.catalog[endpoint];
+    st.cached =
+      e.cache === undefined
+        ? 0
+        : this.caches.cachedTokens(e, sessionOf(st.req), a.promptTokens, this.sim.now);
+    a.ttftScale = st.cached > 0 ? e.cache!.ttftFactor : 1;
     a.owner = st;
     a.attemptNo = st.attempts.length + 1;
     this.health.started(endpoint);
@@ -146,6 +166,7 @@ export class Router {
     const st = a.owner as InFlight;
     const endpoint = this.catalog[a.endpoint];
     const ok = a.status === 200;
+    const billed = ok || (a.error === "mid_stream" && this.behaviour.billPartialOnErrorFinish === true);
     const rec: AttemptRecord = {
       policy: this.policy.name,
       requestId: st.req.id,
@@ -158,12 +179,19 @@ export class Router {
       error: a.error,
       promptTokens: a.promptTokens,
       completionTokens: a.tokensOut,
-      costUsd: ok ? attemptCostUsd(endpoint, a.promptTokens, a.tokensOut) : 0,
+      costUsd: billed ? billUsd(endpoint, a.promptTokens, st.cached, a.tokensOut, this.byokFee) : 0,
+      ...(st.cached > 0 ? { cachedTokens: st.cached } : null),
+      ...(a.retryAfterS === a.retryAfterS ? { retryAfterS: a.retryAfterS } : null),
     };
     this.farm.release(a);
     st.attempts.push(rec);
-    this.health.record(endpoint.id, rec.endMs, rec.status, rec.error, rec.ttftMs);
+    // R7: end-to-end throughput = output tokens ÷ (TTFT + streaming time).
+    const tps =
+      ok && rec.endMs > rec.startMs ? rec.completionTokens / ((rec.endMs - rec.startMs) / 1000) : Number.NaN;
+    this.health.record(endpoint.id, rec.endMs, rec.status, rec.error, rec.ttftMs, tps);
+    if (ok) this.caches.served(endpoint, sessionOf(st.req), rec.endMs);
     this.observer.attempt(rec);
+    for (const o of this.extra) o.attempt(rec);
     this.policy.observe?.(rec, this.view);
 
     const now = this.sim.now;
@@ -205,12 +233,13 @@ export class Router {
       this.fail(st);
       return;
     }
-    st.skipModel = action === "next_model" ? endpoint.model : null;
+    if (action === "next_model") (st.skipModels ??= []).push(endpoint.model);
     this.tryNext(st);
   }
 
   private fail(st: InFlight): void {
-    const fe = this.behaviour.finalError(st.attempts);
+    // R60: when the last candidate model had no eligible endpoint, its filter result is the answer.
+    const fe = st.decision.emptyTail ?? this.behaviour.finalError(st.attempts);
     this.finish(
       st.req,
       {
@@ -228,6 +257,13 @@ export class Router {
 
   private finish(req: RoutedRequest, o: Outcome, attempts: readonly AttemptRecord[], d: Decision): void {
     this.completed++;
+    this.policy.settle?.(req, o, attempts, this.view);
     this.observer.outcome(req, o, attempts, d);
+    for (const x of this.extra) x.outcome(req, o, attempts, d);
   }
+}
+
+/** The conversation key prompt caches are keyed by (R83): explicit `session_id`, else the traffic's. */
+function sessionOf(req: RoutedRequest): string | undefined {
+  return req.body.session_id ?? req.session;
 }

@@ -322,6 +322,23 @@ export const Provider = z.strictObject({
     .strictObject({ throughput: Percentiles.optional(), latency_s: Percentiles.optional() })
     .optional()
     .describe("advertised performance stats; default: from the ttft/tokens_per_s distributions"),
+  byok: z
+    .strictObject({
+      section: z.enum(["prioritized", "fallback"]).default("prioritized"),
+      always_use: z.boolean().default(false).describe("removes the shared endpoints of this provider"),
+    })
+    .optional()
+    .describe("this endpoint is the user's own key (BYOK, OpenRouter R33)"),
+  cache: z
+    .strictObject({
+      ttl_s: pos.default(300).describe("a conversation's prefix stays cached this long after its last use"),
+      hit_share: prob.default(0.9).describe("share of prompt tokens read from the cache on a hit"),
+      ttft_factor: prob.default(0.5).describe("TTFT multiplier on a cache hit"),
+    })
+    .optional()
+    .describe("prompt caching at this endpoint (cache reads billed at price.cache_read)"),
+  input_modalities: z.array(z.string()).optional().describe("accepted inputs; default text only"),
+  quality: z.record(z.string(), prob).optional().describe("quality score per task type (or `exacto`)"),
 });
 export type Provider = z.infer<typeof Provider>;
 
@@ -392,6 +409,7 @@ export const RequestBody = z.strictObject({
   session_id: z.string().max(256).optional(),
   stream: z.boolean().optional(),
   plugins: z.array(z.record(z.string(), z.unknown())).optional(),
+  input_modalities: z.array(z.string()).optional().describe("e.g. [text, image]; default text"),
 });
 export type RequestBody = z.infer<typeof RequestBody>;
 

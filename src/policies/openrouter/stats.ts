@@ -1,0 +1,58 @@
+/**
+ * Performance figures and health classes an ordering step reads: advertised catalog stats or the
+ * router's rolling observations (R7, R94), the 30-s outage rule (R93) and uptime tiers (R25, R90).
+ */
+import type { Endpoint, PercentileStats } from "../../types.js";
+import type { EndpointView } from "../types.js";
+import { type OpenRouterConfig, outageWindowMs, type StatName } from "./config.js";
+
+export type Metric = "throughput" | "latency";
+
+/** The percentile stats of one metric per `statsSource` (undefined fields = no data). */
+export function statsOf(
+  e: Endpoint,
+  metric: Metric,
+  view: EndpointView,
+  cfg: OpenRouterConfig,
+): PercentileStats {
+  const adv = metric === "throughput" ? e.advertised.throughput : e.advertised.latencyS;
+  if (cfg.statsSource === "advertised" || !view.health.observedStats) return adv;
+  const obs = view.health.observedStats(e.id, cfg.statsWindowMs);
+  if (obs === null) return cfg.statsSource === "observed" ? {} : adv;
+  return metric === "throughput" ? obs.throughput : obs.latencyS;
+}
+
+export function stat(
+  e: Endpoint,
+  metric: Metric,
+  which: StatName,
+  view: EndpointView,
+  cfg: OpenRouterConfig,
+) {
+  return statsOf(e, metric, view, cfg)[which];
+}
+
+/** Health class for grouping: 0 normal & stable, 1 degraded & stable, 2 down or unstable. */
+export type HealthClass = 0 | 1 | 2;
+
+/** R93: at least `outageMinFailures` counted errors inside the outage window. */
+export function isUnstable(e: Endpoint, view: EndpointView, cfg: OpenRouterConfig): boolean {
+  return view.health.failuresSince(e.id, view.now - outageWindowMs(cfg)) >= cfg.outageMinFailures;
+}
+
+/** R25/R90: uptime in percent over the window (429/400/413 excluded), or null below minRequests. */
+export function uptimePercent(e: Endpoint, view: EndpointView, cfg: OpenRouterConfig): number | null {
+  const t = cfg.uptimeTiers;
+  const w = view.health.window(e.id, t.windowMs);
+  const n = w.successes + w.errors;
+  if (n === 0 || n < t.minRequests) return null;
+  return (100 * w.successes) / n;
+}
+
+export function healthClass(e: Endpoint, view: EndpointView, cfg: OpenRouterConfig): HealthClass {
+  if (isUnstable(e, view, cfg)) return 2;
+  if (!cfg.uptimeTiers.enabled) return 0;
+  const up = uptimePercent(e, view, cfg);
+  if (up === null || up >= cfg.uptimeTiers.normalMin) return 0;
+  return up >= cfg.uptimeTiers.downBelow ? 1 : 2;
+}
