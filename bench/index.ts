@@ -133,13 +133,13 @@ const jobsRatio = jobs.length === 2 ? jobs[0].wallMs / jobs[1].wallMs : null;
 const mem10 = memory.length ? memory[memory.length - 1] : null;
 const targets = [
   {
-    target: "perf model ≥ 20× idiomatic SimPy (requests/s ratio)",
+    target: "perf model ≥ 20× idiomatic SimPy (requests per CPU second)",
     measured: ratios.speedupVsSimpy,
     goal: 20,
     met: ratios.speedupVsSimpy === null ? null : ratios.speedupVsSimpy >= 20,
   },
   {
-    target: "perf model within 2× of the typed-array loop (loop ÷ routesim)",
+    target: "perf model within 2× of the typed-array loop (loop ÷ routesim, per CPU second)",
     measured: ratios.slowdownVsTypedLoop,
     goal: 2,
     met: ratios.slowdownVsTypedLoop <= 2,

@@ -45,35 +45,29 @@ export function renderBenchMarkdown(r: any): string {
     "",
   );
   const s = r.ratios;
-  out.push(`## Perf model side by side (${n0(s.requests)} requests, best of ${s.rounds})`, "");
+  out.push(
+    `## Perf model side by side (${n0(s.requests)} requests × ${s.rounds} interleaved rounds, totals)`,
+    "",
+  );
+  const impl = (x: Row, name: string): string[] => [
+    name,
+    n0(x.perCpuSecond as number),
+    n0(x.perWallSecond as number),
+    n2(x.cpuS as number),
+    n2(x.wallS as number),
+    (x.meanLatencyS as number).toFixed(3),
+  ];
   out.push(
     table(
-      ["implementation", "requests/s", "wall s", "mean latency s"],
+      ["implementation", "requests / CPU s", "requests / wall s", "CPU s", "wall s", "mean latency s"],
       [
-        s.simpy
-          ? [
-              `SimPy ${s.simpy.simpy} (Python ${s.simpy.python})`,
-              n0(s.simpy.requests_per_s),
-              n2(s.simpy.wall_s),
-              s.simpy.mean_latency_s.toFixed(3),
-            ]
-          : [`SimPy: ${s.simpySkipped}`, "–", "–", "–"],
-        [
-          "routesim (scenarios/bench/perf-model.yaml, summary only)",
-          n0(s.routesim.requestsPerSec),
-          n2(s.routesim.wallMs / 1000),
-          (s.routesim.meanLatencyMs / 1000).toFixed(3),
-        ],
-        [
-          "typed-array loop (bench/reference/typed-loop.ts)",
-          n0(s.typedLoop.requestsPerSec),
-          n2(s.typedLoop.wallMs / 1000),
-          (s.typedLoop.meanLatencyMs / 1000).toFixed(3),
-        ],
+        s.simpy ? impl(s.simpy, s.simpy.version) : [`SimPy: ${s.simpySkipped}`, "–", "–", "–", "–", "–"],
+        impl(s.routesim, s.routesim.name),
+        impl(s.typedLoop, s.typedLoop.name),
       ],
     ),
     "",
-    `routesim ÷ SimPy: **${s.speedupVsSimpy === null ? "not measured" : `${n2(s.speedupVsSimpy)}×`}**; typed loop ÷ routesim: **${n2(s.slowdownVsTypedLoop)}×**.`,
+    `Per CPU second: routesim ÷ SimPy **${s.speedupVsSimpy === null ? "not measured" : `${n2(s.speedupVsSimpy)}×`}**, typed loop ÷ routesim **${n2(s.slowdownVsTypedLoop)}×**, typed loop ÷ SimPy ${s.typedLoopVsSimpy === null ? "not measured" : `${n2(s.typedLoopVsSimpy)}×`}. Per wall second: ${s.speedupVsSimpyWall === null ? "SimPy not measured" : `${n2(s.speedupVsSimpyWall)}×`} and ${n2(s.slowdownVsTypedLoopWall)}×.`,
     "",
   );
   out.push("## Whole runs (simulated requests per wall-second, best of reps)", "");

@@ -19,14 +19,12 @@ export interface WholeRow {
   requests: number;
   events: number;
   wallMs: number;
+  /** CPU time of the process (all threads, GC included) during the run: far less sensitive than
+   * wall time to other load on the machine. */
+  cpuMs: number;
   requestsPerSec: number;
   /** Best of `reps` runs (least disturbed by other load). */
   reps: number;
-}
-
-export interface PerfModelCheck {
-  meanLatencyMs: number;
-  typedLoopMeanLatencyMs: number;
 }
 
 /** Runs a scenario `reps` times (after a warm-up) and keeps the fastest run. */
@@ -44,10 +42,12 @@ export function wholeRun(
     const loaded = loadScenario(path, opts.requests ? { requests: opts.requests } : {});
     const dir = opts.outputs ? mkdtempSync(join(tmpdir(), "routesim-bench-")) : null;
     try {
+      const c0 = process.cpuUsage();
       const res = simulate(loaded, {
         outDir: dir ? join(dir, "out") : null,
         wallClock: () => performance.now(),
       });
+      const cpu = process.cpuUsage(c0);
       const wall = res.run.wallTimeMs ?? 0;
       const requests = res.summary.requests * res.summary.policies.length;
       const row = {
@@ -57,6 +57,7 @@ export function wholeRun(
         requests,
         events: res.run.events,
         wallMs: wall,
+        cpuMs: (cpu.user + cpu.system) / 1000,
         requestsPerSec: requests / (wall / 1000),
         reps: opts.reps,
         meanLatencyMs: res.summary.policies[0].latencyMs.mean,
@@ -74,9 +75,11 @@ export function typedLoopRun(n: number, reps: number): WholeRow & { meanLatencyM
   typedLoop(20_000);
   let best: (WholeRow & { meanLatencyMs: number }) | null = null;
   for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const res = typedLoop(n, 1 + r);
     const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
     const row = {
       name: "perf model, hand-written typed-array loop",
       scenario: "bench/reference/typed-loop.ts",
@@ -84,6 +87,7 @@ export function typedLoopRun(n: number, reps: number): WholeRow & { meanLatencyM
       requests: n,
       events: res.events,
       wallMs: wall,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       requestsPerSec: n / (wall / 1000),
       reps,
       meanLatencyMs: res.meanLatencyMs,

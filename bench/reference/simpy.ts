@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 export interface SimpyResult {
   requests: number;
   wall_s: number;
+  /** CPU time of the Python process during the run. */
+  cpu_s: number;
   requests_per_s: number;
   mean_latency_s: number;
   simpy: string;

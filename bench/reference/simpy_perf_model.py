@@ -5,7 +5,8 @@ Open-loop Poisson arrivals at 140 requests/s; 8 servers, each a simpy.Resource w
 (FIFO queue); service time lognormal with mean 1.0 s and sigma 0.5 in log space; each request
 routed uniformly at random; N requests (default 1,000,000), single thread.
 
-Prints one JSON line: {"requests", "wall_s", "requests_per_s", "mean_latency_s", "simpy"}.
+Prints one JSON line: {"requests", "wall_s", "cpu_s", "requests_per_s", "mean_latency_s", "simpy",
+"python"}.
 Usage: python3 simpy_perf_model.py [N] [seed]
 """
 
@@ -46,15 +47,18 @@ def main() -> None:
             env.process(request(rng.choice(servers)))
 
     t0 = time.perf_counter()
+    c0 = time.process_time()
     env.process(source())
     env.run()
     wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     assert stats["done"] == n
     print(
         json.dumps(
             {
                 "requests": n,
                 "wall_s": wall,
+                "cpu_s": cpu,
                 "requests_per_s": n / wall,
                 "mean_latency_s": stats["latency"] / n,
                 "simpy": simpy.__version__,
