@@ -5,6 +5,8 @@
  *   const { summary } = simulate(loadScenario("scenarios/flagship.yaml"));
  */
 
+export type { CompareSummary } from "./compare/aggregate.js";
+export { type CompareOptions, type CompareResult, compare, renderReports } from "./compare/compare.js";
 export type { PolicySummary, Quantiles } from "./metrics/collector.js";
 export { ExactSum, QuantileSketch } from "./metrics/sketch.js";
 export { OpenRouterConfig, openRouterPolicy } from "./policies/openrouter.js";
@@ -51,4 +53,6 @@ export {
   type Summary,
   simulate,
 } from "./simulate.js";
+export { meanCI, pairedDiff, pairedRelDiff, type Stat } from "./stats/ci.js";
+export { tQuantile } from "./stats/t.js";
 export type * from "./types.js";

@@ -13,14 +13,14 @@ import { ProviderFarm } from "./providers/farm.js";
 import { renderMarkdown } from "./report/markdown.js";
 import { DecisionLog } from "./router/decisions.js";
 import { HealthTracker } from "./router/health.js";
-import { Router } from "./router/router.js";
+import { Router, type RunObserver } from "./router/router.js";
 import { InputError } from "./scenario/errors.js";
 import type { LoadedScenario } from "./scenario/load.js";
 import type { Scenario } from "./scenario/schema.js";
 import { Simulator } from "./sim/kernel.js";
 import { openTraffic } from "./traffic/index.js";
 import "./traffic/trace.js"; // registers the trace reader
-import type { RoutedRequest, TrafficRequest } from "./types.js";
+import type { Endpoint, RoutedRequest, TrafficRequest } from "./types.js";
 // Gateway policy kinds register themselves (imported here: registry.ts importing them would be a cycle).
 import "./policies/classic.js";
 import "./policies/envoy.js";
@@ -80,6 +80,31 @@ export interface SimulateOptions {
   wallClock?: () => number;
   /** Command line to record in run.json. */
   command?: string;
+  /** An extra observer per policy run (compare's metrics and timelines), called before the run. */
+  observe?: (run: ObservedRun) => RunObserver;
+}
+
+/** What an extra observer may look at: the run's clock, providers and catalog. */
+export interface ObservedRun {
+  policy: string;
+  policyIndex: number;
+  sim: Simulator;
+  farm: ProviderFarm;
+  catalog: readonly Endpoint[];
+}
+
+/** Sends every attempt and outcome to two observers, in order. */
+export function tee(a: RunObserver, b: RunObserver): RunObserver {
+  return {
+    attempt: (x) => {
+      a.attempt(x);
+      b.attempt(x);
+    },
+    outcome: (req, o, attempts, d) => {
+      a.outcome(req, o, attempts, d);
+      b.outcome(req, o, attempts, d);
+    },
+  };
 }
 
 export interface SimulationResult {
@@ -183,6 +208,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
       const health = new HealthTracker(catalog.length, () => sim.now);
       let router: Router | null = null;
       const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed, (a) => router!.attemptDone(a));
+      const extra = options.observe?.({ policy: b.policy.name, policyIndex: pi, sim, farm, catalog });
       router = new Router(
         sim,
         farm,
@@ -191,7 +217,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
         b.policy,
         b.behaviour,
         bodyMerger(selected[pi].request),
-        metrics,
+        extra ? tee(metrics, extra) : metrics,
         s.seed,
       );
       const r = router;

@@ -10,6 +10,13 @@ export const EXIT_INPUT = 2;
 
 export class UsageError extends Error {}
 
+/** Ends a command with a given exit code and no message (e.g. `diff` found a regression). */
+export class ExitCode extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
 /** Resolves an output folder and refuses to overwrite an existing one unless forced. */
 export function outputDir(dir: string, force: boolean): string {
   const out = resolve(dir);
@@ -68,6 +75,7 @@ function formatSimTime(ms: number): string {
 
 /** Prints a bad-input error (no stack trace) and returns the exit code. */
 export function reportError(e: unknown): number {
+  if (e instanceof ExitCode) return e.code;
   if (e instanceof InputError || e instanceof UsageError) {
     process.stderr.write(`routesim: error: ${e.message}\n`);
     return EXIT_INPUT;

@@ -4,7 +4,12 @@ import { routesimVersion } from "../simulate.js";
 import { registerCalibrate } from "./calibrate.js";
 import { registerCatalog } from "./catalog.js";
 import { EXIT_INPUT, reportError } from "./common.js";
+import { registerCompare } from "./compare.js";
+import { registerDiff } from "./diff.js";
+import { registerMerge } from "./merge.js";
+import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
+import { registerSweep } from "./sweep.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -15,6 +20,11 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerRun(program);
+  registerCompare(program);
+  registerReport(program);
+  registerSweep(program);
+  registerMerge(program);
+  registerDiff(program);
   registerCatalog(program);
   registerCalibrate(program);
   return program;

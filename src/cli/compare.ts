@@ -1,0 +1,115 @@
+/** `routesim compare <scenario>`: replicated comparison of policies with confidence intervals. */
+import { join, relative } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { Command } from "commander";
+import type { CompareSummary } from "../compare/aggregate.js";
+import { compare } from "../compare/compare.js";
+import { defaultJobs } from "../compare/pool.js";
+import { stat } from "../report/format.js";
+import { loadScenario } from "../scenario/load.js";
+import { outputDir, parseIntFlag, UsageError } from "./common.js";
+
+export interface CompareFlags {
+  out?: string;
+  seed?: string;
+  requests?: string;
+  replications?: string;
+  policies?: string;
+  baseline?: string;
+  jobs?: string;
+  target?: string;
+  quiet?: boolean;
+  force?: boolean;
+  rows?: boolean;
+}
+
+export function parseList(v: string | undefined): string[] | undefined {
+  return v
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function parseTarget(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(v);
+  const x = m ? Number(m[1]) / (m[2] ? 100 : 1) : Number.NaN;
+  if (!(x > 0 && x < 1))
+    throw new UsageError(`--target expects a relative half-width such as 0.05 or 5%, got "${v}"`);
+  return x;
+}
+
+/** Jobs flag: a positive integer (default: available cores). */
+export function parseJobs(v: string | undefined): number {
+  const j = parseIntFlag("jobs", v) ?? defaultJobs();
+  if (j < 1) throw new UsageError("--jobs expects at least 1");
+  return j;
+}
+
+export function progressLine(
+  quiet: boolean,
+  what: string,
+): ((done: number, total: number) => void) | undefined {
+  if (quiet || !process.stderr.isTTY) return undefined;
+  return (done, total) => {
+    process.stderr.write(`\r ${what}: ${done}/${total} replications done`);
+    if (done === total) process.stderr.write("\n");
+  };
+}
+
+export function printSummary(s: CompareSummary): void {
+  for (const p of s.policies) {
+    const m = p.metrics;
+    process.stdout.write(
+      `${p.name.padEnd(24)} success ${stat(m.successRate, "fraction").padStart(16)}  cost/success ${stat(m.costPerSuccessUsd, "usd").padStart(20)}  p99 ${stat(m.latencyP99Ms, "ms").padStart(16)} ms\n`,
+    );
+  }
+}
+
+export function registerCompare(program: Command): void {
+  program
+    .command("compare")
+    .description(
+      "compare policies over R replications (common random numbers) with 95 % confidence intervals; writes CSV, summary.json, report.md and report.html",
+    )
+    .argument("<scenario>", "scenario file (YAML or JSON)")
+    .option("-r, --replications <n>", "replications (independent seeds derived from the root seed)", "10")
+    .option("--policies <names>", "comma-separated policy names (default: all)")
+    .option("--baseline <name>", "policy the others are compared with (default: the first)")
+    .option("--seed <n>", "root seed (default: the scenario's)")
+    .option("--requests <n>", "override the number of requests per replication")
+    .option("-j, --jobs <n>", "worker threads (default: available cores; results do not depend on it)")
+    .option("--target <rel>", "relative CI half-width to aim for, e.g. 0.05 or 5% (default 5%)")
+    .option("-o, --out <dir>", "output folder (default: results/<scenario name>-compare)")
+    .option("--no-rows", "skip attempts.csv and requests.csv of the first replication")
+    .option("-q, --quiet", "print nothing but errors")
+    .option("-f, --force", "replace an existing output folder")
+    .action(async (file: string, flags: CompareFlags) => {
+      const replications = parseIntFlag("replications", flags.replications) ?? 10;
+      if (replications < 1) throw new UsageError("--replications expects at least 1");
+      const jobs = parseJobs(flags.jobs);
+      const seed = parseIntFlag("seed", flags.seed);
+      const requests = parseIntFlag("requests", flags.requests);
+      const name = loadScenario(file).scenario.name;
+      const out = outputDir(flags.out ?? join("results", `${name}-compare`), flags.force ?? false);
+      const result = await compare({
+        source: { kind: "file", path: file },
+        replications,
+        seed,
+        requests,
+        policies: parseList(flags.policies),
+        baseline: flags.baseline,
+        jobs,
+        targetRelHalfWidth: parseTarget(flags.target),
+        outDir: out,
+        rows: flags.rows,
+        onProgress: progressLine(flags.quiet ?? false, name),
+        command: `routesim compare ${process.argv.slice(3).join(" ")}`.trim(),
+        wallClock: () => performance.now(),
+      });
+      if (!flags.quiet) {
+        printSummary(result.summary);
+        process.stdout.write(`wrote ${relative(process.cwd(), out) || "."}/ (report.md, report.html)\n`);
+      }
+    });
+}

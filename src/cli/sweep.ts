@@ -1,0 +1,63 @@
+/** `routesim sweep <scenario> --set path=v1,v2 ... [--shard i/n]`: run a parameter grid. */
+import { join, relative } from "node:path";
+import type { Command } from "commander";
+import { parseShard } from "../compare/sweep.js";
+import { sweep } from "../compare/sweep-run.js";
+import { loadScenario } from "../scenario/load.js";
+import { outputDir, parseIntFlag, UsageError } from "./common.js";
+import { type CompareFlags, parseJobs, parseList, parseTarget, progressLine } from "./compare.js";
+
+const collect = (v: string, acc: string[]): string[] => [...acc, v];
+
+export function registerSweep(program: Command): void {
+  program
+    .command("sweep")
+    .description(
+      "compare policies over a grid of scenario variants (--set path=v1,v2 ...), optionally one shard of it",
+    )
+    .argument("<scenario>", "scenario file (YAML or JSON)")
+    .option(
+      "--set <path=values>",
+      "scenario path and comma-separated values, e.g. providers[0].price.prompt=1,2,4 (repeatable)",
+      collect,
+      [],
+    )
+    .option("--shard <i/n>", "run only shard i of n (1-based; points i-1, i-1+n, ...)")
+    .option("-r, --replications <n>", "replications per grid point", "3")
+    .option("--policies <names>", "comma-separated policy names (default: all)")
+    .option("--baseline <name>", "baseline policy (default: the first)")
+    .option("--seed <n>", "root seed (default: the scenario's)")
+    .option("--requests <n>", "override the number of requests per replication")
+    .option("-j, --jobs <n>", "worker threads (default: available cores)")
+    .option("--target <rel>", "relative CI half-width to aim for (default 5%)")
+    .option("-o, --out <dir>", "output folder (default: results/<scenario name>-sweep[-shard-i-of-n])")
+    .option("-q, --quiet", "print nothing but errors")
+    .option("-f, --force", "replace an existing output folder")
+    .action(async (file: string, flags: CompareFlags & { set: string[]; shard?: string }) => {
+      const replications = parseIntFlag("replications", flags.replications) ?? 3;
+      if (replications < 1) throw new UsageError("--replications expects at least 1");
+      const shard = parseShard(flags.shard);
+      const name = loadScenario(file).scenario.name;
+      const suffix = shard ? `-shard-${shard.index}-of-${shard.count}` : "";
+      const out = outputDir(flags.out ?? join("results", `${name}-sweep${suffix}`), flags.force ?? false);
+      const meta = await sweep({
+        file,
+        sets: flags.set,
+        shard,
+        replications,
+        seed: parseIntFlag("seed", flags.seed),
+        requests: parseIntFlag("requests", flags.requests),
+        policies: parseList(flags.policies),
+        baseline: flags.baseline,
+        jobs: parseJobs(flags.jobs),
+        targetRelHalfWidth: parseTarget(flags.target),
+        outDir: out,
+        command: `routesim sweep ${process.argv.slice(3).join(" ")}`.trim(),
+        onProgress: progressLine(flags.quiet ?? false, `${name} sweep`),
+      });
+      if (!flags.quiet)
+        process.stdout.write(
+          `ran ${meta.points.length} of ${meta.grid.length} grid points; wrote ${relative(process.cwd(), out) || "."}/ (report.md, report.html, points/)\n`,
+        );
+    });
+}

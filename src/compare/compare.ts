@@ -1,0 +1,216 @@
+/**
+ * `compare`: R replications of every selected policy with derived seeds, on worker threads or
+ * inline (identical results), folded into per-replication tables, statistics and reports. Output
+ * is written to a temp folder and renamed at the end, like `run`.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
+import { buildCatalog } from "../providers/catalog.js";
+import { renderCompareMarkdown } from "../report/compare-markdown.js";
+import { renderCompareHtml } from "../report/html.js";
+import { InputError } from "../scenario/errors.js";
+import { routesimVersion, simulate } from "../simulate.js";
+import { CONFIDENCE } from "../stats/ci.js";
+import { type CompareSummary, summarize } from "./aggregate.js";
+import {
+  COMPARE_SCHEMA_VERSION,
+  type CompareData,
+  type CompareMeta,
+  readCompareData,
+  tablesOf,
+  writeCompareData,
+} from "./files.js";
+import { runJobs } from "./pool.js";
+import {
+  loadSource,
+  type ReplicationJob,
+  type ReplicationResult,
+  replicationSeed,
+  type ScenarioSource,
+} from "./replicate.js";
+
+export interface CompareOptions {
+  source: ScenarioSource;
+  replications: number;
+  /** Root seed (default: the scenario's). */
+  seed?: number;
+  requests?: number;
+  policies?: readonly string[];
+  baseline?: string;
+  /** Worker threads; 1 = inline. */
+  jobs: number;
+  /** Relative CI half-width beyond which replications needed are reported. */
+  targetRelHalfWidth?: number;
+  outDir?: string | null;
+  /** Also write attempts.csv and requests.csv of the first replication (default true). */
+  rows?: boolean;
+  point?: Record<string, string | number | boolean>;
+  onProgress?: (done: number, total: number) => void;
+  /** For run.json only (never in summary.json: it must not depend on how the run was made). */
+  command?: string;
+  wallClock?: () => number;
+}
+
+export interface CompareResult {
+  data: CompareData;
+  summary: CompareSummary;
+  outDir: string | null;
+}
+
+/** Validates the options against the scenario and returns the jobs and the metadata. */
+export function planCompare(o: CompareOptions): {
+  jobs: ReplicationJob[];
+  meta: Omit<CompareMeta, "requests">;
+} {
+  const loaded = loadSource(o.source, { seed: o.seed, requests: o.requests });
+  const s = loaded.scenario;
+  const file = loaded.file;
+  const all = s.policies.map((p) => p.name);
+  const policies = o.policies?.length ? [...o.policies] : all;
+  const unknown = policies.filter((p) => !all.includes(p));
+  if (unknown.length)
+    throw new InputError(file, [
+      {
+        path: "--policies",
+        message: `no policy named ${unknown.map((u) => `"${u}"`).join(", ")} (have ${all.join(", ")})`,
+      },
+    ]);
+  const baseline = o.baseline ?? policies[0];
+  if (!policies.includes(baseline))
+    throw new InputError(file, [
+      {
+        path: "--baseline",
+        message: `"${baseline}" is not among the compared policies (${policies.join(", ")})`,
+      },
+    ]);
+  if (!(o.replications >= 1))
+    throw new InputError(file, [{ path: "--replications", message: "expected at least 1" }]);
+  const seeds = Array.from({ length: o.replications }, (_v, r) => replicationSeed(s.seed, r));
+  const jobs = seeds.map((seed, replication) => ({
+    source: o.source,
+    replication,
+    seed,
+    requests: o.requests,
+    policies,
+  }));
+  const scenarioFile =
+    file === "<inline>"
+      ? o.source.kind === "object"
+        ? o.source.label
+        : file
+      : relative(process.cwd(), file) || file;
+  return {
+    jobs,
+    meta: {
+      schemaVersion: COMPARE_SCHEMA_VERSION,
+      kind: "compare",
+      scenario: s.name,
+      description: s.description ?? "",
+      scenarioFile,
+      scenarioHash: loaded.hash,
+      seed: s.seed,
+      seeds,
+      replications: o.replications,
+      requestsFlag: o.requests ?? null,
+      policies,
+      baseline,
+      confidence: CONFIDENCE,
+      targetRelHalfWidth: o.targetRelHalfWidth ?? 0.05,
+      endpoints: buildCatalog(s.providers).map((e) => ({
+        tag: e.tag,
+        model: e.model,
+        prompt: e.price.prompt,
+        completion: e.price.completion,
+      })),
+      bucketS: 1,
+      ...(o.point ? { point: o.point } : {}),
+      routesimVersion: routesimVersion(),
+    },
+  };
+}
+
+/** Writes summary.json, report.md and report.html of a results folder from its saved data. */
+export async function renderReports(dir: string): Promise<CompareSummary> {
+  const data = readCompareData(dir);
+  const summary = summarize(data);
+  writeFileSync(join(dir, "report.md"), renderCompareMarkdown(data, summary));
+  writeFileSync(join(dir, "report.html"), await renderCompareHtml(data, summary));
+  return summary;
+}
+
+/** Folds replication results (in job order) into the saved tables of one comparison. */
+export function compareData(
+  meta: Omit<CompareMeta, "requests">,
+  results: readonly ReplicationResult[],
+): CompareData {
+  const { bucketS, ...tables } = tablesOf(results);
+  const requests = Math.round(results.reduce((a, r) => a + r.requests, 0) / Math.max(1, results.length));
+  return { meta: { ...meta, requests, bucketS }, ...tables };
+}
+
+/** Writes a complete comparison folder (data, summary.json, reports, run.json) into `dir`. */
+export async function writeCompare(dir: string, data: CompareData, run: object): Promise<CompareSummary> {
+  writeCompareData(dir, data);
+  // Reports are built from the saved files, exactly as `routesim report` rebuilds them.
+  const summary = await renderReports(dir);
+  writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(join(dir, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
+  return summary;
+}
+
+/** The per-attempt and per-request rows of replication 1, so a comparison can be inspected row by row. */
+function writeFirstReplicationRows(dir: string, job: ReplicationJob): void {
+  const rowsDir = join(dir, ".rows");
+  simulate(loadSource(job.source, { seed: job.seed, requests: job.requests }), {
+    outDir: rowsDir,
+    policies: job.policies,
+  });
+  for (const f of ["attempts.csv", "requests.csv"]) renameSync(join(rowsDir, f), join(dir, f));
+  rmSync(rowsDir, { recursive: true, force: true });
+}
+
+/** Runs `fill(tmp)` in a temp folder next to `outDir`, then renames it into place (never half-written). */
+export async function atomicDir<T>(outDir: string, fill: (tmp: string) => Promise<T>): Promise<T> {
+  const tmp = join(dirname(outDir), `.routesim-tmp-${basename(outDir)}-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const out = await fill(tmp);
+    if (existsSync(outDir)) rmSync(outDir, { recursive: true, force: true });
+    renameSync(tmp, outDir);
+    return out;
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+export function runInfo(
+  o: { command?: string; jobs: number },
+  wallMs: number | null,
+  results: readonly ReplicationResult[],
+) {
+  return {
+    command: o.command ?? null,
+    jobs: o.jobs,
+    wallTimeMs: wallMs,
+    nodeVersion: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    warnings: [...new Set(results.flatMap((r) => r.warnings))],
+  };
+}
+
+export async function compare(o: CompareOptions): Promise<CompareResult> {
+  const t0 = o.wallClock?.();
+  const { jobs, meta } = planCompare(o);
+  const results = await runJobs(jobs, o.jobs, o.onProgress);
+  const data = compareData(meta, results);
+  const outDir = o.outDir ?? null;
+  if (!outDir) return { data, summary: summarize(data), outDir: null };
+  const summary = await atomicDir(outDir, (tmp) => {
+    if (o.rows !== false) writeFirstReplicationRows(tmp, jobs[0]);
+    const wall = o.wallClock && t0 !== undefined ? o.wallClock() - t0 : null;
+    return writeCompare(tmp, data, runInfo(o, wall, results));
+  });
+  return { data: readCompareData(outDir), summary, outDir };
+}

@@ -1,0 +1,39 @@
+/** The headline metrics of a comparison: names, units, and which direction is better. */
+
+export type Unit = "fraction" | "usd" | "ms" | "ratio" | "score";
+
+export interface MetricDef {
+  key: string;
+  label: string;
+  unit: Unit;
+  better: "higher" | "lower";
+}
+
+export const HEADLINE: readonly MetricDef[] = [
+  { key: "successRate", label: "success rate", unit: "fraction", better: "higher" },
+  { key: "costPerSuccessUsd", label: "cost per success", unit: "usd", better: "lower" },
+  { key: "costUsd", label: "total cost", unit: "usd", better: "lower" },
+  { key: "wastedSpendUsd", label: "wasted spend", unit: "usd", better: "lower" },
+  {
+    key: "attemptsPerRequest",
+    label: "load amplification: attempts per request",
+    unit: "ratio",
+    better: "lower",
+  },
+  { key: "fallbackRate", label: "requests needing a fallback", unit: "fraction", better: "lower" },
+  { key: "latencyP50Ms", label: "latency p50", unit: "ms", better: "lower" },
+  { key: "latencyP90Ms", label: "latency p90", unit: "ms", better: "lower" },
+  { key: "latencyP99Ms", label: "latency p99", unit: "ms", better: "lower" },
+  { key: "ttftP50Ms", label: "TTFT p50", unit: "ms", better: "lower" },
+  { key: "ttftP90Ms", label: "TTFT p90", unit: "ms", better: "lower" },
+  { key: "ttftP99Ms", label: "TTFT p99", unit: "ms", better: "lower" },
+  { key: "recoveryMs", label: "time to recover after an outage", unit: "ms", better: "lower" },
+  { key: "qualityScore", label: "quality score", unit: "score", better: "higher" },
+];
+
+export function metricDef(key: string): MetricDef | undefined {
+  return HEADLINE.find((m) => m.key === key);
+}
+
+/** Grouped per-replication values: prefix.name keys. Missing ones count as 0 (nothing happened). */
+export const GROUPS = ["errors", "fallbackDepth", "providerShare", "modelShare"] as const;

@@ -1,0 +1,320 @@
+/**
+ * The saved form of a comparison, from which every report is rebuilt (`routesim report`):
+ * compare.json (what was run), replications.csv (every metric of every policy in every
+ * replication), latency_cdf.csv, timeline.csv (counts summed over replications) and outages.csv.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { InputError } from "../scenario/errors.js";
+import { CDF_QUANTILES } from "./metrics.js";
+import type { ReplicationResult } from "./replicate.js";
+
+export const COMPARE_SCHEMA_VERSION = 2;
+
+export interface EndpointInfo {
+  tag: string;
+  model: string;
+  /** USD per million prompt / completion tokens. */
+  prompt: number;
+  completion: number;
+}
+
+/** compare.json: the inputs of a comparison. */
+export interface CompareMeta {
+  schemaVersion: number;
+  kind: "compare";
+  scenario: string;
+  description: string;
+  scenarioFile: string;
+  scenarioHash: string;
+  /** Root seed; replication r runs with seeds[r] (derived from it). */
+  seed: number;
+  seeds: number[];
+  replications: number;
+  /** Mean requests per replication (arrivals are random when the traffic runs for a duration). */
+  requests: number;
+  /** The --requests override, if one was given. */
+  requestsFlag: number | null;
+  policies: string[];
+  baseline: string;
+  confidence: number;
+  /** Relative CI half-width considered precise enough (replications needed are given beyond it). */
+  targetRelHalfWidth: number;
+  endpoints: EndpointInfo[];
+  /** Timeline bucket in seconds (timeline.csv). */
+  bucketS: number;
+  /** Sweep grid point this comparison belongs to, if any ("providers[0].price.prompt" → value). */
+  point?: Record<string, string | number | boolean>;
+  routesimVersion: string;
+}
+
+export interface MetricRow {
+  replication: number;
+  seed: number;
+  policy: string;
+  metric: string;
+  value: number;
+}
+
+export interface TimelineRow {
+  policy: string;
+  tS: number;
+  /** requests | failed | served:<tag> | attempts:<tag> */
+  series: string;
+  count: number;
+}
+
+export interface OutageRow {
+  replication: number;
+  endpoint: string;
+  source: string;
+  startS: number;
+  endS: number;
+  status: number;
+  errorRate: number;
+}
+
+export interface CdfRow {
+  policy: string;
+  quantile: number;
+  latencyMs: number;
+}
+
+/** Everything a report is made from. */
+export interface CompareData {
+  meta: CompareMeta;
+  rows: MetricRow[];
+  cdf: CdfRow[];
+  timeline: TimelineRow[];
+  outages: OutageRow[];
+}
+
+/** Numbers as shortest round-trip text (NaN → empty), so reading back gives the same doubles. */
+const num = (v: number): string => (Number.isFinite(v) ? String(v) : "");
+const q = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** Timeline bucket for reports: about 150 points over the run, whole seconds. */
+export function chartBucketS(endMs: number): number {
+  return Math.max(1, Math.ceil(endMs / 1000 / 150));
+}
+
+/** Folds replication results into the saved tables. */
+export function tablesOf(
+  results: readonly ReplicationResult[],
+): Omit<CompareData, "meta"> & { bucketS: number } {
+  const rows: MetricRow[] = [];
+  const endMs = Math.max(0, ...results.flatMap((r) => r.policies.map((p) => p.timeline.endMs)));
+  const bucketS = chartBucketS(endMs);
+  const counts = new Map<string, Map<string, number[]>>();
+  const cdfSum = new Map<string, number[]>();
+  const cdfN = new Map<string, number[]>();
+  const outages: OutageRow[] = [];
+  for (const r of results) {
+    const seenOutage = new Set<string>();
+    for (const p of r.policies) {
+      for (const [metric, value] of Object.entries(p.values))
+        rows.push({ replication: r.replication, seed: r.seed, policy: p.policy, metric, value });
+      const t = p.timeline;
+      const per = counts.get(p.policy) ?? new Map<string, number[]>();
+      counts.set(p.policy, per);
+      const add = (series: string, a: readonly number[]): void => {
+        const acc = per.get(series) ?? [];
+        per.set(series, acc);
+        a.forEach((c, i) => {
+          const b = Math.floor((i * t.bucketMs) / 1000 / bucketS);
+          while (acc.length <= b) acc.push(0);
+          acc[b] += c;
+        });
+      };
+      add("requests", t.requests);
+      add("failed", t.failed);
+      for (const [tag, a] of Object.entries(t.served)) add(`served:${tag}`, a);
+      for (const [tag, a] of Object.entries(t.attempts)) add(`attempts:${tag}`, a);
+      const s = cdfSum.get(p.policy) ?? CDF_QUANTILES.map(() => 0);
+      const n = cdfN.get(p.policy) ?? CDF_QUANTILES.map(() => 0);
+      p.latencyCdf.forEach((v, i) => {
+        if (Number.isFinite(v)) {
+          s[i] += v;
+          n[i]++;
+        }
+      });
+      cdfSum.set(p.policy, s);
+      cdfN.set(p.policy, n);
+      // Outage windows are the providers' (the same for every policy): keep one copy.
+      for (const o of t.outages) {
+        const k = `${o.endpoint}|${o.startMs}|${o.endMs}`;
+        if (seenOutage.has(k)) continue;
+        seenOutage.add(k);
+        outages.push({
+          replication: r.replication,
+          endpoint: o.endpoint,
+          source: o.source,
+          startS: o.startMs / 1000,
+          endS: o.endMs / 1000,
+          status: o.status,
+          errorRate: o.errorRate,
+        });
+      }
+    }
+  }
+  const timeline: TimelineRow[] = [];
+  for (const [policy, per] of counts)
+    for (const [series, acc] of per)
+      acc.forEach((count, b) => {
+        if (count > 0 || series === "requests" || series === "failed")
+          timeline.push({ policy, tS: b * bucketS, series, count });
+      });
+  const cdf: CdfRow[] = [];
+  for (const [policy, s] of cdfSum) {
+    const n = cdfN.get(policy)!;
+    CDF_QUANTILES.forEach((quantile, i) => {
+      if (n[i] > 0) cdf.push({ policy, quantile, latencyMs: s[i] / n[i] });
+    });
+  }
+  return { rows, cdf, timeline, outages, bucketS };
+}
+
+export function writeCompareData(dir: string, d: CompareData): void {
+  writeFileSync(join(dir, "compare.json"), `${JSON.stringify(d.meta, null, 2)}\n`);
+  const csv = (name: string, head: string[], lines: string[]): void =>
+    writeFileSync(join(dir, name), `${[head.join(","), ...lines].join("\n")}\n`);
+  csv(
+    "replications.csv",
+    ["replication", "seed", "policy", "metric", "value"],
+    d.rows.map((r) => [r.replication, r.seed, q(r.policy), q(r.metric), num(r.value)].join(",")),
+  );
+  csv(
+    "latency_cdf.csv",
+    ["policy", "quantile", "latency_ms"],
+    d.cdf.map((r) => [q(r.policy), num(r.quantile), num(r.latencyMs)].join(",")),
+  );
+  csv(
+    "timeline.csv",
+    ["policy", "t_s", "series", "count"],
+    d.timeline.map((r) => [q(r.policy), r.tS, q(r.series), r.count].join(",")),
+  );
+  csv(
+    "outages.csv",
+    ["replication", "endpoint", "source", "start_s", "end_s", "status", "error_rate"],
+    d.outages.map((r) =>
+      [
+        r.replication,
+        q(r.endpoint),
+        q(r.source),
+        num(r.startS),
+        num(r.endS),
+        r.status,
+        num(r.errorRate),
+      ].join(","),
+    ),
+  );
+}
+
+/** Splits one CSV line (quoted fields allowed). */
+function splitCsv(line: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      out.push(cur);
+      cur = "";
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+function readCsv(dir: string, name: string, head: readonly string[]): string[][] {
+  const file = join(dir, name);
+  if (!existsSync(file))
+    throw new InputError(file, [{ path: "", message: "file not found (not a compare results folder?)" }]);
+  const lines = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.length > 0);
+  const got = splitCsv(lines[0] ?? "");
+  if (got.join(",") !== head.join(","))
+    throw new InputError(file, [{ path: "line 1", message: `expected header ${head.join(",")}` }]);
+  return lines.slice(1).map((l, i) => {
+    const f = splitCsv(l);
+    if (f.length !== head.length)
+      throw new InputError(file, [
+        { path: `line ${i + 2}`, message: `expected ${head.length} fields, got ${f.length}` },
+      ]);
+    return f;
+  });
+}
+
+const toNum = (s: string): number => (s === "" ? Number.NaN : Number(s));
+
+/** Reads a results folder's JSON header and checks its kind and schema version. */
+export function readVersionedJson<T extends { kind: string; schemaVersion: number }>(
+  file: string,
+  kind: T["kind"],
+  version: number,
+): T {
+  if (!existsSync(file))
+    throw new InputError(file, [{ path: "", message: `file not found (not a ${kind} results folder?)` }]);
+  let meta: T;
+  try {
+    meta = JSON.parse(readFileSync(file, "utf8")) as T;
+  } catch (e) {
+    throw new InputError(file, [{ path: "", message: `malformed JSON: ${(e as Error).message}` }]);
+  }
+  if (meta?.kind !== kind || meta.schemaVersion !== version)
+    throw new InputError(file, [
+      { path: "schemaVersion", message: `expected a ${kind} result with schemaVersion ${version}` },
+    ]);
+  return meta;
+}
+
+/** Reads a compare results folder back (the inverse of writeCompareData). */
+export function readCompareData(dir: string): CompareData {
+  const meta = readVersionedJson<CompareMeta>(join(dir, "compare.json"), "compare", COMPARE_SCHEMA_VERSION);
+  return {
+    meta,
+    rows: readCsv(dir, "replications.csv", ["replication", "seed", "policy", "metric", "value"]).map((f) => ({
+      replication: Number(f[0]),
+      seed: Number(f[1]),
+      policy: f[2],
+      metric: f[3],
+      value: toNum(f[4]),
+    })),
+    cdf: readCsv(dir, "latency_cdf.csv", ["policy", "quantile", "latency_ms"]).map((f) => ({
+      policy: f[0],
+      quantile: toNum(f[1]),
+      latencyMs: toNum(f[2]),
+    })),
+    timeline: readCsv(dir, "timeline.csv", ["policy", "t_s", "series", "count"]).map((f) => ({
+      policy: f[0],
+      tS: Number(f[1]),
+      series: f[2],
+      count: Number(f[3]),
+    })),
+    outages: readCsv(dir, "outages.csv", [
+      "replication",
+      "endpoint",
+      "source",
+      "start_s",
+      "end_s",
+      "status",
+      "error_rate",
+    ]).map((f) => ({
+      replication: Number(f[0]),
+      endpoint: f[1],
+      source: f[2],
+      startS: toNum(f[3]),
+      endS: toNum(f[4]),
+      status: Number(f[5]),
+      errorRate: toNum(f[6]),
+    })),
+  };
+}

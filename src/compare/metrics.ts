@@ -1,0 +1,163 @@
+/**
+ * The metrics `compare` adds on top of the run summary, measured per policy run: wasted spend,
+ * fallback depth, quality, and per-provider load during incidents. Everything ends up in one flat
+ * map of named numbers per replication, so every metric gets a confidence interval the same way.
+ */
+import type { PolicySummary } from "../metrics/collector.js";
+import { QuantileSketch } from "../metrics/sketch.js";
+import type { Timeline } from "../metrics/timeline.js";
+import type { Decision } from "../policies/types.js";
+import { compileDist } from "../rng/distributions.js";
+import type { RunObserver } from "../router/router.js";
+import type { Provider } from "../scenario/schema.js";
+import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
+
+/** Fixed quantile grid for latency CDFs (averaged across replications, quantile by quantile). */
+export const CDF_QUANTILES: readonly number[] = [
+  ...Array.from({ length: 99 }, (_v, i) => (i + 1) / 100),
+  0.995,
+  0.999,
+];
+
+/**
+ * An endpoint's quality score, if the scenario gives one: a number, or the mean of its per-task
+ * scores (`quality: {coding: 0.8, chat: 0.9}`; the `exacto` ranking key only when it is the only
+ * one). Read defensively: the field is optional and its shape may grow.
+ */
+export function qualityOf(e: Endpoint, spec: Provider | undefined): number | null {
+  for (const src of [e as unknown, spec as unknown]) {
+    const q = (src as { quality?: unknown } | undefined)?.quality;
+    if (typeof q === "number" && Number.isFinite(q)) return q;
+    if (q && typeof q === "object") {
+      const all = Object.entries(q as Record<string, unknown>).filter(
+        (kv): kv is [string, number] => typeof kv[1] === "number" && Number.isFinite(kv[1]),
+      );
+      const tasks = all.filter(([k]) => k !== "exacto");
+      const use = tasks.length ? tasks : all;
+      if (use.length) return use.reduce((a, [, v]) => a + v, 0) / use.length;
+    }
+  }
+  return null;
+}
+
+export class ExtraMetrics implements RunObserver {
+  private wasted = 0;
+  private fallbacks = 0;
+  private qualitySum = 0;
+  private qualityN = 0;
+  private completionTokens = 0;
+  private attempts = 0;
+  private readonly depth: Record<string, number> = {};
+  private readonly quality: (number | null)[];
+  /** End-to-end latency of every request, for the CDF chart. */
+  readonly latency = new QuantileSketch();
+
+  constructor(
+    readonly catalog: readonly Endpoint[],
+    private readonly providers: readonly Provider[],
+  ) {
+    this.quality = catalog.map((e) => qualityOf(e, providers[e.id]));
+  }
+
+  attempt(a: AttemptRecord): void {
+    this.attempts++;
+    this.completionTokens += a.completionTokens;
+  }
+
+  outcome(_req: RoutedRequest, o: Outcome, attempts: readonly AttemptRecord[], _d: Decision): void {
+    this.latency.add(o.latencyMs);
+    if (o.attempts > 1) this.fallbacks++;
+    // Wasted spend: everything billed for a request that failed, and every billed attempt that is
+    // not the one that served the request (a fallback chain paying for models it did not need).
+    for (let i = 0; i < attempts.length; i++) {
+      const last = i === attempts.length - 1;
+      if (o.kind === "failed" || !last) this.wasted += attempts[i].costUsd;
+    }
+    const key = o.kind === "served" ? String(Math.max(0, o.attempts - 1)) : "failed";
+    this.depth[key] = (this.depth[key] ?? 0) + 1;
+    if (o.kind === "served") {
+      const q = this.quality[o.endpoint.id];
+      if (q !== null) {
+        this.qualitySum += q;
+        this.qualityN++;
+      }
+    }
+  }
+
+  latencyCdf(): number[] {
+    return CDF_QUANTILES.map((q) => this.latency.quantile(q));
+  }
+
+  /** Flat named values for this run (summary + extras + timeline-derived). */
+  values(p: PolicySummary, t: Timeline): Record<string, number> {
+    const catalog = this.catalog;
+    const n = p.requests || 1;
+    const v: Record<string, number> = {
+      successRate: p.successRate,
+      costUsd: p.costUsd,
+      costPerSuccessUsd: p.succeeded ? p.costPerSuccessUsd : Number.NaN,
+      wastedSpendUsd: this.wasted,
+      attemptsPerRequest: p.attemptsPerRequest,
+      fallbackRate: this.fallbacks / n,
+      latencyP50Ms: p.latencyMs.p50,
+      latencyP90Ms: p.latencyMs.p90,
+      latencyP99Ms: p.latencyMs.p99,
+      ttftP50Ms: p.ttftMs.p50,
+      ttftP90Ms: p.ttftMs.p90,
+      ttftP99Ms: p.ttftMs.p99,
+      recoveryMs: meanRecovery(t),
+      qualityScore: this.qualityN ? this.qualitySum / this.qualityN : Number.NaN,
+    };
+    for (const [k, c] of Object.entries(p.errors)) v[`errors.${k}`] = c / n;
+    for (const [k, c] of Object.entries(this.depth)) v[`fallbackDepth.${k}`] = c / n;
+    for (const e of catalog) v[`providerShare.${e.tag}`] = p.providerShare[e.tag] ?? 0;
+    for (const [k, s] of Object.entries(p.modelShare)) v[`modelShare.${k}`] = s;
+    this.incidentLoad(t, catalog, v);
+    return v;
+  }
+
+  /**
+   * Attempts per second each endpoint received while any outage window was open, against the
+   * endpoint's nominal capacity: min(rate limit, concurrency / mean service time), the service
+   * time being mean TTFT + mean completion tokens / mean decode speed.
+   */
+  private incidentLoad(t: Timeline, catalog: readonly Endpoint[], v: Record<string, number>): void {
+    const inIncident = new Uint8Array(Math.ceil(t.endMs / t.bucketMs) + 1);
+    for (const w of t.outages)
+      for (let b = Math.floor(w.startMs / t.bucketMs); b * t.bucketMs < w.endMs && b < inIncident.length; b++)
+        inIncident[b] = 1;
+    const buckets = inIncident.reduce((a, b) => a + b, 0);
+    if (buckets === 0) return;
+    const meanTokens = this.attempts ? this.completionTokens / this.attempts : 0;
+    for (const e of catalog) {
+      const series = t.attempts[e.tag] ?? [];
+      let sent = 0;
+      for (let b = 0; b < series.length; b++) if (inIncident[b]) sent += series[b];
+      const rate = sent / ((buckets * t.bucketMs) / 1000);
+      const cap = capacityPerS(this.providers[e.id], meanTokens);
+      v[`incidentAttemptRate.${e.tag}`] = rate;
+      if (cap !== null) {
+        v[`capacityPerS.${e.tag}`] = cap;
+        v[`incidentUtilisation.${e.tag}`] = rate / cap;
+      }
+    }
+  }
+}
+
+function meanRecovery(t: Timeline): number {
+  const xs = t.recoveries.map((r) => r.recoverMs).filter((x): x is number => x !== null);
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
+}
+
+/** Nominal requests/s an endpoint can take; null when unbounded. */
+export function capacityPerS(p: Provider | undefined, meanCompletionTokens: number): number | null {
+  if (!p) return null;
+  let cap = Number.POSITIVE_INFINITY;
+  if (p.concurrency != null) {
+    const serviceS =
+      compileDist(p.ttft_ms).mean / 1000 + meanCompletionTokens / compileDist(p.tokens_per_s).mean;
+    if (serviceS > 0) cap = p.concurrency / serviceS;
+  }
+  if (p.rate_limit) cap = Math.min(cap, p.rate_limit.rpm / 60);
+  return Number.isFinite(cap) ? cap : null;
+}

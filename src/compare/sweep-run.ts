@@ -1,0 +1,190 @@
+/**
+ * Running a sweep (or one shard of it) and merging shard folders. A sweep folder holds sweep.json
+ * (the whole grid and which points are present) and one compare folder per point under points/;
+ * its report.md / report.html are rebuilt from those folders, so merging is copying plus a rebuild.
+ */
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { renderSweepHtml } from "../report/sweep-html.js";
+import { renderSweepMarkdown } from "../report/sweep-markdown.js";
+import { InputError } from "../scenario/errors.js";
+import { type CompareSummary, summarize } from "./aggregate.js";
+import {
+  atomicDir,
+  type CompareOptions,
+  compareData,
+  planCompare,
+  runInfo,
+  writeCompare,
+} from "./compare.js";
+import { type CompareData, readCompareData, readVersionedJson } from "./files.js";
+import { runJobs } from "./pool.js";
+import {
+  expandGrid,
+  type GridPoint,
+  parseSets,
+  pointDir,
+  pointScenario,
+  rawScenario,
+  type Shard,
+  type SweepAxis,
+  shardPoints,
+} from "./sweep.js";
+
+export const SWEEP_SCHEMA_VERSION = 1;
+
+export interface SweepMeta {
+  schemaVersion: number;
+  kind: "sweep";
+  scenario: string;
+  scenarioFile: string;
+  axes: SweepAxis[];
+  grid: GridPoint[];
+  /** The shard this folder ran, or null for the whole grid / a merge. */
+  shard: Shard | null;
+  /** Grid indices present in points/. */
+  points: number[];
+  replications: number;
+  seed: number | null;
+  requestsFlag: number | null;
+}
+
+export interface SweepOptions extends Omit<CompareOptions, "source" | "outDir" | "point" | "wallClock"> {
+  file: string;
+  sets: readonly string[];
+  shard: Shard | null;
+  outDir: string;
+}
+
+export async function sweep(o: SweepOptions): Promise<SweepMeta> {
+  const raw = rawScenario(o.file);
+  const axes = parseSets(o.file, o.sets);
+  const grid = expandGrid(axes);
+  // Validate every grid point (not just this shard's) so all shards fail the same way, up front.
+  const scenarios = grid.map((p) => pointScenario(o.file, raw, p));
+  const mine = shardPoints(grid, o.shard);
+  const plans = mine.map((p) =>
+    planCompare({
+      source: { kind: "object", input: scenarios[p.index], baseDir: resolve(o.file, ".."), label: o.file },
+      replications: o.replications,
+      seed: o.seed,
+      requests: o.requests,
+      policies: o.policies,
+      baseline: o.baseline,
+      jobs: o.jobs,
+      targetRelHalfWidth: o.targetRelHalfWidth,
+      point: p.values as Record<string, string | number | boolean>,
+    }),
+  );
+  const results = await runJobs(
+    plans.flatMap((p) => p.jobs),
+    o.jobs,
+    o.onProgress,
+  );
+  const name = (rawName(raw) ?? "sweep") as string;
+  const meta: SweepMeta = {
+    schemaVersion: SWEEP_SCHEMA_VERSION,
+    kind: "sweep",
+    scenario: name,
+    scenarioFile: relative(process.cwd(), resolve(o.file)) || o.file,
+    axes,
+    grid,
+    shard: o.shard,
+    points: mine.map((p) => p.index),
+    replications: o.replications,
+    seed: o.seed ?? null,
+    requestsFlag: o.requests ?? null,
+  };
+  await atomicDir(o.outDir, async (tmp) => {
+    let k = 0;
+    for (let i = 0; i < mine.length; i++) {
+      const dir = join(tmp, "points", pointDir(mine[i].index));
+      mkdirSync(dir, { recursive: true });
+      const mineResults = results.slice(k, k + plans[i].jobs.length);
+      k += plans[i].jobs.length;
+      await writeCompare(dir, compareData(plans[i].meta, mineResults), runInfo(o, null, mineResults));
+    }
+    writeFileSync(join(tmp, "sweep.json"), `${JSON.stringify(meta, null, 2)}\n`);
+    await renderSweepReports(tmp);
+  });
+  return meta;
+}
+
+function rawName(raw: unknown): string | undefined {
+  const n = (raw as { name?: unknown }).name;
+  return typeof n === "string" ? n : undefined;
+}
+
+export function readSweepMeta(dir: string): SweepMeta {
+  return readVersionedJson<SweepMeta>(join(dir, "sweep.json"), "sweep", SWEEP_SCHEMA_VERSION);
+}
+
+export interface SweepPointResult {
+  point: GridPoint;
+  data: CompareData;
+  summary: CompareSummary;
+}
+
+export function readSweep(dir: string): { meta: SweepMeta; points: SweepPointResult[] } {
+  const meta = readSweepMeta(dir);
+  const points = meta.points.map((i) => {
+    const data = readCompareData(join(dir, "points", pointDir(i)));
+    return { point: meta.grid[i], data, summary: summarize(data) };
+  });
+  return { meta, points };
+}
+
+export async function renderSweepReports(dir: string): Promise<void> {
+  const s = readSweep(dir);
+  writeFileSync(join(dir, "report.md"), renderSweepMarkdown(s.meta, s.points));
+  writeFileSync(join(dir, "report.html"), await renderSweepHtml(s.meta, s.points));
+}
+
+/** The same sweep? (grid, scenario, replications and seed must agree between shards.) */
+function sweepKey(m: SweepMeta): string {
+  return JSON.stringify([m.scenario, m.scenarioFile, m.axes, m.replications, m.seed, m.requestsFlag]);
+}
+
+/** Merges shard folders of one sweep into `outDir`; every grid point must appear at most once. */
+export async function mergeSweeps(
+  dirs: readonly string[],
+  outDir: string,
+): Promise<{ meta: SweepMeta; missing: number[] }> {
+  if (dirs.length === 0)
+    throw new InputError("<command line>", [{ path: "dirs", message: "expected at least one sweep folder" }]);
+  const metas = dirs.map((d) => readSweepMeta(d));
+  const key = sweepKey(metas[0]);
+  const owner = new Map<number, string>();
+  metas.forEach((m, i) => {
+    if (sweepKey(m) !== key)
+      throw new InputError(join(dirs[i], "sweep.json"), [
+        {
+          path: "",
+          message: `not the same sweep as ${dirs[0]} (scenario, --set axes, replications and seed must match)`,
+        },
+      ]);
+    for (const p of m.points) {
+      const prev = owner.get(p);
+      if (prev !== undefined)
+        throw new InputError(join(dirs[i], "sweep.json"), [
+          { path: "points", message: `grid point ${p} is also in ${prev}` },
+        ]);
+      owner.set(p, dirs[i]);
+    }
+  });
+  const grid = metas[0].grid;
+  const present = [...owner.keys()].sort((a, b) => a - b);
+  const missing = grid.map((p) => p.index).filter((i) => !owner.has(i));
+  const meta: SweepMeta = { ...metas[0], shard: null, points: present };
+  await atomicDir(outDir, async (tmp) => {
+    for (const i of present) {
+      const from = join(owner.get(i)!, "points", pointDir(i));
+      if (!existsSync(from) || readdirSync(from).length === 0)
+        throw new InputError(from, [{ path: "", message: "point folder missing" }]);
+      cpSync(from, join(tmp, "points", pointDir(i)), { recursive: true });
+    }
+    writeFileSync(join(tmp, "sweep.json"), `${JSON.stringify(meta, null, 2)}\n`);
+    await renderSweepReports(tmp);
+  });
+  return { meta, missing };
+}

@@ -1,0 +1,264 @@
+/**
+ * The comparison charts as Vega-Lite specs, compiled by vega-lite and rendered to SVG by vega in
+ * Node (no canvas, no browser, no network): cost per success vs success rate with CI whiskers and
+ * the efficient frontier, latency CDFs, provider share over time with outage windows shaded, and
+ * the error rate over time.
+ */
+import * as vega from "vega";
+import type { TopLevelSpec } from "vega-lite";
+import * as vl from "vega-lite";
+import type { CompareSummary } from "../compare/aggregate.js";
+import type { CompareData } from "../compare/files.js";
+
+const WIDTH = 640;
+const FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif";
+
+const CONFIG = {
+  font: FONT,
+  view: { stroke: "#ddd" },
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: "#eee" },
+  legend: { labelFontSize: 11, titleFontSize: 12 },
+  title: { fontSize: 14, anchor: "start" as const },
+};
+
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const compiled = vl.compile({
+    ...spec,
+    config: { ...CONFIG, ...(spec.config ?? {}) },
+  } as TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+/** Policies on the cost/success frontier: nobody else is at least as good on both and better on one. */
+export function frontier(points: readonly { name: string; success: number; cost: number }[]): string[] {
+  return points
+    .filter(
+      (p) =>
+        !points.some(
+          (q) =>
+            q !== p &&
+            q.success >= p.success &&
+            q.cost <= p.cost &&
+            (q.success > p.success || q.cost < p.cost),
+        ),
+    )
+    .map((p) => p.name);
+}
+
+/** One colour per policy, the same in every chart (scenario order). */
+function policyColor(policies: readonly string[], title = "policy"): object {
+  return { field: "policy", type: "nominal", title, scale: { domain: [...policies], scheme: "tableau10" } };
+}
+
+export function frontierSpec(s: CompareSummary): TopLevelSpec {
+  const color = policyColor(s.policies.map((p) => p.name));
+  const rows = s.policies
+    .filter((p) => p.metrics.successRate.mean !== null && p.metrics.costPerSuccessUsd.mean !== null)
+    .map((p) => {
+      const sr = p.metrics.successRate;
+      const c = p.metrics.costPerSuccessUsd;
+      return {
+        policy: p.name,
+        success: 100 * (sr.mean as number),
+        successLo: 100 * (sr.lo ?? (sr.mean as number)),
+        successHi: 100 * (sr.hi ?? (sr.mean as number)),
+        cost: 1000 * (c.mean as number),
+        costLo: 1000 * (c.lo ?? (c.mean as number)),
+        costHi: 1000 * (c.hi ?? (c.mean as number)),
+      };
+    });
+  const onFrontier = new Set(
+    frontier(rows.map((r) => ({ name: r.policy, success: r.success, cost: r.cost }))),
+  );
+  const data = rows.map((r) => ({ ...r, frontier: onFrontier.has(r.policy) }));
+  const x = {
+    field: "success",
+    type: "quantitative",
+    title: "success rate (%)",
+    scale: { zero: false, padding: 20 },
+  } as const;
+  const y = {
+    field: "cost",
+    type: "quantitative",
+    title: "cost per success (USD per 1,000 requests)",
+    scale: { zero: false, padding: 20 },
+  } as const;
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: {
+      text: "Cost per success vs success rate",
+      subtitle:
+        "mean with 95 % CI whiskers; line = efficient frontier (down and to the right is better: higher success, lower cost)",
+    },
+    width: WIDTH,
+    height: 340,
+    data: { values: data },
+    layer: [
+      {
+        transform: [{ filter: "datum.frontier" }],
+        mark: { type: "line", color: "#999", strokeDash: [4, 3] },
+        encoding: { x, y, order: { field: "success" } },
+      },
+      {
+        mark: { type: "rule", strokeWidth: 2 },
+        encoding: { x: { ...x, field: "successLo" }, x2: { field: "successHi" }, y, color },
+      },
+      {
+        mark: { type: "rule", strokeWidth: 2 },
+        encoding: { x, y: { ...y, field: "costLo" }, y2: { field: "costHi" }, color },
+      },
+      {
+        mark: { type: "point", filled: true, size: 90 },
+        encoding: { x, y, color, shape: { field: "frontier", type: "nominal", title: "on frontier" } },
+      },
+      {
+        mark: { type: "text", dx: 8, dy: -8, align: "left", fontSize: 11, angle: 0 },
+        encoding: { x, y, text: { field: "policy" } },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+export function latencyCdfSpec(d: CompareData): TopLevelSpec {
+  const data = d.cdf
+    .filter((r) => r.latencyMs > 0)
+    .map((r) => ({ policy: r.policy, q: 100 * r.quantile, ms: r.latencyMs }));
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: {
+      text: "End-to-end latency CDF",
+      subtitle: "quantiles averaged across replications; log scale; further left is faster",
+    },
+    width: WIDTH,
+    height: 300,
+    data: { values: data },
+    mark: { type: "line", interpolate: "monotone" },
+    encoding: {
+      x: { field: "ms", type: "quantitative", title: "latency (ms, log scale)", scale: { type: "log" } },
+      y: {
+        field: "q",
+        type: "quantitative",
+        title: "requests completed within (%)",
+        scale: { domain: [0, 100] },
+      },
+      color: policyColor(d.meta.policies),
+    },
+  } as TopLevelSpec;
+}
+
+/** Outage windows as rectangles (replication 0's; scheduled ones are the same in all). */
+function outageRects(d: CompareData): { start: number; end: number; what: string }[] {
+  const first = d.outages[0]?.replication;
+  return d.outages
+    .filter((o) => o.replication === first)
+    .map((o) => ({
+      start: o.startS,
+      end: o.endS,
+      what: `${o.endpoint} ${o.status} (${Math.round(100 * o.errorRate)} %)`,
+    }));
+}
+
+/** Outage windows: red bands behind line charts, or dashed outlines on top of filled areas. */
+function outageLayer(d: CompareData, style: "band" | "outline"): object[] {
+  const rects = outageRects(d);
+  if (!rects.length) return [];
+  const mark =
+    style === "band"
+      ? { type: "rect", opacity: 0.18, color: "#d62728" }
+      : { type: "rect", fillOpacity: 0, stroke: "#b00", strokeWidth: 2, strokeDash: [6, 3] };
+  return [
+    {
+      data: { values: rects },
+      mark,
+      encoding: { x: { field: "start", type: "quantitative" }, x2: { field: "end" } },
+    },
+    {
+      data: { values: rects },
+      mark: { type: "text", align: "left", baseline: "top", dx: 3, dy: 3, fontSize: 10, color: "#900" },
+      encoding: { x: { field: "start", type: "quantitative" }, y: { value: 0 }, text: { field: "what" } },
+    },
+  ];
+}
+
+export function shareSpec(d: CompareData, policy: string): TopLevelSpec {
+  const rows = d.timeline.filter((r) => r.policy === policy);
+  const served = new Map<number, number>();
+  for (const r of rows)
+    if (r.series.startsWith("served:")) served.set(r.tS, (served.get(r.tS) ?? 0) + r.count);
+  const data = rows
+    .filter((r) => r.series.startsWith("served:"))
+    .map((r) => ({ t: r.tS, provider: r.series.slice(7), share: (100 * r.count) / (served.get(r.tS) || 1) }));
+  const tags = d.meta.endpoints.map((e) => e.tag);
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: {
+      text: `Provider share over time: ${policy}`,
+      subtitle: "share of served requests by arrival time, all replications; dashed boxes = outage windows",
+    },
+    width: WIDTH,
+    height: 180,
+    layer: [
+      {
+        data: { values: data },
+        mark: { type: "area", interpolate: "step-after", opacity: 0.9 },
+        encoding: {
+          x: { field: "t", type: "quantitative", title: "simulated time (s)" },
+          y: {
+            field: "share",
+            type: "quantitative",
+            stack: "zero",
+            title: "share (%)",
+            scale: { domain: [0, 100] },
+          },
+          color: {
+            field: "provider",
+            type: "nominal",
+            sort: tags,
+            scale: { domain: tags },
+            title: "endpoint",
+          },
+          order: { field: "provider" },
+        },
+      },
+      // On top: the stacked area fills the whole height, so a band behind it would be hidden.
+      ...outageLayer(d, "outline"),
+    ],
+  } as TopLevelSpec;
+}
+
+export function errorsSpec(d: CompareData): TopLevelSpec {
+  const req = new Map<string, number>();
+  for (const r of d.timeline) if (r.series === "requests") req.set(`${r.policy}|${r.tS}`, r.count);
+  const data = d.timeline
+    .filter((r) => r.series === "failed")
+    .map((r) => ({
+      t: r.tS,
+      policy: r.policy,
+      rate: (100 * r.count) / (req.get(`${r.policy}|${r.tS}`) || 1),
+    }));
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: {
+      text: "Failed requests over time",
+      subtitle:
+        "% of requests arriving in each interval that finally failed, all replications; red bands = outage windows",
+    },
+    width: WIDTH,
+    height: 240,
+    layer: [
+      ...outageLayer(d, "band"),
+      {
+        data: { values: data },
+        mark: { type: "line", interpolate: "step-after" },
+        encoding: {
+          x: { field: "t", type: "quantitative", title: "simulated time (s)" },
+          y: { field: "rate", type: "quantitative", title: "failed (%)" },
+          color: policyColor(d.meta.policies),
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}

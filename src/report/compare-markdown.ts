@@ -1,0 +1,248 @@
+/** report.md for a comparison: tables with units and CIs, winners, a plain-language summary. */
+import type { CompareSummary, PolicyStats } from "../compare/aggregate.js";
+import { HEADLINE, type MetricDef, metricDef } from "../compare/defs.js";
+import type { CompareData } from "../compare/files.js";
+import { excludesZero, type Stat } from "../stats/ci.js";
+import { absDiff, relDiff, stat, thousands, unitLabel, value } from "./format.js";
+
+export function table(head: string[], rows: string[][]): string {
+  const line = (r: string[]): string => `| ${r.join(" | ")} |`;
+  return [line(head), line(head.map((_h, i) => (i === 0 ? "---" : "---:"))), ...rows.map(line)].join("\n");
+}
+
+/** Headline metrics that have a value for at least one policy. */
+export function shownMetrics(s: CompareSummary): MetricDef[] {
+  return HEADLINE.filter((h) => s.policies.some((p) => p.metrics[h.key].mean !== null));
+}
+
+export function metricLabel(h: MetricDef): string {
+  return `${h.label} (${unitLabel(h.unit)})`;
+}
+
+/** "best" or "≈ best" when the runner-up is within the interval. */
+export function winnerCell(s: CompareSummary, key: string): string {
+  const w = s.winners.find((x) => x.metric === key);
+  if (!w?.best) return "–";
+  if (!w.runnerUp) return w.best;
+  return w.clear ? `**${w.best}**` : `${w.best} ≈ ${w.runnerUp}`;
+}
+
+const direction = (d: Stat, better: "higher" | "lower", words: [string, string]): string =>
+  (d.mean as number) < 0 ? words[better === "lower" ? 0 : 1] : words[better === "lower" ? 1 : 0];
+
+/** Plain-language sentences (Markdown emphasis) about the winners and the baseline comparisons. */
+export function plainSummary(s: CompareSummary): string[] {
+  const out: string[] = [];
+  const wins = (key: string, what: string): void => {
+    const w = s.winners.find((x) => x.metric === key);
+    const h = metricDef(key)!;
+    if (!w?.best) return;
+    const p = s.policies.find((x) => x.name === w.best)!;
+    const tie =
+      w.runnerUp && !w.clear && w.margin?.lo != null
+        ? ` (not distinguishable from **${w.runnerUp}** at ${s.replications} replications)`
+        : "";
+    // A fast or cheap policy that fails many requests is not a winner without a caveat.
+    const top = Math.max(...s.policies.map((x) => x.metrics.successRate.mean ?? 0));
+    const sr = p.metrics.successRate.mean ?? 0;
+    const caveat =
+      key !== "successRate" && top - sr > 0.01
+        ? `, but it fails ${value(1 - sr, "fraction")} of requests`
+        : "";
+    out.push(
+      `**${w.best}** has the ${what}: ${stat(p.metrics[key], h.unit)}${h.unit === "ms" ? " ms" : ""}${tie}${caveat}.`,
+    );
+  };
+  if (s.replications < 2)
+    out.push(
+      "One replication gives no confidence intervals: run `--replications 2` or more to tell noise from differences.",
+    );
+  wins("successRate", "highest success rate");
+  wins("costPerSuccessUsd", "lowest cost per successful request");
+  wins("latencyP99Ms", "lowest p99 latency");
+  for (const d of s.differences) {
+    const parts: string[] = [];
+    for (const [key, words] of [
+      ["costPerSuccessUsd", ["cheaper per success", "more expensive per success"]],
+      ["latencyP99Ms", ["faster at p99", "slower at p99"]],
+    ] as const) {
+      const r = d.metrics[key].relative;
+      if (r.mean === null) continue;
+      const h = metricDef(key)!;
+      const sig = excludesZero(r) ? "" : ", within noise";
+      parts.push(
+        `${(100 * Math.abs(r.mean)).toFixed(1)} % ${direction(r, h.better, words as unknown as [string, string])}${
+          r.lo !== null && r.hi !== null ? ` (± ${((100 * (r.hi - r.lo)) / 2).toFixed(1)} %${sig})` : ""
+        }`,
+      );
+    }
+    const sr = d.metrics.successRate.absolute;
+    if (sr.mean !== null)
+      parts.push(
+        `success rate ${absDiff(sr, "fraction")}${excludesZero(sr) || sr.lo === null ? "" : " (within noise)"}`,
+      );
+    if (parts.length) out.push(`**${d.policy}** vs **${d.baseline}**: ${parts.join(", ")}.`);
+  }
+  if (s.precision.length) {
+    const worst = [...s.precision].sort(
+      (a, b) => (b.replicationsNeeded ?? 0) - (a.replicationsNeeded ?? 0),
+    )[0];
+    out.push(
+      `${s.precision.length} interval(s) are wider than the target; the widest need is ${worst.replicationsNeeded ?? "?"} replications (${worst.policy}, ${metricDef(worst.metric)?.label ?? worst.metric}). See "Precision" below.`,
+    );
+  }
+  return out;
+}
+
+function groupTable(
+  s: CompareSummary,
+  pick: (p: PolicyStats) => Record<string, Stat>,
+  unit: "fraction" | "ratio",
+): { head: string[]; rows: string[][] } | null {
+  const keys = [...new Set(s.policies.flatMap((p) => Object.keys(pick(p))))].sort((a, b) =>
+    a.localeCompare(b, "en", { numeric: true }),
+  );
+  if (!keys.length) return null;
+  return {
+    head: ["", ...s.policies.map((p) => p.name)],
+    rows: keys.map((k) => [k, ...s.policies.map((p) => (pick(p)[k] ? stat(pick(p)[k], unit) : "–"))]),
+  };
+}
+
+/** One table of the report, shared by report.md and report.html. Cells may use **bold** and `code`. */
+export interface ReportTable {
+  id: string;
+  title: string;
+  note: string;
+  head: string[];
+  rows: string[][];
+}
+
+/** Everything both reports say, in order. */
+export interface ReportModel {
+  title: string;
+  intro: string[];
+  summary: string[];
+  tables: ReportTable[];
+  outagesNote: string;
+  outages: string[];
+  notes: string[];
+}
+
+export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
+  const m = d.meta;
+  const intro: string[] = [];
+  if (m.description) intro.push(m.description.trim());
+  if (m.point)
+    intro.push(
+      `Sweep point: ${Object.entries(m.point)
+        .map(([k, v]) => `\`${k}=${v}\``)
+        .join(", ")}`,
+    );
+  intro.push(
+    `${m.replications} replications × ${thousands(m.requests)} requests per policy · root seed ${m.seed} · ${m.endpoints.length} endpoints · ${m.policies.length} policies · routesim ${m.routesimVersion}`,
+    `Every figure is the mean across replications ± the half-width of its ${Math.round(100 * m.confidence)} % t-interval. Differences are paired by replication against the baseline **${m.baseline}**: each replication gives every policy the same arrivals, token sizes and provider draws (common random numbers).`,
+  );
+  const shown = shownMetrics(s);
+  const tables: ReportTable[] = [
+    {
+      id: "headline",
+      title: "Headline metrics",
+      note: "Best in **bold** when the paired difference to the runner-up excludes zero; `a ≈ b` when the replications cannot tell them apart.",
+      head: ["metric", ...s.policies.map((p) => p.name), "best"],
+      rows: shown.map((h) => [
+        metricLabel(h),
+        ...s.policies.map((p) => stat(p.metrics[h.key], h.unit)),
+        winnerCell(s, h.key),
+      ]),
+    },
+  ];
+  if (s.differences.length)
+    tables.push({
+      id: "differences",
+      title: `Differences vs ${m.baseline}`,
+      note: "Relative (policy − baseline) / baseline, then absolute in brackets, both paired by replication.",
+      head: ["metric", ...s.differences.map((x) => x.policy)],
+      rows: shown.map((h) => [
+        metricLabel(h),
+        ...s.differences.map(
+          (x) => `${relDiff(x.metrics[h.key].relative)} (${absDiff(x.metrics[h.key].absolute, h.unit)})`,
+        ),
+      ]),
+    });
+  const groups: [string, string, string, (p: PolicyStats) => Record<string, Stat>, "fraction" | "ratio"][] = [
+    ["errors", "Failed requests by final status", "Fraction of all requests.", (p) => p.errors, "fraction"],
+    [
+      "depth",
+      "Fallback depth",
+      "Fraction of requests served after k fallbacks (0 = first choice), or failed.",
+      (p) => p.fallbackDepth,
+      "fraction",
+    ],
+    [
+      "providers",
+      "Provider share",
+      "Fraction of served requests per endpoint.",
+      (p) => p.providerShare,
+      "fraction",
+    ],
+    ["models", "Model share", "Fraction of served requests per model.", (p) => p.modelShare, "fraction"],
+    [
+      "incidents",
+      "Load during incidents",
+      "Attempts per second each endpoint received while any outage window was open, divided by its nominal capacity (min of rate limit and concurrency / mean service time). Above 1 means the policy pushed more load than the endpoint can take.",
+      (p) => p.incidentUtilisation,
+      "ratio",
+    ],
+  ];
+  for (const [id, title, note, pick, unit] of groups) {
+    const g = groupTable(s, pick, unit);
+    if (g) tables.push({ id, title, note, ...g });
+  }
+  if (s.precision.length)
+    tables.push({
+      id: "precision",
+      title: "Precision",
+      note: `Intervals wider than ± ${(100 * m.targetRelHalfWidth).toFixed(1)} % of the mean, and the replications that would bring them to it (from the observed spread).`,
+      head: ["policy", "metric", "half-width (% of mean)", "replications needed"],
+      rows: s.precision.map((x) => [
+        x.policy,
+        metricDef(x.metric)?.label ?? x.metric,
+        `${(100 * x.relHalfWidth).toFixed(1)} %`,
+        String(x.replicationsNeeded ?? "–"),
+      ]),
+    });
+  const windows = d.outages.filter((o) => o.replication === d.outages[0]?.replication);
+  return {
+    title: `routesim comparison: ${m.scenario}`,
+    intro,
+    summary: plainSummary(s),
+    tables,
+    outagesNote: windows.length
+      ? `As they happened in replication ${windows[0].replication} (scheduled windows are the same in every replication).`
+      : "",
+    outages: windows.map(
+      (o) =>
+        `${o.endpoint}: status ${o.status}, error rate ${value(o.errorRate, "fraction")}, t = ${thousands(o.startS, 1)}–${thousands(o.endS, 1)} s${o.source !== o.endpoint ? ` (${o.source})` : ""}`,
+    ),
+    notes: [
+      "Latency is end to end, from arrival to the last token or the final error, including queueing and failed attempts; TTFT is from arrival to the first token of the serving attempt.",
+      "Wasted spend is what requests that finally failed were billed, plus billed attempts that did not serve the request. The mock providers bill only successful attempts, so it stays zero unless a policy pays for attempts it does not use.",
+      "Time to recover: after an outage window ends, how long until the policy gets its first success from that endpoint again (endpoints it used before the window only).",
+      "Charts are in report.html; raw per-replication values in replications.csv.",
+      `Reproduce: \`routesim compare ${m.scenarioFile} --replications ${m.replications} --seed ${m.seed}${m.requestsFlag !== null ? ` --requests ${m.requestsFlag}` : ""} --policies ${m.policies.join(",")} --baseline ${m.baseline}\` (scenario sha256 ${m.scenarioHash.slice(0, 12)}…).`,
+    ],
+  };
+}
+
+export function renderCompareMarkdown(d: CompareData, s: CompareSummary): string {
+  const r = reportModel(d, s);
+  const out: string[] = [`# ${r.title}`, ""];
+  for (const p of r.intro) out.push(p, "");
+  out.push("## Summary", "", ...r.summary.map((l) => `- ${l}`), "");
+  for (const t of r.tables) out.push(`## ${t.title}`, "", t.note, "", table(t.head, t.rows), "");
+  if (r.outages.length)
+    out.push("## Outage windows", "", r.outagesNote, "", ...r.outages.map((o) => `- ${o}`), "");
+  out.push("## How to read this", "", ...r.notes.map((n) => `- ${n}`), "");
+  return out.join("\n");
+}

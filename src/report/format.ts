@@ -1,0 +1,80 @@
+/** Number formatting shared by the comparison reports (Markdown and HTML): units, CIs, signs. */
+import type { Unit } from "../compare/defs.js";
+import type { Stat } from "../stats/ci.js";
+
+const MINUS = "−";
+
+function sign(x: number, s: string): string {
+  return x < 0 ? `${MINUS}${s.replace(/^-/, "")}` : `+${s}`;
+}
+
+export function thousands(x: number, digits = 0): string {
+  return x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** A plain value in its unit, without the unit for ms/ratio/score (units sit in headers). */
+export function value(x: number | null, unit: Unit): string {
+  if (x === null || !Number.isFinite(x)) return "–";
+  switch (unit) {
+    case "fraction":
+      return `${(100 * x).toFixed(2)} %`;
+    case "usd":
+      return x === 0 ? "$0" : Math.abs(x) >= 1 ? `$${x.toFixed(2)}` : `$${x.toPrecision(3)}`;
+    case "ms":
+      return thousands(x, 0);
+    case "ratio":
+      return x.toFixed(3);
+    case "score":
+      return x.toFixed(3);
+  }
+}
+
+/** Decimals `value` shows for a USD amount (three significant digits below $1). */
+function usdDecimals(x: number): number {
+  return Math.abs(x) >= 1 || x === 0 ? 2 : Math.max(2, 2 - Math.floor(Math.log10(Math.abs(x))));
+}
+
+/** Half-width in the unit of `value` (percentage points for fractions), at the mean's precision. */
+function spread(h: number, unit: Unit, mean: number): string {
+  switch (unit) {
+    case "fraction":
+      return (100 * h).toFixed(2);
+    case "usd":
+      return h.toFixed(usdDecimals(mean));
+    case "ms":
+      return thousands(h, 0);
+    default:
+      return h.toFixed(3);
+  }
+}
+
+/** "mean ± half-width" (or the mean alone when there is no interval). */
+export function stat(s: Stat, unit: Unit): string {
+  if (s.mean === null) return "–";
+  if (s.lo === null || s.hi === null) return value(s.mean, unit);
+  return `${value(s.mean, unit)} ± ${spread((s.hi - s.lo) / 2, unit, s.mean)}`;
+}
+
+/** A paired absolute difference: "+0.52 pp ± 0.10" for fractions, signed values otherwise. */
+export function absDiff(s: Stat, unit: Unit): string {
+  if (s.mean === null) return "–";
+  const h = s.lo === null || s.hi === null ? null : (s.hi - s.lo) / 2;
+  if (unit === "fraction") {
+    const m = sign(s.mean, (100 * s.mean).toFixed(2));
+    return h === null ? `${m} pp` : `${m} pp ± ${(100 * h).toFixed(2)}`;
+  }
+  const m = sign(s.mean, value(Math.abs(s.mean), unit));
+  return h === null ? m : `${m} ± ${spread(h, unit, s.mean)}`;
+}
+
+/** A paired relative difference: "−12.3 % ± 1.5 %". */
+export function relDiff(s: Stat): string {
+  if (s.mean === null) return "–";
+  const m = sign(s.mean, `${(100 * Math.abs(s.mean)).toFixed(1)} %`);
+  if (s.lo === null || s.hi === null) return m;
+  return `${m} ± ${((100 * (s.hi - s.lo)) / 2).toFixed(1)} %`;
+}
+
+export function unitLabel(unit: Unit): string {
+  return { fraction: "%", usd: "USD", ms: "ms", ratio: "×", score: "score" }[unit];
+}

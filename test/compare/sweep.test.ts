@@ -1,0 +1,109 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import {
+  expandGrid,
+  parsePath,
+  parseSets,
+  parseShard,
+  pointScenario,
+  rawScenario,
+  shardPoints,
+} from "../../src/compare/sweep.js";
+import { mergeSweeps, readSweepMeta, sweep } from "../../src/compare/sweep-run.js";
+import { InputError } from "../../src/scenario/errors.js";
+
+const F = "scenarios/flagship.yaml";
+
+describe("sweep grid", () => {
+  it("parses paths", () => {
+    expect(parsePath("providers[0].price.prompt")).toEqual(["providers", 0, "price", "prompt"]);
+    expect(parsePath("traffic.arrivals.rate_per_s")).toEqual(["traffic", "arrivals", "rate_per_s"]);
+    for (const bad of ["", ".a", "a.", "a..b", "[0]", "a[x]", "a b"]) expect(parsePath(bad)).toBeNull();
+  });
+
+  it("expands the cartesian product, first --set slowest, with typed values", () => {
+    const axes = parseSets(F, [
+      "providers[0].price.prompt=1,2,4",
+      "traffic.arrivals.rate_per_s=50,100",
+      "x.flag=true",
+    ]);
+    const grid = expandGrid(axes);
+    expect(grid).toHaveLength(6);
+    expect(
+      grid.map((g) => [g.values["providers[0].price.prompt"], g.values["traffic.arrivals.rate_per_s"]]),
+    ).toEqual([
+      [1, 50],
+      [1, 100],
+      [2, 50],
+      [2, 100],
+      [4, 50],
+      [4, 100],
+    ]);
+    expect(grid[0].values["x.flag"]).toBe(true);
+    expect(grid.map((g) => g.index)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it("shards partition the grid: every point exactly once across shards", () => {
+    const grid = expandGrid(parseSets(F, ["a=1,2,3,4,5,6,7", "b=1,2,3"]));
+    for (const n of [1, 2, 3, 5, 21, 30]) {
+      const seen = Array.from({ length: n }, (_v, i) => shardPoints(grid, { index: i + 1, count: n })).flat();
+      expect(seen.map((p) => p.index).sort((x, y) => x - y)).toEqual(grid.map((p) => p.index));
+    }
+    expect(parseShard("2/3")).toEqual({ index: 2, count: 3 });
+    for (const bad of ["0/3", "4/3", "1/0", "x", "1-3"]) expect(() => parseShard(bad)).toThrow(InputError);
+  });
+
+  it("names the bad path of a grid point (exit 2 in the CLI)", () => {
+    const raw = rawScenario(F);
+    const at = (set: string) => () => pointScenario(F, raw, expandGrid(parseSets(F, [set]))[0]);
+    expect(at("providers[9].price.prompt=1")).toThrow(/providers\[9\]: no such item/);
+    expect(at("providers[0].price.promptx=1")).toThrow(/providers\[0\]\.price: unknown key "promptx"/);
+    expect(at("traffic.arrivals.rate_per_s=-1")).toThrow(/traffic\.arrivals\.rate_per_s/);
+    expect(at("nope.deeper=1")).toThrow(/nope: no such key/);
+    expect(() => parseSets(F, ["providers[0].price.prompt"])).toThrow(/expected path=v1,v2/);
+    expect(() => parseSets(F, ["a..b=1"])).toThrow(/malformed path/);
+    // A good point leaves the original object alone.
+    const p = pointScenario(F, raw, expandGrid(parseSets(F, ["providers[0].price.prompt=9"]))[0]) as {
+      providers: { price: { prompt: number } }[];
+    };
+    expect(p.providers[0].price.prompt).toBe(9);
+    expect((raw as typeof p).providers[0].price.prompt).toBe(0.05);
+  });
+});
+
+describe("sweep shards and merge", () => {
+  it("two shards merge into the same report as the unsharded sweep", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "routesim-sweep-"));
+    const raw = rawScenario(F) as Record<string, unknown>;
+    const t = raw.traffic as Record<string, unknown>;
+    delete t.duration_s;
+    t.requests = 300;
+    raw.policies = (raw.policies as unknown[]).slice(0, 2);
+    const file = join(dir, "small.yaml");
+    writeFileSync(file, stringify(raw));
+    const sets = ["providers[0].price.prompt=0.05,0.5", "traffic.arrivals.rate_per_s=20,40"];
+    const base = { file, sets, replications: 2, jobs: 1 };
+    await sweep({ ...base, shard: { index: 1, count: 2 }, outDir: join(dir, "s1") });
+    await sweep({ ...base, shard: { index: 2, count: 2 }, outDir: join(dir, "s2") });
+    await sweep({ ...base, shard: null, outDir: join(dir, "all") });
+    expect(readSweepMeta(join(dir, "s1")).points).toEqual([0, 2]);
+    expect(readSweepMeta(join(dir, "s2")).points).toEqual([1, 3]);
+    const { missing } = await mergeSweeps([join(dir, "s1"), join(dir, "s2")], join(dir, "merged"));
+    expect(missing).toEqual([]);
+    expect(readdirSync(join(dir, "merged", "points"))).toHaveLength(4);
+    for (const f of ["report.md", "report.html", "points/p0003/summary.json"])
+      expect(readFileSync(join(dir, "merged", f), "utf8")).toBe(readFileSync(join(dir, "all", f), "utf8"));
+    // Merging a shard twice, or a different sweep, is refused.
+    await expect(mergeSweeps([join(dir, "s1"), join(dir, "s1")], join(dir, "bad"))).rejects.toThrow(
+      /also in/,
+    );
+    const partial = await mergeSweeps([join(dir, "s2")], join(dir, "half"));
+    expect(partial.missing).toEqual([0, 2]);
+    expect(readFileSync(join(dir, "half", "report.md"), "utf8")).toContain(
+      "Missing grid points (no shard had them): 0, 2",
+    );
+  }, 60_000);
+});

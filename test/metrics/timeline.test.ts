@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { runReplication } from "../../src/compare/replicate.js";
+import { rawScenario } from "../../src/compare/sweep.js";
+
+function shortFlagship(): unknown {
+  const o = structuredClone(rawScenario("scenarios/flagship.yaml")) as Record<string, unknown>;
+  const t = o.traffic as Record<string, unknown>;
+  delete t.duration_s;
+  t.requests = 2400; // 60 s at 40 requests/s
+  const providers = o.providers as { outages?: unknown[] }[];
+  providers[0].outages = [{ start_s: 10, duration_s: 10, status: 503 }];
+  providers[1].outages = [{ start_s: 30, duration_s: 10, status: 502, error_rate: 0.4 }];
+  o.policies = (o.policies as { name: string }[]).filter(
+    (p) => p.name === "price-sort" || p.name === "pinned-groq",
+  );
+  return o;
+}
+
+describe("timeline observer", () => {
+  const r = runReplication({
+    source: { kind: "object", input: shortFlagship(), baseDir: process.cwd(), label: "short" },
+    replication: 0,
+    seed: 11,
+  });
+
+  it("accounts for every request in the time series", () => {
+    for (const p of r.policies) {
+      const t = p.timeline;
+      const sum = (a: number[]): number => a.reduce((x, y) => x + y, 0);
+      expect(sum(t.requests)).toBe(r.requests);
+      const served = Object.values(t.served).reduce((acc, a) => acc + sum(a), 0);
+      expect(served + sum(t.failed)).toBe(r.requests);
+      expect(served / r.requests).toBeCloseTo(p.values.successRate, 12);
+      t.requests.forEach((n, b) => {
+        const s = Object.values(t.served).reduce((acc, a) => acc + a[b], 0);
+        expect(s + t.failed[b]).toBe(n);
+      });
+    }
+  });
+
+  it("every policy sees the same arrivals (common random numbers)", () => {
+    // Series run to each policy's last event, so compare them up to the last arrival.
+    const arrivals = (p: (typeof r.policies)[number]): number[] => {
+      const a = [...p.timeline.requests];
+      while (a.length && a[a.length - 1] === 0) a.pop();
+      return a;
+    };
+    const [a, b] = r.policies;
+    expect(arrivals(a).length).toBeGreaterThan(50);
+    expect(arrivals(b)).toEqual(arrivals(a));
+    expect(b.timeline.outages.map((o) => o.startMs)).toEqual(a.timeline.outages.map((o) => o.startMs));
+  });
+
+  it("records the outage windows and the time to recover after them", () => {
+    const ps = r.policies.find((p) => p.policy === "price-sort")!;
+    expect(ps.timeline.outages.map((o) => [o.endpoint, o.startMs, o.endMs, o.status])).toEqual([
+      ["deepinfra", 10_000, 20_000, 503],
+      ["lambda", 30_000, 40_000, 502],
+    ]);
+    // price-sort puts everything on deepinfra: no success there during its hard outage, and it
+    // comes back after the window (how soon depends on the policy's outage avoidance).
+    const rec = ps.timeline.recoveries.find((x) => x.endpoint === "deepinfra")!;
+    expect(rec.recoverMs).not.toBeNull();
+    expect(rec.recoverMs!).toBeGreaterThanOrEqual(0);
+    expect(rec.recoverMs!).toBeLessThan(40_000);
+    const during = ps.timeline.served.deepinfra.slice(10, 20).reduce((a, b) => a + b, 0);
+    expect(during).toBe(0);
+    expect(ps.values.recoveryMs).toBeCloseTo(
+      ps.timeline.recoveries.filter((x) => x.recoverMs !== null).reduce((a, x) => a + x.recoverMs!, 0) /
+        ps.timeline.recoveries.filter((x) => x.recoverMs !== null).length,
+      9,
+    );
+    // pinned-groq never used deepinfra or lambda: no recovery to measure.
+    expect(r.policies.find((p) => p.policy === "pinned-groq")!.timeline.recoveries).toEqual([]);
+    // Groq is rate limited to 20 requests/s: pinned-groq sends ~40/s during incidents → over capacity.
+    expect(
+      r.policies.find((p) => p.policy === "pinned-groq")!.values["incidentUtilisation.groq"],
+    ).toBeGreaterThan(1.5);
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { frontier, renderSvg } from "../../src/report/charts.js";
+import { absDiff, relDiff, stat, value } from "../../src/report/format.js";
+import { escapeHtml } from "../../src/report/html.js";
+
+const S = (mean: number, h: number) => ({ mean, lo: mean - h, hi: mean + h, sd: 1, n: 5 });
+
+describe("report formatting", () => {
+  it("values with units and CIs", () => {
+    expect(stat(S(0.9952, 0.0012), "fraction")).toBe("99.52 % ± 0.12");
+    expect(stat(S(0.000827, 0.000045), "usd")).toBe("$0.000827 ± 0.000045");
+    expect(stat(S(19.83, 1.06), "usd")).toBe("$19.83 ± 1.06");
+    expect(stat(S(3588.4, 226.2), "ms")).toBe("3,588 ± 226");
+    expect(stat({ mean: 2, lo: null, hi: null, sd: null, n: 1 }, "ratio")).toBe("2.000");
+    expect(stat({ mean: null, lo: null, hi: null, sd: null, n: 0 }, "ms")).toBe("–");
+    expect(value(Number.NaN, "ms")).toBe("–");
+  });
+  it("signed differences", () => {
+    expect(relDiff(S(-0.123, 0.015))).toBe("−12.3 % ± 1.5 %");
+    expect(absDiff(S(0.0052, 0.001), "fraction")).toBe("+0.52 pp ± 0.10");
+    expect(absDiff(S(-16.2, 1.08), "usd")).toBe("−$16.20 ± 1.08");
+  });
+  it("escapes HTML", () => {
+    expect(escapeHtml('<a href="x">&</a>')).toBe("&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+  });
+});
+
+describe("charts", () => {
+  it("the frontier keeps only undominated policies", () => {
+    const pts = [
+      { name: "cheap", success: 99, cost: 1 },
+      { name: "reliable", success: 100, cost: 3 },
+      { name: "dominated", success: 98, cost: 2 },
+      { name: "tie", success: 99, cost: 1 },
+    ];
+    expect(frontier(pts)).toEqual(["cheap", "reliable", "tie"]);
+  });
+  it("renders Vega-Lite to SVG in Node, deterministically", async () => {
+    const spec = {
+      data: {
+        values: [
+          { a: 1, b: 2 },
+          { a: 2, b: 3 },
+        ],
+      },
+      mark: "line" as const,
+      encoding: {
+        x: { field: "a", type: "quantitative" as const },
+        y: { field: "b", type: "quantitative" as const },
+      },
+    };
+    const svg = await renderSvg(spec);
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg).toContain("<path");
+    expect(await renderSvg(spec)).toBe(svg);
+  });
+});
