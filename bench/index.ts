@@ -16,7 +16,7 @@ import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { replications } from "./jobs.js";
+import { compareCliJobs, replications } from "./jobs.js";
 import { hotLoops } from "./loops.js";
 import { memoryRun } from "./memory.js";
 import { microBenchmarks } from "./micro.js";
@@ -120,7 +120,15 @@ const memory = flag("--no-memory")
     });
 
 const jobs = [];
+const cliJobs = [];
 if (!flag("--no-jobs")) {
+  for (const j of [1, 2]) {
+    log(
+      `routesim compare --replications 8 --jobs ${j} (${sizes.jobsEach.toLocaleString("en-US")} requests each)`,
+    );
+    const row = compareCliJobs(root, j, 8, sizes.jobsEach);
+    if (row) cliJobs.push(row);
+  }
   for (const j of [1, 2]) {
     log(`replications: 8 × ${sizes.jobsEach.toLocaleString("en-US")} requests, jobs ${j}`);
     jobs.push(await replications(join(root, "scenarios/bench/perf-model.yaml"), j, 8, sizes.jobsEach));
@@ -129,7 +137,8 @@ if (!flag("--no-jobs")) {
 const load1 = loadavg();
 
 const or20 = whole.find((w) => w.scenario.includes("openrouter-20") && w.outputs === "summary only")!;
-const jobsRatio = jobs.length === 2 ? jobs[0].wallMs / jobs[1].wallMs : null;
+const jobsRatio = cliJobs.length === 2 ? cliJobs[0].wallMs / cliJobs[1].wallMs : null;
+const poolRatio = jobs.length === 2 ? jobs[0].wallMs / jobs[1].wallMs : null;
 const mem10 = memory.length ? memory[memory.length - 1] : null;
 const targets = [
   {
@@ -157,7 +166,7 @@ const targets = [
     met: mem10 ? memory.every((m) => m.maxRssMB <= 300) : null,
   },
   {
-    target: "8 replications: 2 workers ≥ 1.7× 1 worker (wall-time ratio)",
+    target: `routesim compare, 8 replications: --jobs 2 ≥ 1.7× --jobs 1 (wall-time ratio; bench pool: ${poolRatio === null ? "–" : `${poolRatio.toFixed(2)}×`})`,
     measured: jobsRatio,
     goal: 1.7,
     met: jobsRatio === null ? null : jobsRatio >= 1.7,
@@ -183,6 +192,7 @@ const report = {
   ratios,
   whole,
   memory,
+  cliJobs,
   jobs,
   micro,
   loops,

@@ -1,8 +1,12 @@
 /**
- * Replications in parallel: 8 replications (seeds 1..8) of a scenario on a pool of `jobs`
- * worker threads, timed from pool start to the last result (worker start-up included).
- * This is bench's own worker_threads harness (the same scheme a `--jobs N` flag uses).
+ * Replications in parallel, two ways: `routesim compare --jobs N` itself (compareCliJobs), and the
+ * bench's own worker_threads pool (replications), which also reports how many cores the run
+ * actually got (CPU time ÷ wall time) — on a shared machine the second worker may get none.
  */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import type { JobMessage } from "./jobs-worker.js";
@@ -64,4 +68,53 @@ export async function replications(
     requestsPerSec: total / (wall / 1000),
     coresUsed: (cpu.user + cpu.system) / 1000 / wall,
   };
+}
+
+export interface CliJobsRow {
+  jobs: number;
+  replications: number;
+  requestsEach: number;
+  wallMs: number;
+}
+
+/**
+ * The real thing: `routesim compare <perf model> --replications 8 --jobs N` from the compiled CLI
+ * (dist/, built by `npm ci` / `npm run build`), timed as a whole process. Null when dist/ is missing.
+ */
+export function compareCliJobs(
+  root: string,
+  jobs: number,
+  replicationCount: number,
+  requests: number,
+): CliJobsRow | null {
+  const bin = join(root, "bin/routesim.js");
+  if (!existsSync(join(root, "dist/cli/main.js"))) return null;
+  const dir = mkdtempSync(join(tmpdir(), "routesim-jobs-"));
+  try {
+    const t0 = performance.now();
+    const r = spawnSync(
+      process.execPath,
+      [
+        bin,
+        "compare",
+        join(root, "scenarios/bench/perf-model.yaml"),
+        "--replications",
+        String(replicationCount),
+        "--jobs",
+        String(jobs),
+        "--requests",
+        String(requests),
+        "--no-rows",
+        "-q",
+        "-o",
+        join(dir, "out"),
+      ],
+      { encoding: "utf8" },
+    );
+    const wall = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`routesim compare --jobs ${jobs} failed: ${r.stderr}`);
+    return { jobs, replications: replicationCount, requestsEach: requests, wallMs: wall };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

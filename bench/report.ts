@@ -105,8 +105,25 @@ export function renderBenchMarkdown(r: any): string {
       "",
     );
   }
+  if (r.cliJobs.length) {
+    out.push(
+      "## Replications in parallel: `routesim compare` (perf model, 8 replications, whole process)",
+      "",
+    );
+    out.push(
+      table(
+        ["--jobs", "requests each", "wall s"],
+        r.cliJobs.map((j: Row) => [
+          String(j.jobs),
+          n0(j.requestsEach as number),
+          n2((j.wallMs as number) / 1000),
+        ]),
+      ),
+      "",
+    );
+  }
   if (r.jobs.length) {
-    out.push("## Replications in parallel (bench/jobs.ts worker_threads pool, perf model, 8 seeds)", "");
+    out.push("## Replications in parallel: bench/jobs.ts worker_threads pool (perf model, 8 seeds)", "");
     out.push(
       table(
         ["workers", "requests each", "wall s", "requests/s", "cores used (CPU time ÷ wall)"],
