@@ -5,6 +5,14 @@
  *   const { summary } = simulate(loadScenario("scenarios/flagship.yaml"));
  */
 
+export {
+  allPassed,
+  type CheckInvariantsOptions,
+  checkInvariants,
+  formatTable,
+  type InvariantResult,
+  invariantNames,
+} from "./check/runner.js";
 export type { CompareSummary } from "./compare/aggregate.js";
 export { type CompareOptions, type CompareResult, compare, renderReports } from "./compare/compare.js";
 export type { PolicySummary, Quantiles } from "./metrics/collector.js";

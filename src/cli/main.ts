@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { routesimVersion } from "../simulate.js";
 import { registerCalibrate } from "./calibrate.js";
 import { registerCatalog } from "./catalog.js";
+import { registerCheck } from "./check.js";
 import { EXIT_INPUT, reportError } from "./common.js";
 import { registerCompare } from "./compare.js";
 import { registerDiff } from "./diff.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerDiff(program);
   registerCatalog(program);
   registerCalibrate(program);
+  registerCheck(program);
   return program;
 }
 

@@ -1,0 +1,806 @@
+/**
+ * The routing invariants. Each one says which spec rules it checks, how its cases are generated and
+ * how one case is judged. They look only at public contracts — a policy's `Decision`s against an
+ * `EndpointView`, and the attempts and outcomes a run reports — so they hold for any implementation
+ * of the rules, including user policies.
+ *
+ * Two levels: route-level invariants call `policy.route` directly on a synthetic view (fast; the
+ * health state is generated), run-level ones simulate a small scenario with the real router and mock
+ * providers.
+ */
+import fc from "fast-check";
+import type { Decision, EndpointView } from "../policies/types.js";
+import { buildCatalog } from "../providers/catalog.js";
+import { hashKey, Rng } from "../rng/rng.js";
+import type { RequestBody, Scenario } from "../scenario/schema.js";
+import type { AttemptRecord, Endpoint } from "../types.js";
+import { type CaseSpace, caseArb, GENERATED_MODELS, orderArb } from "./arbitraries.js";
+import {
+  type CheckCase,
+  type CheckSubject,
+  caseScenario,
+  type RunRecord,
+  routedRequest,
+  runCase,
+  syntheticView,
+} from "./harness.js";
+import {
+  candidateModels,
+  chargeUsd,
+  describeFinal,
+  eligibleOf,
+  exclusion,
+  expectedFinal,
+  isRouterSlug,
+  type Knobs,
+  lbPrice,
+  lbWeight,
+  slugMatches,
+  splitVariant,
+} from "./oracle.js";
+import { chiSquareTest } from "./stats.js";
+
+export interface InvariantContext {
+  readonly subject: CheckSubject;
+  readonly space: CaseSpace;
+  readonly knobs: Knobs;
+}
+
+export interface Invariant {
+  readonly name: string;
+  /** Spec rules it checks. */
+  readonly rules: string;
+  readonly summary: string;
+  /** `core`: every policy; `openrouter`: policies that claim OpenRouter semantics. */
+  readonly group: "core" | "openrouter";
+  /** `report`: violations are counted and shown, never failed (the property can be false). */
+  readonly mode: "assert" | "report";
+  /** Statistical invariants run fewer, heavier cases. */
+  readonly runsFactor?: number;
+  /** Why it does not apply to this subject, or null. */
+  notApplicable?(ctx: InvariantContext): string | null;
+  arbitrary(ctx: InvariantContext): fc.Arbitrary<CheckCase>;
+  /** A violation message, or null when the case satisfies the invariant. */
+  check(c: CheckCase, ctx: InvariantContext): string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bodies: the subject's template, completed by generated preferences, or forced into one mode.
+// ---------------------------------------------------------------------------------------------
+
+/** Template ⊕ generated: the template's own settings win, generated ones fill the gaps. */
+export function mergeBody(template: RequestBody, generated: RequestBody): RequestBody {
+  const out: RequestBody = { ...generated, ...template };
+  if (template.model !== undefined || template.models !== undefined) {
+    out.model = template.model;
+    out.models = template.models;
+  }
+  if (template.provider || generated.provider) out.provider = { ...generated.provider, ...template.provider };
+  return strip(out);
+}
+
+function strip<T extends object>(o: T): T {
+  for (const [k, v] of Object.entries(o)) if (v === undefined) delete (o as Record<string, unknown>)[k];
+  return o;
+}
+
+/** One model in default load-balancing mode: no sort, order, preferences, variants or R19 parameters. */
+function lbBody(template: RequestBody, generated: RequestBody, models: readonly string[]): RequestBody {
+  // A router slug (openrouter/auto) would let the router pick the models: route a concrete one instead.
+  const routed = template.model !== undefined && isRouterSlug(template.model);
+  const own = routed ? { ...template, model: undefined, plugins: undefined } : template;
+  const b = mergeBody({ ...own, models: undefined }, { ...generated, models: undefined });
+  const model = splitVariant(b.model ?? models[0]).model;
+  const filters: Record<string, unknown> = { ...b.provider };
+  for (const k of ["sort", "order", "allow_fallbacks", "preferred_max_latency", "preferred_min_throughput"])
+    delete filters[k];
+  return strip({
+    ...b,
+    model,
+    models: undefined,
+    provider: Object.keys(filters).length ? filters : undefined,
+    tools: undefined,
+    tool_choice: undefined,
+    response_format: undefined,
+    verbosity: undefined,
+    route: undefined,
+    service_tier: undefined,
+    session_id: undefined,
+  });
+}
+
+function modelsIn(ctx: InvariantContext): string[] {
+  return ctx.space.providers ? [...new Set(ctx.space.providers.map((p) => p.model))] : [...GENERATED_MODELS];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Route-level helpers
+// ---------------------------------------------------------------------------------------------
+
+interface Routed {
+  scenario: Scenario;
+  catalog: readonly Endpoint[];
+  view: EndpointView;
+  route: (id: number) => Decision;
+  tokens: { prompt: number; completion: number };
+}
+
+function routed(c: CheckCase, ctx: InvariantContext, providers = c.providers): Routed {
+  const scenario = caseScenario({ ...c, providers }, ctx.subject);
+  const catalog = buildCatalog(scenario.providers);
+  const view = syntheticView(catalog, c.routing?.failuresAgoMs ?? []);
+  const { policy } = ctx.subject.build(scenario, catalog, c.body, ctx.subject.name);
+  const rng = new Rng(0);
+  const key = hashKey([c.seed, "check-route"]);
+  const req0 = routedRequest(c, 0, scenario);
+  return {
+    scenario,
+    catalog,
+    view,
+    tokens: { prompt: req0.promptTokens, completion: req0.completionTokens },
+    route: (id) => {
+      rng.reseed(key, id);
+      return policy.route({ ...req0, id }, view, rng);
+    },
+  };
+}
+
+function tagOf(catalog: readonly Endpoint[], id: number): string {
+  const e = catalog[id];
+  return e ? `${e.tag} (${e.model})` : `#${id} (no such endpoint)`;
+}
+
+/** Candidate ids grouped by model, in decision order. */
+function byModel(d: Decision, catalog: readonly Endpoint[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  if (d.kind !== "route") return out;
+  for (const id of d.candidates) {
+    const m = catalog[id]?.model ?? "?";
+    out.set(m, [...(out.get(m) ?? []), id]);
+  }
+  return out;
+}
+
+/** Draws per statistical case, and the per-case false-alarm rate of the χ² test. */
+const DRAWS = 2000;
+const ALPHA = 1e-6;
+
+function firstShares(r: Routed, ids: readonly number[]): { counts: number[]; stray: number | null } {
+  const counts = ids.map(() => 0);
+  for (let k = 0; k < DRAWS; k++) {
+    const d = r.route(k);
+    if (d.kind !== "route" || d.candidates.length === 0) return { counts, stray: -1 };
+    const i = ids.indexOf(d.candidates[0]);
+    if (i < 0) return { counts, stray: d.candidates[0] };
+    counts[i]++;
+  }
+  return { counts, stray: null };
+}
+
+function lbApplicable(ctx: InvariantContext): string | null {
+  if (ctx.knobs.lbMode !== "v1" && ctx.knobs.lbMode !== "v2")
+    return `lbMode ${ctx.knobs.lbMode} has no formula`;
+  if (ctx.knobs.lbCandidateTopK !== null) return "lbCandidateTopK limits the weighted set";
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run-level helpers
+// ---------------------------------------------------------------------------------------------
+
+function run(c: CheckCase, ctx: InvariantContext, name?: string): RunRecord {
+  return runCase(ctx.subject, caseScenario(c, ctx.subject), c.body, name);
+}
+
+const runArb = (ctx: InvariantContext, capacity = true) =>
+  caseArb(ctx.space, {
+    failures: true,
+    capacity,
+    chains: true,
+    r19Params: true,
+    prefs: ["only", "ignore", "order", "allow_fallbacks", "sort", "max_price", "quantizations", "zdr"],
+  }).map((c) => ({ ...c, body: mergeBody(ctx.subject.template, c.body) }));
+
+/** Everything observable about a run except the policy's name, for equality checks. */
+export function fingerprint(r: RunRecord): string[] {
+  return r.traces.map((t) => {
+    const o = t.outcome;
+    const head =
+      o.kind === "served"
+        ? `${t.req.id} served ${o.endpoint.tag} ${o.costUsd} ${o.latencyMs} ${o.ttftMs}`
+        : `${t.req.id} failed ${o.status} ${o.code} ${o.latencyMs}`;
+    const atts = t.attempts.map(
+      (a) =>
+        `${a.endpoint.tag}:${a.status}:${a.error}:${a.startMs}:${a.endMs}:${a.completionTokens}:${a.costUsd}`,
+    );
+    return `${head} @${t.req.arrivalMs} ${t.req.promptTokens}/${t.req.completionTokens} [${atts.join(" ")}]`;
+  });
+}
+
+function firstDifference(a: readonly string[], b: readonly string[]): string | null {
+  for (let i = 0; i < Math.max(a.length, b.length); i++)
+    if (a[i] !== b[i]) return `outcome #${i}: "${a[i] ?? "(none)"}" vs "${b[i] ?? "(none)"}"`;
+  return null;
+}
+
+/** Numbers in messages: 6 significant digits, no float noise. */
+const short = (x: number) => String(Number(x.toPrecision(6)));
+
+const sameNumber = (x: number, y: number) => x === y || (Number.isNaN(x) && Number.isNaN(y));
+
+// ---------------------------------------------------------------------------------------------
+// The invariants
+// ---------------------------------------------------------------------------------------------
+
+const conservation: Invariant = {
+  name: "conservation",
+  rules: "R44, R49, R66",
+  summary: "one terminal outcome per request; attempts follow the decision; attempts and costs add up",
+  group: "core",
+  mode: "assert",
+  arbitrary: (ctx) => runArb(ctx),
+  check(c, ctx) {
+    const r = run(c, ctx);
+    const seen = new Map<number, number>();
+    for (const t of r.traces) seen.set(t.req.id, (seen.get(t.req.id) ?? 0) + 1);
+    if (r.traces.length !== r.arrived) return `${r.arrived} requests arrived but ${r.traces.length} outcomes`;
+    for (const [id, n] of seen) if (n !== 1) return `request ${id} has ${n} outcomes`;
+    let attemptCost = 0;
+    let attempts = 0;
+    for (const t of r.traces) {
+      const { outcome: o, attempts: as, decision: d } = t;
+      attempts += as.length;
+      if (o.attempts !== as.length)
+        return `request ${t.req.id}: outcome says ${o.attempts} attempts, ${as.length} made`;
+      for (const [i, a] of as.entries()) {
+        if (a.requestId !== t.req.id || a.attempt !== i + 1)
+          return `request ${t.req.id}: attempt ${i + 1} is numbered ${a.attempt} for request ${a.requestId}`;
+        attemptCost += a.costUsd;
+      }
+      if (d.kind === "reject" && as.length > 0) return `request ${t.req.id}: rejected but attempted`;
+      if (d.kind === "route") {
+        let pos = 0;
+        for (const a of as) {
+          while (pos < d.candidates.length && d.candidates[pos] !== a.endpoint.id) pos++;
+          if (pos === d.candidates.length)
+            return `request ${t.req.id}: attempted ${a.endpoint.tag} out of the decision's order [${d.candidates.map((id) => tagOf(r.catalog, id)).join(", ")}]`;
+          pos++;
+        }
+      }
+      const ok = as.filter((a) => a.status === 200);
+      if (o.kind === "served") {
+        const last = as[as.length - 1];
+        if (last?.status !== 200 || last.endpoint !== o.endpoint || ok.length !== 1)
+          return `request ${t.req.id}: served by ${o.endpoint.tag} but its attempts are ${as.map((a) => `${a.endpoint.tag}:${a.status}`).join(", ")}`;
+        const sum = as.reduce((s, a) => s + a.costUsd, 0);
+        if (Math.abs(sum - o.costUsd) > 1e-12)
+          return `request ${t.req.id}: cost ${o.costUsd} but attempts cost ${sum}`;
+      } else if (ok.length > 0)
+        return `request ${t.req.id}: failed although attempt ${ok[0].attempt} succeeded`;
+    }
+    if (attempts !== r.attempts.length)
+      return `${r.attempts.length} attempts reported, ${attempts} in outcomes`;
+    const streamed = r.attempts.reduce((s, a) => s + a.costUsd, 0);
+    if (Math.abs(attemptCost - streamed) > 1e-9)
+      return `attempts reported cost $${streamed}, the attempts of the outcomes $${attemptCost}`;
+    return null;
+  },
+};
+
+const filters: Invariant = {
+  name: "filters",
+  rules: "R10–R18, R20",
+  summary:
+    "never routes to an endpoint excluded by only/ignore/max_price/quantizations/data_collection/zdr/require_parameters/context length (or a tier not opted into)",
+  group: "openrouter",
+  mode: "assert",
+  arbitrary: (ctx) =>
+    caseArb(ctx.space, {
+      route: true,
+      tiers: true,
+      chains: true,
+      r19Params: true,
+      prefs: [
+        "only",
+        "ignore",
+        "max_price",
+        "quantizations",
+        "data_collection",
+        "zdr",
+        "require_parameters",
+        "order",
+        "sort",
+        "allow_fallbacks",
+      ],
+    }).map((c) => ({ ...c, body: mergeBody(ctx.subject.template, c.body) })),
+  check(c, ctx) {
+    const r = routed(c, ctx);
+    const d = r.route(0);
+    if (d.kind !== "route") return null;
+    const entries = candidateModels(r.scenario.policies[0].request).map(splitVariant);
+    for (const id of d.candidates) {
+      const e = r.catalog[id];
+      if (!e) return `candidate ${id} is not an endpoint`;
+      // With a router slug the router picks the models (R74); the filters still apply to them (R54, R72).
+      const routers = entries.some((m) => isRouterSlug(m.model)) ? [{ model: e.model, variant: null }] : [];
+      const mine = [...entries.filter((m) => m.model === e.model), ...routers];
+      if (mine.length === 0) return `routed to ${tagOf(r.catalog, id)}, a model the request did not ask for`;
+      const why = mine.map((m) => exclusion(e, r.scenario.policies[0].request, m.variant, r.tokens));
+      if (why.every((w) => w !== null)) return `routed to ${tagOf(r.catalog, id)}, which ${why[0]} excludes`;
+    }
+    return null;
+  },
+};
+
+const fallbacks: Invariant = {
+  name: "fallbacks",
+  rules: "R29, R30",
+  summary: "allow_fallbacks:false → at most one endpoint per model (without order); order respected exactly",
+  group: "openrouter",
+  mode: "assert",
+  arbitrary: (ctx) =>
+    fc
+      .oneof(
+        caseArb(ctx.space, { route: true, plain: true, minEndpoints: 2, prefs: ["ignore", "quantizations"] }),
+        caseArb(ctx.space, { route: true, plain: true, chains: true, prefs: ["ignore"] }),
+      )
+      // The order names the case's own endpoints (and a stranger): mostly, entries match something.
+      .chain((c) => fc.tuple(fc.constant(c), orderArb(c.providers), fc.boolean()))
+      .map(([c, order, allowFallbacks]) => {
+        const models = [...new Set(candidateModels(c.body).map((m) => splitVariant(m).model))];
+        const b = lbBody(ctx.subject.template, { ...c.body, model: models[0] }, modelsIn(ctx));
+        const provider = strip({ ...b.provider, order, allow_fallbacks: allowFallbacks });
+        return { ...c, body: strip({ ...b, models: models.length > 1 ? models : undefined, provider }) };
+      }),
+  check(c, ctx) {
+    const r = routed(c, ctx);
+    const d = r.route(0);
+    const body = r.scenario.policies[0].request;
+    const prefs = body.provider ?? {};
+    const segments = byModel(d, r.catalog);
+    for (const m of candidateModels(body)) {
+      const seg = segments.get(m) ?? [];
+      if (!prefs.order) {
+        if (prefs.allow_fallbacks === false && seg.length > 1)
+          return `allow_fallbacks:false but ${seg.length} endpoints of ${m}: ${seg.map((id) => tagOf(r.catalog, id)).join(", ")}`;
+        continue;
+      }
+      const eligible = eligibleOf(r.view.endpointsOf(m), body, null, r.tokens);
+      // Tier endpoints named by a full slug (R12c) are admitted by fuller implementations only, so
+      // they may or may not appear; every default-tier endpoint an entry matches must.
+      const placed = new Set<number>();
+      let pos = 0;
+      for (const slug of prefs.order) {
+        const group = eligible.filter((e) => slugMatches(e, slug) && !placed.has(e.id));
+        for (const e of group) placed.add(e.id);
+        const required = group.filter((e) => e.tier === "default");
+        let n = 0;
+        while (pos + n < seg.length && group.some((e) => e.id === seg[pos + n])) n++;
+        const got = seg.slice(pos, pos + n);
+        if (required.some((e) => !got.includes(e.id)))
+          return `order [${prefs.order.join(", ")}]: expected ${required.map((e) => e.tag).join("/")} for "${slug}" at position ${pos + 1}, got [${seg.map((id) => tagOf(r.catalog, id)).join(", ")}]`;
+        pos += n;
+      }
+      if (prefs.allow_fallbacks === false && seg.length > pos)
+        return `order [${prefs.order.join(", ")}] with allow_fallbacks:false, but also tried ${seg
+          .slice(pos)
+          .map((id) => tagOf(r.catalog, id))
+          .join(", ")}`;
+    }
+    return null;
+  },
+};
+
+function variantInvariant(variant: "floor" | "nitro"): Invariant {
+  const floor = variant === "floor";
+  return {
+    name: variant,
+    rules: floor ? "R37, R28" : "R36, R28",
+    summary: floor
+      ? ":floor → first attempt among the cheapest eligible endpoints"
+      : ":nitro → first attempt among the fastest eligible endpoints (throughput)",
+    group: "openrouter",
+    mode: "assert",
+    arbitrary: (ctx) =>
+      caseArb(ctx.space, {
+        route: true,
+        plain: true,
+        prefs: ["ignore", "quantizations", "max_price", "zdr"],
+      }).map((c) => {
+        const b = lbBody(ctx.subject.template, c.body, modelsIn(ctx));
+        return { ...c, body: { ...b, model: `${b.model}:${variant}` } };
+      }),
+    check(c, ctx) {
+      const r = routed(c, ctx);
+      const body = r.scenario.policies[0].request;
+      const { model } = splitVariant(body.model!);
+      const eligible = eligibleOf(r.view.endpointsOf(model), body, variant, r.tokens);
+      if (eligible.length === 0) return null;
+      const d = r.route(0);
+      if (d.kind !== "route" || d.candidates.length === 0)
+        return `${eligible.length} eligible endpoints but no route`;
+      const first = r.catalog[d.candidates[0]];
+      if (!eligible.includes(first))
+        return `first attempt ${tagOf(r.catalog, d.candidates[0])} is not eligible`;
+      const key = (e: Endpoint) =>
+        floor
+          ? lbPrice(e, ctx.knobs)
+          : -(e.advertised.throughput[ctx.knobs.sortStat] ?? Number.NEGATIVE_INFINITY);
+      const best = Math.min(...eligible.map(key));
+      if (key(first) > best + 1e-12) {
+        const winner = eligible.find((e) => key(e) === best)!;
+        return floor
+          ? `first attempt ${first.tag} costs ${short(lbPrice(first, ctx.knobs))} $/M, ${winner.tag} costs ${short(best)}`
+          : `first attempt ${first.tag} does ${short(-key(first))} tok/s, ${winner.tag} does ${short(-best)}`;
+      }
+      return null;
+    },
+  };
+}
+
+const weights: Invariant = {
+  name: "weights",
+  rules: "R24, R24a, R24b, R26",
+  summary: `default load balancing: first-attempt frequencies match 1/price² (v1: 1/price) — χ² test, ${DRAWS} draws, α=${ALPHA}`,
+  group: "openrouter",
+  mode: "assert",
+  runsFactor: 0.2,
+  notApplicable: lbApplicable,
+  arbitrary: (ctx) =>
+    caseArb(ctx.space, { route: true, plain: true, minEndpoints: 2, prefs: ["ignore", "quantizations"] }).map(
+      (c) => ({
+        ...c,
+        body: lbBody(ctx.subject.template, c.body, modelsIn(ctx)),
+        routing: { ...c.routing!, failuresAgoMs: [] },
+      }),
+    ),
+  check(c, ctx) {
+    const r = routed(c, ctx);
+    const body = r.scenario.policies[0].request;
+    const eligible = eligibleOf(r.view.endpointsOf(body.model!), body, null, r.tokens);
+    if (eligible.length < 2) return null;
+    let w = eligible.map((e) => lbWeight(e, ctx.knobs));
+    if (w.some((x) => x === Number.POSITIVE_INFINITY))
+      w = w.map((x) => (x === Number.POSITIVE_INFINITY ? 1 : 0));
+    const total = w.reduce((s, x) => s + x, 0);
+    const probs = w.map((x) => x / total);
+    const { counts, stray } = firstShares(
+      r,
+      eligible.map((e) => e.id),
+    );
+    if (stray !== null)
+      return stray < 0
+        ? "no route for an eligible model"
+        : `first attempt on ineligible ${tagOf(r.catalog, stray)}`;
+    const t = chiSquareTest(counts, probs, ALPHA);
+    if (t.statistic <= t.critical) return null;
+    const cells = eligible
+      .map((e, i) => `${e.tag} ${counts[i]} vs ${(probs[i] * DRAWS).toFixed(1)}`)
+      .join(", ");
+    return `first-attempt counts (observed vs expected) ${cells}: χ²=${t.statistic.toFixed(1)} > ${t.critical.toFixed(1)} (df ${t.df})`;
+  },
+};
+
+const priceMonotone: Invariant = {
+  name: "price-monotone",
+  rules: "R24 (metamorphic)",
+  summary: "lowering one endpoint's price never lowers its first-attempt share (beyond 5 standard errors)",
+  group: "openrouter",
+  mode: "assert",
+  runsFactor: 0.2,
+  notApplicable: lbApplicable,
+  arbitrary: (ctx) =>
+    caseArb(ctx.space, { route: true, plain: true, minEndpoints: 2, pick: true, prefs: ["ignore"] }).map(
+      (c) => ({
+        ...c,
+        body: lbBody(ctx.subject.template, c.body, modelsIn(ctx)),
+        routing: { ...c.routing!, failuresAgoMs: [] },
+      }),
+    ),
+  check(c, ctx) {
+    const { endpoint: k, factor } = c.pick!;
+    const cheaper = c.providers.map((p, i) =>
+      i === k
+        ? {
+            ...p,
+            price: { ...p.price, prompt: p.price.prompt * factor, completion: p.price.completion * factor },
+          }
+        : p,
+    );
+    const before = routed(c, ctx);
+    const after = routed(c, ctx, cheaper);
+    const share = (r: Routed) => {
+      let n = 0;
+      for (let i = 0; i < DRAWS; i++) {
+        const d = r.route(i);
+        if (d.kind === "route" && d.candidates[0] === k) n++;
+      }
+      return n / DRAWS;
+    };
+    const p1 = share(before);
+    const p2 = share(after);
+    const tol = 5 * Math.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / DRAWS) + 1 / DRAWS;
+    if (p2 >= p1 - tol) return null;
+    return `${c.providers[k].name}: price × ${factor} moved its first-attempt share from ${p1.toFixed(3)} to ${p2.toFixed(3)}`;
+  },
+};
+
+const outage: Invariant = {
+  name: "outage",
+  rules: "R24 step 1, R93",
+  summary:
+    "an endpoint with a recent outage (inside the window) is never tried before a healthy eligible one",
+  group: "openrouter",
+  mode: "assert",
+  notApplicable: lbApplicable,
+  arbitrary: (ctx) =>
+    caseArb(ctx.space, { route: true, plain: true, prefs: ["ignore", "quantizations"] }).map((c) => ({
+      ...c,
+      body: lbBody(ctx.subject.template, c.body, modelsIn(ctx)),
+    })),
+  check(c, ctx) {
+    const r = routed(c, ctx);
+    const d = r.route(0);
+    const since = r.view.now - ctx.knobs.outageWindowMs;
+    const unstable = (id: number) => r.view.health.failuresSince(id, since) >= ctx.knobs.outageMinFailures;
+    for (const [, seg] of byModel(d, r.catalog)) {
+      const firstBad = seg.findIndex(unstable);
+      if (firstBad < 0) continue;
+      const healthyAfter = seg.slice(firstBad).find((id) => !unstable(id));
+      if (healthyAfter !== undefined)
+        return `${tagOf(r.catalog, seg[firstBad])} (failed within ${ctx.knobs.outageWindowMs} ms) is tried before healthy ${tagOf(r.catalog, healthyAfter)}`;
+    }
+    return null;
+  },
+};
+
+const once: Invariant = {
+  name: "once",
+  rules: "R44",
+  summary: "each endpoint is tried at most once per request",
+  group: "openrouter",
+  mode: "assert",
+  arbitrary: (ctx) => runArb(ctx),
+  check(c, ctx) {
+    for (const t of run(c, ctx).traces) {
+      const ids = t.attempts.map((a) => a.endpoint.id);
+      const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+      if (dup !== undefined)
+        return `request ${t.req.id} tried ${t.attempts.find((a) => a.endpoint.id === dup)!.endpoint.tag} twice`;
+    }
+    return null;
+  },
+};
+
+const billing: Invariant = {
+  name: "billing",
+  rules: "R66–R70",
+  summary:
+    "failed attempts cost nothing; a served request is billed once, at the serving endpoint's (model's) price",
+  group: "core",
+  mode: "assert",
+  arbitrary: (ctx) => runArb(ctx),
+  check(c, ctx) {
+    const r = run(c, ctx);
+    const billable = (a: AttemptRecord) =>
+      a.status === 200 || (a.error === "mid_stream" && ctx.knobs.billPartialOnErrorFinish);
+    // Both the attempt stream and the attempts each outcome carries (what request rows are built from).
+    for (const a of [...r.attempts, ...r.traces.flatMap((t) => t.attempts)]) {
+      if (!billable(a) && a.costUsd !== 0)
+        return `request ${a.requestId}: failed attempt ${a.attempt} on ${a.endpoint.tag} (status ${a.status}) cost $${a.costUsd}`;
+      if (!billable(a)) continue;
+      const expected = chargeUsd(
+        a.endpoint,
+        a.promptTokens,
+        a.cachedTokens ?? 0,
+        a.completionTokens,
+        ctx.knobs,
+      );
+      if (Math.abs(a.costUsd - expected) > 1e-12 * Math.max(1, expected))
+        return `request ${a.requestId}: attempt ${a.attempt} on ${a.endpoint.tag} (${a.endpoint.model}) billed $${a.costUsd}, its price card gives $${expected}`;
+    }
+    for (const t of r.traces) {
+      const o = t.outcome;
+      if (o.kind !== "served") continue;
+      const last = t.attempts[t.attempts.length - 1];
+      const expected = chargeUsd(
+        o.endpoint,
+        last.promptTokens,
+        last.cachedTokens ?? 0,
+        last.completionTokens,
+        ctx.knobs,
+      );
+      if (Math.abs(o.costUsd - expected) > 1e-12 * Math.max(1, expected))
+        return `request ${t.req.id}: served by ${o.endpoint.tag} (${o.endpoint.model}) and billed $${o.costUsd}, its price card gives $${expected}`;
+    }
+    return null;
+  },
+};
+
+const commit: Invariant = {
+  name: "commit",
+  rules: "R46, R53",
+  summary: "no attempt after the first streamed token: a mid-stream failure ends the request",
+  group: "core",
+  mode: "assert",
+  arbitrary: (ctx) => runArb(ctx),
+  check(c, ctx) {
+    for (const t of run(c, ctx).traces) {
+      const i = t.attempts.findIndex((a) => Number.isFinite(a.ttftMs));
+      if (i >= 0 && i < t.attempts.length - 1)
+        return `request ${t.req.id}: attempt ${i + 1} on ${t.attempts[i].endpoint.tag} streamed a token, yet ${t.attempts[i + 1].endpoint.tag} was tried next`;
+    }
+    return null;
+  },
+};
+
+const finalStatus: Invariant = {
+  name: "final-status",
+  rules: "R55, R60, R63",
+  summary:
+    "failed request's status: all 429 → 429, all transient → 503, all upstream 404 → 404, else the last error",
+  group: "openrouter",
+  mode: "assert",
+  arbitrary: (ctx) => runArb(ctx),
+  check(c, ctx) {
+    const r = run(c, ctx);
+    for (const t of r.traces) {
+      const o = t.outcome;
+      const as = t.attempts;
+      if (o.kind !== "failed" || as.length === 0 || t.decision.kind !== "route") continue;
+      if (as.some((a) => Number.isFinite(a.ttftMs))) continue; // committed failures are R46's
+      // R60 judges the request's last candidate model (R51), even one without eligible endpoints; judge
+      // only when every attempt was on it (F is then all of them, and no R59 filter code applies).
+      const models = candidateModels(t.req.body);
+      const lastModel = splitVariant(models[models.length - 1] ?? "").model;
+      if (as.some((a) => a.endpoint.model !== lastModel)) continue;
+      const want = expectedFinal(as);
+      if (o.status !== want.status || (want.code !== null && o.code !== want.code))
+        return `request ${t.req.id}: attempts ${as.map((a) => (a.error === "timeout" ? "timeout" : a.status)).join(", ")} → ${o.status} ${o.code}, expected ${describeFinal(want)}`;
+    }
+    return null;
+  },
+};
+
+const determinism: Invariant = {
+  name: "determinism",
+  rules: "house rule",
+  summary: "same scenario and seed → identical outcome sequence",
+  group: "core",
+  mode: "assert",
+  arbitrary: (ctx) => runArb(ctx),
+  check(c, ctx) {
+    const diff = firstDifference(fingerprint(run(c, ctx)), fingerprint(run(c, ctx)));
+    return diff && `two runs differ at ${diff}`;
+  },
+};
+
+/** A reference policy for CRN: every endpoint of the requested model, in catalog order. */
+function catalogOrder(view: EndpointView, body: RequestBody): Decision {
+  const ids = view.endpointsOf(splitVariant(body.model ?? "").model).map((e) => e.id);
+  return { kind: "route", candidates: ids };
+}
+
+const crn: Invariant = {
+  name: "crn",
+  rules: "house rule",
+  summary:
+    "reordering policies changes nothing; every policy meets the same traffic, and a request's first try of an endpoint the same failure draw",
+  group: "core",
+  mode: "assert",
+  arbitrary: (ctx) =>
+    runArb(ctx, false).map((c) => ({
+      ...c,
+      providers: c.providers.map((p) => ({ ...p, concurrency: null, queue_limit: null, rate_limit: null })),
+    })),
+  check(c, ctx) {
+    const scenario = caseScenario(c, ctx.subject);
+    const mine = runCase(ctx.subject, scenario, c.body);
+    const base = fingerprint(mine);
+    const reference: CheckSubject = {
+      ...ctx.subject,
+      name: "catalog-order",
+      build: (s, cat, body, name) => ({
+        policy: { name, route: (req, view) => catalogOrder(view, req.body) },
+        behaviour: ctx.subject.build(s, cat, body, name).behaviour,
+      }),
+    };
+    const ref = runCase(reference, scenario, c.body);
+    const diff = firstDifference(base, fingerprint(runCase(ctx.subject, scenario, c.body)));
+    if (diff) return `running another policy first changed its results at ${diff}`;
+    const traffic = (r: RunRecord) =>
+      r.traces
+        .map((t) => `${t.req.id}@${t.req.arrivalMs}:${t.req.promptTokens}/${t.req.completionTokens}`)
+        .sort()
+        .join(" ");
+    if (traffic(mine) !== traffic(ref)) return "two policies saw different traffic";
+    const firstTries = new Map(
+      ref.attempts.filter((a) => a.attempt === 1).map((a) => [`${a.requestId}|${a.endpoint.id}`, a]),
+    );
+    for (const a of mine.attempts) {
+      const b = a.attempt === 1 ? firstTries.get(`${a.requestId}|${a.endpoint.id}`) : undefined;
+      if (!b || b.startMs !== a.startMs) continue;
+      if (
+        a.status !== b.status ||
+        a.error !== b.error ||
+        !sameNumber(a.ttftMs, b.ttftMs) ||
+        a.endMs !== b.endMs ||
+        a.completionTokens !== b.completionTokens
+      )
+        return `request ${a.requestId} on ${a.endpoint.tag}: ${a.status}/${a.error} at ${a.endMs} under this policy, ${b.status}/${b.error} at ${b.endMs} under another`;
+    }
+    return null;
+  },
+};
+
+const rename: Invariant = {
+  name: "rename",
+  rules: "house rule (CRN)",
+  summary:
+    "a policy's results do not depend on its name, so identically configured policies draw identically",
+  group: "core",
+  mode: "assert",
+  arbitrary: (ctx) => runArb(ctx),
+  check(c, ctx) {
+    const scenario = caseScenario(c, ctx.subject);
+    const base = fingerprint(runCase(ctx.subject, scenario, c.body));
+    const renamed = fingerprint(runCase(ctx.subject, scenario, c.body, `${ctx.subject.name}-renamed`));
+    const diff = firstDifference(base, renamed);
+    return diff && `renaming the policy changed its results (its draws depend on its name) at ${diff}`;
+  },
+};
+
+const capacity: Invariant = {
+  name: "capacity",
+  rules: "metamorphic",
+  summary:
+    "adding a healthy endpoint does not lower the success rate (fixed seed; queueing can make it false)",
+  group: "core",
+  mode: "report",
+  arbitrary: (ctx) =>
+    caseArb(ctx.space, {
+      failures: true,
+      capacity: true,
+      pick: true,
+      prefs: ["ignore", "sort", "order", "allow_fallbacks"],
+    }).map((c) => ({ ...c, body: mergeBody(ctx.subject.template, c.body) })),
+  check(c, ctx) {
+    const src = c.providers[c.pick!.endpoint];
+    const spare = {
+      ...src,
+      name: `${src.name.replace("/", "-")}-spare`,
+      error_rate: 0,
+      midstream_error_rate: 0,
+      outages: [],
+      concurrency: null,
+      queue_limit: null,
+      rate_limit: null,
+    };
+    const ok = (r: RunRecord) => r.traces.filter((t) => t.outcome.kind === "served").length;
+    const before = ok(run(c, ctx));
+    const after = ok(run({ ...c, providers: [...c.providers, spare] }, ctx));
+    return after >= before
+      ? null
+      : `adding healthy ${spare.name} lowered successes from ${before} to ${after} of ${c.traffic.requests}`;
+  },
+};
+
+/** Every invariant, in the order reports list them. */
+export const INVARIANTS: readonly Invariant[] = [
+  conservation,
+  filters,
+  fallbacks,
+  once,
+  billing,
+  commit,
+  variantInvariant("floor"),
+  variantInvariant("nitro"),
+  weights,
+  priceMonotone,
+  outage,
+  finalStatus,
+  determinism,
+  crn,
+  rename,
+  capacity,
+];

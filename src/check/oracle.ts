@@ -1,0 +1,211 @@
+/**
+ * Independent restatements of the spec rules the invariants judge against (docs/openrouter-routing.md).
+ * Deliberately written from the spec, not imported from src/policies: an invariant that reuses the
+ * code it checks can never fail.
+ */
+import type { FinalError } from "../policies/types.js";
+import type { ProviderPrefs, RequestBody } from "../scenario/schema.js";
+import type { AttemptRecord, Endpoint } from "../types.js";
+
+/** The OpenRouter knobs the oracles depend on (spec appendix), with the spec's defaults. */
+export interface Knobs {
+  lbMode: string;
+  outageWindowMs: number;
+  outageMinFailures: number;
+  priceBasis: string;
+  inputShare: number;
+  includeRequestFee: boolean;
+  lbCandidateTopK: number | null;
+  sortStat: "p50" | "p75" | "p90" | "p99";
+  /** R69: bill the streamed part of a request that fails mid-stream. */
+  billPartialOnErrorFinish: boolean;
+  /** R70: share of the list price charged for a BYOK endpoint. */
+  byokFeeShare: number;
+}
+
+export function knobsOf(openrouter: Readonly<Record<string, unknown>>): Knobs {
+  const o = openrouter as Partial<Record<keyof Knobs, unknown>>;
+  const lbMode = typeof o.lbMode === "string" ? o.lbMode : "v2";
+  return {
+    lbMode,
+    outageWindowMs:
+      typeof o.outageWindowMs === "number" ? o.outageWindowMs : lbMode === "v1" ? 10_000 : 30_000,
+    outageMinFailures: typeof o.outageMinFailures === "number" ? o.outageMinFailures : 1,
+    priceBasis: typeof o.priceBasis === "string" ? o.priceBasis : "blend",
+    inputShare: typeof o.inputShare === "number" ? o.inputShare : 0.5,
+    includeRequestFee: o.includeRequestFee === true,
+    lbCandidateTopK: typeof o.lbCandidateTopK === "number" ? o.lbCandidateTopK : null,
+    sortStat: (typeof o.sortStat === "string" ? o.sortStat : "p50") as Knobs["sortStat"],
+    billPartialOnErrorFinish: o.billPartialOnErrorFinish === true,
+    byokFeeShare: typeof o.byokFeeShare === "number" ? o.byokFeeShare : 0.05,
+  };
+}
+
+/** R24a: the price load balancing and price sort use. */
+export function lbPrice(e: Endpoint, k: Knobs): number {
+  const p = e.price;
+  const base =
+    k.priceBasis === "prompt"
+      ? p.prompt
+      : k.priceBasis === "completion"
+        ? p.completion
+        : k.inputShare * p.prompt + (1 - k.inputShare) * p.completion;
+  return (base + (k.includeRequestFee ? p.request * 1e6 : 0)) * (1 - p.discount);
+}
+
+/**
+ * R67–R70: what an attempt that served `completion` tokens costs at endpoint `e`: cached prompt tokens
+ * at the cache-read price (not also at the prompt price), discount applied, a BYOK endpoint only the
+ * fee share.
+ */
+export function chargeUsd(e: Endpoint, prompt: number, cached: number, completion: number, k: Knobs): number {
+  const p = e.price;
+  const fromCache = Math.min(cached, prompt);
+  const list =
+    ((prompt - fromCache) * p.prompt + fromCache * (p.cacheRead ?? p.prompt) + completion * p.completion) /
+      1e6 +
+    p.request;
+  return list * (1 - p.discount) * (e.byok ? k.byokFeeShare : 1);
+}
+
+/** R24/R26: the default load-balancing weight (v1 linear, v2 inverse square). */
+export function lbWeight(e: Endpoint, k: Knobs): number {
+  const p = lbPrice(e, k);
+  return p <= 0 ? Number.POSITIVE_INFINITY : 1 / p ** (k.lbMode === "v1" ? 1 : 2);
+}
+
+/** `vendor/model[:variant]` → base model and dynamic variant (R35). */
+export function splitVariant(id: string): { model: string; variant: string | null } {
+  const colon = id.lastIndexOf(":");
+  if (colon > 0) {
+    const v = id.slice(colon + 1);
+    if (v === "nitro" || v === "floor" || v === "exacto" || v === "online")
+      return { model: id.slice(0, colon), variant: v };
+  }
+  return { model: id, variant: null };
+}
+
+/** Router slugs (R74–R81): the router, not the request, names the candidate models. */
+export function isRouterSlug(model: string): boolean {
+  return model.startsWith("openrouter/");
+}
+
+/** R51: candidate models in order, de-duplicated. */
+export function candidateModels(body: RequestBody): string[] {
+  const out: string[] = [];
+  for (const m of [body.model, ...(body.models ?? [])]) if (m !== undefined && !out.includes(m)) out.push(m);
+  return out;
+}
+
+/** R13 slug matching: a base slug matches the provider's default-tier endpoints, a full slug one tag. */
+export function slugMatches(e: Endpoint, slug: string): boolean {
+  const s = slug.toLowerCase();
+  if (s.includes("/")) return e.tag.toLowerCase() === s;
+  return e.tier === "default" && e.provider.toLowerCase() === s;
+}
+
+function limit(v: number | string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === "string" ? Number.parseFloat(v) : v;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Request parameters R18 checks against `supported_parameters`. */
+export const ROUTING_PARAMS = [
+  "tools",
+  "tool_choice",
+  "response_format",
+  "temperature",
+  "top_p",
+  "top_k",
+  "stop",
+  "verbosity",
+  "reasoning",
+  "max_tokens",
+] as const;
+
+/**
+ * Why the hard filters (R10–R20) exclude an endpoint for this request, or null if it may be routed
+ * to. Tier admission (R12) is judged permissively — an endpoint of a non-default tier counts as
+ * admissible when *any* opt-in of R12 (a)–(d) is present — so a fuller implementation of the tier
+ * rules never trips it; only routing to a tier endpoint with no opt-in at all is a violation.
+ */
+export function exclusion(
+  e: Endpoint,
+  body: RequestBody,
+  variant: string | null,
+  tokens: { prompt: number; completion: number },
+): string | null {
+  const prefs: ProviderPrefs = body.provider ?? {};
+  if (e.status !== 0) return "status";
+  if (e.tier !== "default") {
+    const tierSlug = (s: string) => s.toLowerCase() === e.tag.toLowerCase();
+    const optIn =
+      (e.tier === "priority" && (body.service_tier === "priority" || body.service_tier === "fast")) ||
+      (e.tier === "flex" && body.service_tier === "flex") ||
+      (prefs.order ?? []).some(tierSlug) ||
+      (prefs.only ?? []).some(tierSlug) ||
+      (e.tier === "priority" && variant === "nitro") ||
+      (e.tier === "flex" && variant === "floor");
+    if (!optIn) return "tier";
+  }
+  if (prefs.only && !prefs.only.some((s) => slugMatches(e, s))) return "only";
+  if (prefs.ignore?.some((s) => slugMatches(e, s))) return "ignore";
+  if (prefs.data_collection === "deny" && e.dataPolicy.training) return "data_collection";
+  if (prefs.zdr === true && !e.dataPolicy.zdr) return "zdr";
+  if (prefs.quantizations && !prefs.quantizations.includes(e.quantization)) return "quantizations";
+  const mp = prefs.max_price;
+  if (mp) {
+    const over = (v: number, lim: number | string | undefined) => {
+      const l = limit(lim);
+      return l !== undefined && v > l;
+    };
+    if (over(e.price.prompt, mp.prompt) || over(e.price.completion, mp.completion)) return "max_price";
+    if (over(e.price.request, mp.request)) return "max_price";
+  }
+  const maxTokens = body.max_tokens ?? body.max_completion_tokens;
+  if (maxTokens !== undefined && e.maxCompletionTokens !== null && e.maxCompletionTokens < maxTokens)
+    return "context_length";
+  // R20: endpoints with context ≤ 8192 may compress the context, so only larger ones are judged.
+  const need = tokens.prompt + (maxTokens ?? tokens.completion);
+  if (e.contextLength > 8192 && e.contextLength < need) return "context_length";
+  if (prefs.require_parameters) {
+    const b = body as Record<string, unknown>;
+    if (ROUTING_PARAMS.some((p) => b[p] !== undefined && !e.supportedParameters.has(p)))
+      return "require_parameters";
+  }
+  return null;
+}
+
+/** The endpoints of `model` that pass every hard filter, in catalog order. */
+export function eligibleOf(
+  endpoints: readonly Endpoint[],
+  body: RequestBody,
+  variant: string | null,
+  tokens: { prompt: number; completion: number },
+): Endpoint[] {
+  return endpoints.filter((e) => exclusion(e, body, variant, tokens) === null);
+}
+
+/** Transient failures for R60's 503 case: 5xx, timeouts, empty responses. */
+function transient(a: AttemptRecord): boolean {
+  return a.status >= 500 || a.status === 408 || a.error === "timeout" || a.error === "empty_response";
+}
+
+/**
+ * R60 (+R63) for a failed request whose attempts all belong to the last candidate model: the
+ * expected final status, and the availability code when the rule names one.
+ */
+export function expectedFinal(f: readonly AttemptRecord[]): { status: number; code: string | null } {
+  if (f.every((a) => a.status === 429)) return { status: 429, code: "capacity_exhausted" };
+  if (f.every(transient)) return { status: 503, code: "temporarily_unavailable" };
+  if (f.every((a) => a.status === 404)) return { status: 404, code: "model_unavailable_upstream" };
+  const last = f[f.length - 1];
+  if (last.error === "timeout") return { status: 504, code: null };
+  if (last.error === "empty_response") return { status: 502, code: null };
+  return { status: last.status, code: null };
+}
+
+export function describeFinal(e: FinalError | { status: number; code: string | null }): string {
+  return e.code ? `${e.status} ${e.code}` : String(e.status);
+}
