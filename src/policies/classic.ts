@@ -94,10 +94,10 @@ export class RetryDriver {
     readonly opts: RetryOptions,
     private readonly retryAfter: RetryAfter,
     seed: number,
-    name: string,
   ) {
     this.rng = new Rng(0);
-    this.key = hashKey([seed, "retry", name]);
+    // Keyed by purpose, not by policy name: renaming a policy must not change its draws (CRN).
+    this.key = hashKey([seed, "retry"]);
     this.budget =
       opts.budget_percent !== undefined ? new RetryBudget(opts.budget_percent, opts.min_retries_per_s) : null;
     this.codes = new Set(opts.retry_on.filter((c): c is number => typeof c === "number"));
@@ -366,7 +366,7 @@ export function buildClassic(kind: ClassicKind, spec: PolicySpec, ctx: PolicyCon
   };
   const b = balancerFor(kind, opts, ctx);
   const retry = opts.retry
-    ? new RetryDriver(opts.retry, retryAfterFor(ctx.scenario), ctx.scenario.seed, spec.name)
+    ? new RetryDriver(opts.retry, retryAfterFor(ctx.scenario), ctx.scenario.seed)
     : null;
   const policy = balancedPolicy(spec.name, b, retry);
   return {

@@ -55,9 +55,9 @@ export class OutlierDetector {
   constructor(
     readonly o: EnvoyOptions,
     seed: number,
-    name: string,
   ) {
-    this.rng = new Rng(seed, "envoy", name);
+    // Keyed by purpose, not by policy name: renaming a policy must not change its draws (CRN).
+    this.rng = new Rng(seed, "envoy");
   }
 
   private state(e: number): HostState {
@@ -194,7 +194,7 @@ registerPolicyKind("envoy", (spec, ctx): BuiltPolicy => {
     { ...spec, kind: o.balancer.kind, options: o.balancer.options },
     { ...ctx, path: `${ctx.path}.options.balancer` },
   );
-  const det = new OutlierDetector(o, ctx.scenario.seed, spec.name);
+  const det = new OutlierDetector(o, ctx.scenario.seed);
   return {
     policy: envoyPolicy(spec.name, inner.policy, det),
     behaviour: inner.behaviour,

@@ -113,7 +113,7 @@ export class LiteRouter implements Policy {
     this.tpmUsed = new Float64Array(n);
     this.busy = new Int32Array(n);
     this.latency = Array.from({ length: n }, () => []);
-    this.key = hashKey([seed, "litellm", name]);
+    this.key = hashKey([seed, "litellm"]);
   }
 
   /** The model group a request asks for: its model if that is a model_name, else the first group serving it. */

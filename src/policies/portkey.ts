@@ -43,7 +43,7 @@ export class PortkeyRouter implements Policy {
     private readonly retryAfter: RetryAfter,
     seed: number,
   ) {
-    this.key = hashKey([seed, "portkey", name]);
+    this.key = hashKey([seed, "portkey"]);
   }
 
   private *walk(n: PortkeyNode, w: Walk): Walker {

@@ -4,7 +4,7 @@ import type { AttemptError, AttemptRecord, Endpoint } from "../../src/types.js";
 import { build, Clock, drive, request, world } from "../gateways/harness.js";
 
 function det(o: Record<string, unknown>) {
-  return new OutlierDetector(EnvoyOptions.parse(o), 1, "t");
+  return new OutlierDetector(EnvoyOptions.parse(o), 1);
 }
 
 function rec(
