@@ -1,6 +1,6 @@
 /** Shared CLI plumbing: error reporting, output folders, the progress bar. */
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { InputError } from "../scenario/errors.js";
 import type { Progress } from "../simulate.js";
@@ -17,13 +17,29 @@ export class ExitCode extends Error {
   }
 }
 
+/** Files that mark a folder as written by a routesim command (run, compare, sweep, merge). */
+const RESULT_MARKERS = ["summary.json", "run.json", "sweep.json", "compare.json"];
+
 /** Resolves an output folder and refuses to overwrite an existing one unless forced. */
 export function outputDir(dir: string, force: boolean): string {
   const out = resolve(dir);
   if (existsSync(out) && !force) {
     throw new UsageError(`${dir} already exists; pass --force to replace it`);
   }
+  if (existsSync(out) && !isResultsFolder(out)) {
+    // --force replaces results, never a source folder or file given by mistake (`--out .`).
+    throw new UsageError(
+      `${dir} is not a routesim results folder (no ${RESULT_MARKERS.join(", ")}); refusing to replace it even with --force`,
+    );
+  }
   return out;
+}
+
+/** An empty folder, or one a routesim command wrote. */
+function isResultsFolder(path: string): boolean {
+  if (!statSync(path).isDirectory()) return false;
+  const entries = readdirSync(path);
+  return entries.length === 0 || RESULT_MARKERS.some((m) => entries.includes(m));
 }
 
 export function parseIntFlag(name: string, v: string | undefined): number | undefined {
@@ -76,6 +92,11 @@ function formatSimTime(ms: number): string {
 /** Prints a bad-input error (no stack trace) and returns the exit code. */
 export function reportError(e: unknown): number {
   if (e instanceof ExitCode) return e.code;
+  if (e instanceof InputError && isAbsolute(e.file)) {
+    // Name files as the user would type them (relative to here) whichever layer raised the error.
+    const rel = relative(process.cwd(), e.file);
+    if (rel && !rel.startsWith("..") && !isAbsolute(rel)) e = new InputError(rel, e.problems);
+  }
   if (e instanceof InputError || e instanceof UsageError) {
     process.stderr.write(`routesim: error: ${e.message}\n`);
     return EXIT_INPUT;

@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
 import { loadScenario } from "../scenario/load.js";
 import { simulate } from "../simulate.js";
-import { outputDir, parseIntFlag, progressReporter } from "./common.js";
+import { outputDir, parseIntFlag, progressReporter, UsageError } from "./common.js";
 
 interface RunFlags {
   out?: string;
@@ -27,7 +27,7 @@ export function registerRun(program: Command): void {
     .argument("<scenario>", "scenario file (YAML or JSON)")
     .option("-o, --out <dir>", "output folder (default: results/<scenario name>)")
     .option("--seed <n>", "override the scenario's seed")
-    .option("--requests <n>", "override the number of requests")
+    .option("--requests <n>", "run this many requests (replaces the scenario's requests / duration_s)")
     .option("--policies <names>", "comma-separated policy names to run (default: all)")
     .option("--summary-only", "skip attempts.csv and requests.csv")
     .option(
@@ -37,10 +37,9 @@ export function registerRun(program: Command): void {
     .option("-q, --quiet", "no progress bar or summary on the terminal")
     .option("-f, --force", "replace an existing output folder")
     .action((file: string, flags: RunFlags) => {
-      const loaded = loadScenario(file, {
-        seed: parseIntFlag("seed", flags.seed),
-        requests: parseIntFlag("requests", flags.requests),
-      });
+      const requests = parseIntFlag("requests", flags.requests);
+      if (requests === 0) throw new UsageError("--requests expects a positive integer, got 0");
+      const loaded = loadScenario(file, { seed: parseIntFlag("seed", flags.seed), requests });
       const out = outputDir(flags.out ?? join("results", loaded.scenario.name), flags.force ?? false);
       const progress = progressReporter(flags.quiet ?? false);
       const result = simulate(loaded, {
@@ -57,7 +56,8 @@ export function registerRun(program: Command): void {
       });
       progress.stop();
       if (!flags.quiet) {
-        const rel = relative(process.cwd(), out) || ".";
+        const rel = relative(process.cwd(), out);
+        const shown = rel === "" ? "." : rel.startsWith("..") ? out : rel;
         for (const p of result.summary.policies) {
           process.stdout.write(
             `${p.name.padEnd(24)} success ${(100 * p.successRate).toFixed(2).padStart(6)} %  cost $${p.costUsd.toFixed(4)}  p50 ${p.latencyMs.p50.toFixed(0)} ms  p99 ${p.latencyMs.p99.toFixed(0)} ms\n`,
@@ -67,7 +67,7 @@ export function registerRun(program: Command): void {
           ? ` (${result.run.requestsPerSec.toLocaleString("en-US")} simulated requests/s)`
           : "";
         process.stdout.write(
-          `wrote ${rel}/ in ${((result.run.wallTimeMs ?? 0) / 1000).toFixed(2)} s${rps}\n`,
+          `wrote ${shown}/ in ${((result.run.wallTimeMs ?? 0) / 1000).toFixed(2)} s${rps}\n`,
         );
       }
     });

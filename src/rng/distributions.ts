@@ -2,6 +2,7 @@
  * Distributions as samplers: `sample(rng)` draws one value from the stream it is given (never a
  * global). Each sampler also states its theoretical mean and variance, which the tests check.
  */
+import { normalCdf } from "../stats/t.js";
 import type { Rng } from "./rng.js";
 
 /** A distribution as written in a scenario (after validation). A bare number means constant. */
@@ -76,28 +77,84 @@ export function standardNormal(rng: Rng): number {
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
-/** Normal, optionally truncated below at `min` by rejection (used where a value must be positive). */
+/** Standard normal density. */
+function phi(z: number): number {
+  return Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+}
+
+/** Upper tail 1 − Φ(z), computed directly (no cancellation far in the tail). */
+function normalUpperTail(z: number): number {
+  return normalCdf(-z);
+}
+
+/**
+ * Normal truncated below at `min` (used where a value must be positive). Its stated mean, variance
+ * and median are those of the truncated distribution, so they stay exact when the cut matters.
+ * Sampling: plain rejection when at least half the mass survives the cut, otherwise Robert's (1995)
+ * exponential proposal, so a far cut never loops or clamps.
+ */
 class Normal implements Sampler {
+  readonly mean: number;
+  readonly variance: number;
+  readonly median: number;
+  /** Standardised cut (min − mu) / sd. */
+  private readonly alpha: number;
+  /** Rate of Robert's exponential proposal. */
+  private readonly lambda: number;
   constructor(
     readonly mu: number,
     readonly sd: number,
     readonly min: number,
-  ) {}
-  get mean() {
-    return this.mu; // exact when truncation is negligible (mean several sd above min)
-  }
-  get median() {
-    return this.mu;
-  }
-  get variance() {
-    return this.sd * this.sd;
+  ) {
+    if (sd === 0) {
+      const v = Math.max(mu, min);
+      this.alpha = Number.NEGATIVE_INFINITY;
+      this.lambda = 0;
+      this.mean = v;
+      this.variance = 0;
+      this.median = v;
+      return;
+    }
+    const a = (min - mu) / sd;
+    this.alpha = a;
+    this.lambda = (a + Math.sqrt(a * a + 4)) / 2;
+    if (a < -8) {
+      // The cut removes < 1e-15 of the mass: keep the untruncated figures exactly.
+      this.mean = mu;
+      this.variance = sd * sd;
+      this.median = mu;
+      return;
+    }
+    const tail = normalUpperTail(a);
+    // Inverse Mills ratio; for a far cut use its asymptotic form to avoid 0/0.
+    const mills = tail > 1e-300 ? phi(a) / tail : a + 1 / a;
+    this.mean = mu + sd * mills;
+    this.variance = sd * sd * Math.max(0, 1 + a * mills - mills * mills);
+    // Median: the z whose upper tail is half the surviving mass (bisection; done once).
+    let lo = Math.max(a, -40);
+    let hi = Math.max(a, 0) + 40;
+    for (let i = 0; i < 200; i++) {
+      const m = (lo + hi) / 2;
+      if (normalUpperTail(m) > tail / 2) lo = m;
+      else hi = m;
+    }
+    this.median = mu + sd * ((lo + hi) / 2);
   }
   sample(rng: Rng): number {
-    for (let i = 0; i < 64; i++) {
-      const x = this.mu + this.sd * standardNormal(rng);
-      if (x > this.min) return x;
+    const a = this.alpha;
+    if (this.sd === 0) return this.mean;
+    if (a <= 0) {
+      for (;;) {
+        const x = this.mu + this.sd * standardNormal(rng);
+        if (x > this.min) return x;
+      }
     }
-    return Math.max(this.mu, this.min + Number.EPSILON);
+    // Robert (1995): z = a + Exp(lambda), accepted with probability exp(-(z - lambda)^2 / 2).
+    for (;;) {
+      const z = a - Math.log(rng.nextOpen()) / this.lambda;
+      const d = z - this.lambda;
+      if (rng.next() < Math.exp(-0.5 * d * d)) return this.mu + this.sd * z;
+    }
   }
 }
 

@@ -82,7 +82,10 @@ export class Simulator {
     this.stopped = true;
   }
 
-  /** Runs events until the queue is empty, `until` is passed, or `stop()` is called. */
+  /**
+   * Runs events until the queue is empty, `until` is passed, or `stop()` is called. With a finite
+   * `until` and no stop, the clock ends at `until` even if the queue ran dry earlier.
+   */
   run(until = Number.POSITIVE_INFINITY): void {
     this.stopped = false;
     const handlers = this.handlers;
@@ -96,8 +99,8 @@ export class Simulator {
       this.executed++;
       handlers[kind](arg, t);
     }
-    if (this.size === 0 || this.stopped) return;
-    if (until !== Number.POSITIVE_INFINITY && this.now < until) this.now = until;
+    // Reaching `until` (whether or not events remain) means the clock reads `until`.
+    if (!this.stopped && until !== Number.POSITIVE_INFINITY && this.now < until) this.now = until;
   }
 
   /** Executes exactly one event; returns false when none is pending. */

@@ -18,15 +18,26 @@ export interface TrafficSource {
   readonly skipped?: number;
 }
 
-/** Rate multiplier over time from a schedule and flash crowd; `max` bounds it for thinning. */
-export function rateShape(arrivals: Arrivals): { rate: (tMs: number) => number; max: number } {
+/**
+ * Rate over time from a schedule and flash crowd; `max` bounds it for thinning; `endMs` is when it
+ * drops to zero for good (a piecewise schedule ending at rate 0), Infinity otherwise.
+ */
+export function rateShape(arrivals: Arrivals): { rate: (tMs: number) => number; max: number; endMs: number } {
   const base = arrivals.rate_per_s;
   const sch = arrivals.schedule;
   const fc = arrivals.flash_crowd;
   let schedRate: (t: number) => number = () => base;
   let schedMax = base;
+  let endMs = Number.POSITIVE_INFINITY;
   if (sch?.kind === "piecewise") {
     const pts = sch.points;
+    const last = pts[pts.length - 1];
+    if (last.rate_per_s === 0) {
+      // Linear: the rate reaches 0 at the last point, which may itself follow earlier zeros.
+      let k = pts.length - 1;
+      while (k > 0 && pts[k - 1].rate_per_s === 0) k--;
+      endMs = pts[k].at_s * 1000;
+    }
     schedMax = Math.max(base, ...pts.map((p) => p.rate_per_s));
     schedRate = (t) => {
       const s = t / 1000;
@@ -45,7 +56,7 @@ export function rateShape(arrivals: Arrivals): { rate: (tMs: number) => number; 
     schedRate = (t) =>
       base * (1 + sch.amplitude * Math.sin((2 * Math.PI * (t / 1000 + sch.phase_s)) / sch.period_s));
   }
-  if (!fc) return { rate: schedRate, max: schedMax };
+  if (!fc) return { rate: schedRate, max: schedMax, endMs };
   const start = fc.start_s * 1000;
   const end = start + fc.duration_s * 1000;
   const ramp = fc.ramp_s * 1000;
@@ -55,7 +66,7 @@ export function rateShape(arrivals: Arrivals): { rate: (tMs: number) => number; 
     if (ramp > 0) f = Math.min(1, (t - start) / ramp, (end - t) / ramp);
     return 1 + (fc.multiplier - 1) * f;
   };
-  return { rate: (t) => schedRate(t) * mult(t), max: schedMax * Math.max(1, fc.multiplier) };
+  return { rate: (t) => schedRate(t) * mult(t), max: schedMax * Math.max(1, fc.multiplier), endMs };
 }
 
 export class SyntheticTraffic implements TrafficSource {
@@ -67,7 +78,7 @@ export class SyntheticTraffic implements TrafficSource {
   private readonly prompt: Sampler;
   private readonly completion: Sampler;
   private readonly gap: Sampler | null;
-  private readonly shape: { rate: (t: number) => number; max: number };
+  private readonly shape: { rate: (t: number) => number; max: number; endMs: number };
   private readonly models: string[];
   private readonly modelCum: number[];
   private readonly limitMs: number;
@@ -116,14 +127,20 @@ export class SyntheticTraffic implements TrafficSource {
 
   private nextArrival(): number {
     const rng = this.arrivalsRng;
+    const end = Math.min(this.limitMs, this.shape.endMs);
     if (this.gap === null) {
-      // Evenly spaced at the current rate (schedule applies directly, no randomness).
-      const r = this.shape.rate(this.t);
-      this.t += r > 0 ? 1000 / r : 1000;
-      return this.t;
+      // Evenly spaced at the current rate (schedule applies directly, no randomness); while the
+      // rate is 0, step through time in seconds without emitting.
+      for (;;) {
+        const r = this.shape.rate(this.t);
+        this.t += r > 0 ? 1000 / r : 1000;
+        if (r > 0 || this.t >= end) return this.t >= this.shape.endMs ? Number.POSITIVE_INFINITY : this.t;
+      }
     }
     for (;;) {
       this.t += this.gap.sample(rng);
+      // Past the end of a schedule that stays at 0, no arrival can ever come.
+      if (this.t >= this.shape.endMs) return Number.POSITIVE_INFINITY;
       if (!this.shaped || rng.next() * this.shape.max < this.shape.rate(this.t)) return this.t;
       if (this.t > this.limitMs) return this.t;
     }

@@ -1,0 +1,157 @@
+import { describe, expect, it } from "vitest";
+import type { Decision, Policy, RouterBehaviour } from "../../src/policies/types.js";
+import { buildCatalog } from "../../src/providers/catalog.js";
+import { ProviderFarm } from "../../src/providers/farm.js";
+import { lastAttemptError } from "../../src/router/errors.js";
+import { HealthTracker } from "../../src/router/health.js";
+import { Router } from "../../src/router/router.js";
+import type { Provider } from "../../src/scenario/schema.js";
+import { Simulator } from "../../src/sim/kernel.js";
+import type { AttemptRecord, Outcome } from "../../src/types.js";
+import { provider } from "../providers/helpers.js";
+
+/** One request through a scripted policy; returns its attempts and outcome. */
+function route(
+  providers: Provider[],
+  decision: Decision,
+  behaviour: Partial<RouterBehaviour> = {},
+): { attempts: AttemptRecord[]; outcome: Outcome; attemptRows: AttemptRecord[] } {
+  const sim = new Simulator();
+  const catalog = buildCatalog(providers);
+  const policy: Policy = { name: "scripted", route: () => decision };
+  const full: RouterBehaviour = {
+    timeoutMs: 10_000,
+    maxAttempts: Number.POSITIVE_INFINITY,
+    onFailure: () => "next",
+    finalError: lastAttemptError,
+    ...behaviour,
+  };
+  const rows: AttemptRecord[] = [];
+  let result: { attempts: AttemptRecord[]; outcome: Outcome } | null = null;
+  let router: Router | null = null;
+  const farm = new ProviderFarm(sim, providers, [], 1, (a) => router!.attemptDone(a));
+  router = new Router(
+    sim,
+    farm,
+    catalog,
+    new HealthTracker(catalog.length, () => sim.now),
+    policy,
+    full,
+    (r) => ({ ...r, body: { model: r.model } }),
+    {
+      attempt: (a) => rows.push(a),
+      outcome: (_req, o, attempts) => {
+        if (result) throw new Error("second outcome for one request");
+        result = { attempts: [...attempts], outcome: o };
+      },
+    },
+    1,
+  );
+  const r = router;
+  const h = sim.handler(() =>
+    r.arrive({ id: 0, arrivalMs: 1000, promptTokens: 1000, completionTokens: 500, model: "m" }),
+  );
+  sim.schedule(1000, h);
+  sim.run();
+  if (!result) throw new Error("no outcome");
+  const done = result as { attempts: AttemptRecord[]; outcome: Outcome };
+  return { ...done, attemptRows: rows };
+}
+
+const down = (name: string, status = 503) =>
+  provider({ name, ttft_ms: 100, error_latency_ms: 50, outages: [{ start_s: 0, duration_s: 1e6, status }] });
+const up = (name: string, over = {}) =>
+  provider({ name, ttft_ms: 100, tokens_per_s: 100, price: { prompt: 1, completion: 2 }, ...over });
+
+describe("Router", () => {
+  it("falls back through candidates; only the served attempt is billed", () => {
+    const { attempts, outcome } = route([down("a"), down("b", 502), up("c")], {
+      kind: "route",
+      candidates: [0, 1, 2],
+    });
+    expect(attempts.map((a) => [a.endpoint.tag, a.status, a.attempt])).toEqual([
+      ["a", 503, 1],
+      ["b", 502, 2],
+      ["c", 200, 3],
+    ]);
+    expect(attempts.map((a) => a.costUsd)).toEqual([0, 0, (1000 * 1 + 500 * 2) / 1e6]);
+    expect(outcome).toMatchObject({ kind: "served", attempts: 3, costUsd: 0.002 });
+    // 2 × 50 ms failures, then 100 ms TTFT and 5 s of tokens.
+    expect(outcome.latencyMs).toBeCloseTo(5200, 9);
+    expect(outcome.ttftMs).toBeCloseTo(200, 9);
+  });
+
+  it("a mid-stream failure ends the request: later candidates are never tried", () => {
+    const { attempts, outcome } = route([up("a", { midstream_error_rate: 1 }), up("b")], {
+      kind: "route",
+      candidates: [0, 1],
+    });
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ status: 500, error: "mid_stream", costUsd: 0 });
+    expect(outcome).toMatchObject({ kind: "failed", code: "mid_stream_error", attempts: 1 });
+    expect(outcome.ttftMs).toBeCloseTo(100, 9);
+  });
+
+  it("max_attempts stops the fallbacks; the final error comes from the behaviour", () => {
+    const { attempts, outcome } = route(
+      [down("a"), down("b"), up("c")],
+      { kind: "route", candidates: [0, 1, 2] },
+      { maxAttempts: 2 },
+    );
+    expect(attempts).toHaveLength(2);
+    expect(outcome).toMatchObject({ kind: "failed", status: 503, attempts: 2 });
+  });
+
+  it('"stop" ends the request at the first failure; "next_model" skips the rest of that model', () => {
+    const stop = route(
+      [down("a"), up("b")],
+      { kind: "route", candidates: [0, 1] },
+      { onFailure: () => "stop" },
+    );
+    expect(stop.attempts).toHaveLength(1);
+    expect(stop.outcome.kind).toBe("failed");
+    const ps = [down("a"), up("b"), up("c", { model: "other" })];
+    const skip = route(ps, { kind: "route", candidates: [0, 1, 2] }, { onFailure: () => "next_model" });
+    expect(skip.attempts.map((a) => a.endpoint.tag)).toEqual(["a", "c"]);
+    expect(skip.outcome).toMatchObject({ kind: "served", attempts: 2 });
+  });
+
+  it("a per-attempt timeout gives 408 and moves on", () => {
+    const { attempts, outcome } = route(
+      [up("slow", { ttft_ms: 5000 }), up("b")],
+      {
+        kind: "route",
+        candidates: [0, 1],
+      },
+      { timeoutMs: 1000 },
+    );
+    expect(attempts[0]).toMatchObject({ status: 408, error: "timeout", startMs: 1000, endMs: 2000 });
+    expect(outcome).toMatchObject({ kind: "served", attempts: 2 });
+  });
+
+  it("a retry of the same endpoint is a fresh draw (keyed by try), and delays are honoured", () => {
+    const { attempts } = route([up("a", { error_rate: 0.8, error_latency_ms: 10 })], {
+      kind: "route",
+      candidates: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+      delaysMs: [0, 500, 500, 500, 500, 500, 500, 500, 500, 500],
+    });
+    expect(attempts.length).toBeGreaterThan(1); // this seed fails the first try
+    expect(attempts.at(-1)?.status).toBe(200);
+    for (let i = 1; i < attempts.length; i++)
+      expect(attempts[i].startMs).toBeCloseTo(attempts[i - 1].endMs + 500, 9);
+  });
+
+  it("a rejection is one failed outcome with no attempts; no candidates fail with the behaviour's error", () => {
+    const rej = route([up("a")], { kind: "reject", status: 400, code: "bad_request" });
+    expect(rej.attempts).toEqual([]);
+    expect(rej.outcome).toMatchObject({
+      kind: "failed",
+      status: 400,
+      code: "bad_request",
+      attempts: 0,
+      latencyMs: 0,
+    });
+    const none = route([up("a")], { kind: "route", candidates: [] });
+    expect(none.outcome).toMatchObject({ kind: "failed", status: 404, code: "no_endpoints", attempts: 0 });
+  });
+});
