@@ -106,7 +106,15 @@ describe("routesim check", () => {
 describe("routesim check on the gateway policies", () => {
   it("renaming a gateway policy never changes its draws (CRN), for every peer-gateway kind", async () => {
     for (const f of ["scenarios/gateways/head-to-head.yaml", "scenarios/gateways/strategies.yaml"]) {
-      const { code, out } = await cli("check", f, "--runs", "6", "--invariants", "rename,crn,determinism", "-q");
+      const { code, out } = await cli(
+        "check",
+        f,
+        "--runs",
+        "6",
+        "--invariants",
+        "rename,crn,determinism",
+        "-q",
+      );
       expect(code, out).toBe(0);
       expect(out).not.toMatch(/FAIL/);
     }
