@@ -135,7 +135,19 @@ function bodyMerger(template: Scenario["policies"][number]["request"]): (r: Traf
       body = { ...template, model: r.model };
       cache.set(r.model, body);
     }
-    return { ...r, body };
+    // Fields copied one by one: `{ ...r, body }` takes a slow V8 path (~1 µs per request). The
+    // `satisfies` makes a TrafficRequest field added later a compile error here until it is copied.
+    const routed: RoutedRequest = {
+      id: r.id,
+      arrivalMs: r.arrivalMs,
+      promptTokens: r.promptTokens,
+      completionTokens: r.completionTokens,
+      model: r.model,
+      session: r.session,
+      priority: r.priority,
+      body,
+    } satisfies Record<keyof RoutedRequest, unknown>;
+    return routed;
   };
 }
 

@@ -9,6 +9,7 @@ import { zodProblems } from "../scenario/load.js";
 import type { PolicySpec, Scenario } from "../scenario/schema.js";
 import type { Endpoint } from "../types.js";
 import { OpenRouterConfig, openRouterPolicy } from "./openrouter.js";
+import { randomPolicyKind } from "./random.js";
 import type { Policy, RouterBehaviour } from "./types.js";
 
 export interface PolicyContext {
@@ -118,3 +119,5 @@ registerPolicyKind("openrouter", (spec, ctx) => {
     warnings: [],
   };
 });
+
+registerPolicyKind("random", randomPolicyKind);

@@ -203,14 +203,15 @@ export class ProviderFarm {
     a.holdsSlot = false;
     a.ttftMs = Number.NaN;
     a.tokensOut = 0;
-    const err = this.errRng;
-    err.reseed(rt.errKey, a.requestId, a.tryKey, PHASE_ADMIT);
-    this.latRng.reseed(rt.latKey, a.requestId, a.tryKey, PHASE_ADMIT);
-
+    // Streams are keyed, so they are reseeded only when a draw is needed (fail reseeds latRng).
     const outage = activeOutage(rt.sources, now);
-    if (outage !== null && err.next() < outage.errorRate) {
-      this.fail(a, rt, outage.status, "outage");
-      return;
+    if (outage !== null) {
+      const err = this.errRng;
+      err.reseed(rt.errKey, a.requestId, a.tryKey, PHASE_ADMIT);
+      if (err.next() < outage.errorRate) {
+        this.fail(a, rt, outage.status, "outage");
+        return;
+      }
     }
     if (rt.refillPerMs > 0) {
       rt.tokens = Math.min(rt.bucketSize, rt.tokens + (now - rt.lastRefill) * rt.refillPerMs);
@@ -239,14 +240,16 @@ export class ProviderFarm {
   }
 
   private untag(arg: number): LiveAttempt | null {
-    const id = arg % 16_777_216;
-    const a = this.pool[id];
-    return a.gen === (arg - id) / 16_777_216 ? a : null;
+    // Division by a power of two is exact; a double `%` would be a slow fmod on the hot path.
+    const gen = Math.floor(arg / 16_777_216);
+    const a = this.pool[arg - gen * 16_777_216];
+    return a.gen === gen ? a : null;
   }
 
   /** A failure decided at admission: no slot is taken. */
   private fail(a: LiveAttempt, rt: EndpointRuntime, status: FailureStatus, error: AttemptError): void {
     a.phase = 2;
+    this.latRng.reseed(rt.latKey, a.requestId, a.tryKey, PHASE_ADMIT);
     if (status === "timeout") {
       this.end(a, a.deadlineMs, 408, "timeout");
       return;
@@ -263,7 +266,9 @@ export class ProviderFarm {
     rt.running++;
     const err = this.errRng;
     const lat = this.latRng;
-    err.reseed(rt.errKey, a.requestId, a.tryKey, PHASE_SERVE);
+    // An error-free endpoint never draws from `err`: skip its reseed.
+    if (rt.spec.error_rate > 0 || rt.spec.midstream_error_rate > 0)
+      err.reseed(rt.errKey, a.requestId, a.tryKey, PHASE_SERVE);
     lat.reseed(rt.latKey, a.requestId, a.tryKey, PHASE_SERVE);
     const outage = activeOutage(rt.sources, now);
     const mult = outage !== null ? outage.latencyMultiplier : 1;

@@ -4,9 +4,7 @@
  * the efficient frontier, latency CDFs, provider share over time with outage windows shaded, and
  * the error rate over time.
  */
-import * as vega from "vega";
 import type { TopLevelSpec } from "vega-lite";
-import * as vl from "vega-lite";
 import type { CompareSummary } from "../compare/aggregate.js";
 import type { CompareData } from "../compare/files.js";
 
@@ -21,7 +19,12 @@ const CONFIG = {
   title: { fontSize: 14, anchor: "start" as const },
 };
 
+/** vega and vega-lite load on first use: they are large, and most commands never draw a chart. */
+let renderer: Promise<[typeof import("vega"), typeof import("vega-lite")]> | null = null;
+
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  renderer ??= Promise.all([import("vega"), import("vega-lite")]);
+  const [vega, vl] = await renderer;
   const compiled = vl.compile({
     ...spec,
     config: { ...CONFIG, ...(spec.config ?? {}) },

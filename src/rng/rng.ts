@@ -50,6 +50,15 @@ function absorb(h: [number, number], part: Key): void {
   }
 }
 
+/** splitmix32 output function of state `s`. */
+function splitmix32(s: number): number {
+  let z = s ^ (s >>> 16);
+  z = Math.imul(z, 0x21f0aaad);
+  z ^= z >>> 15;
+  z = Math.imul(z, 0x735a2d97);
+  return (z ^ (z >>> 15)) | 0;
+}
+
 /** Hashes key parts to a pair of 32-bit words. */
 export function hashKey(parts: readonly Key[]): [number, number] {
   const h: [number, number] = [0x243f6a88, 0x85a308d3];
@@ -79,20 +88,17 @@ export class Rng {
   }
 
   private setState(h1: number, h2: number): void {
-    // splitmix32 expansion of the 64-bit hash into 128 bits of state.
+    // splitmix32 expansion of the 64-bit hash into 128 bits of state (inlined: no closure, since
+    // the farm reseeds several times per request).
     let s = (h1 ^ Math.imul(h2, 0x9e3779b9)) | 0;
-    const next = (): number => {
-      s = (s + 0x9e3779b9) | 0;
-      let z = s ^ (s >>> 16);
-      z = Math.imul(z, 0x21f0aaad);
-      z ^= z >>> 15;
-      z = Math.imul(z, 0x735a2d97);
-      return (z ^ (z >>> 15)) | 0;
-    };
-    this.a = next() ^ h2;
-    this.b = next();
-    this.c = next() ^ h1;
-    this.d = next();
+    s = (s + 0x9e3779b9) | 0;
+    this.a = splitmix32(s) ^ h2;
+    s = (s + 0x9e3779b9) | 0;
+    this.b = splitmix32(s);
+    s = (s + 0x9e3779b9) | 0;
+    this.c = splitmix32(s) ^ h1;
+    s = (s + 0x9e3779b9) | 0;
+    this.d = splitmix32(s);
     if ((this.a | this.b | this.c | this.d) === 0) this.d = 1;
   }
 

@@ -8,6 +8,7 @@ import { compileDist, type Sampler } from "../rng/distributions.js";
 import { Rng } from "../rng/rng.js";
 import type { Arrivals, Traffic } from "../scenario/schema.js";
 import type { TrafficRequest } from "../types.js";
+import { ModelMix } from "./model-mix.js";
 
 /** A stream of requests in non-decreasing arrival time. */
 export interface TrafficSource {
@@ -79,8 +80,7 @@ export class SyntheticTraffic implements TrafficSource {
   private readonly completion: Sampler;
   private readonly gap: Sampler | null;
   private readonly shape: { rate: (t: number) => number; max: number; endMs: number };
-  private readonly models: string[];
-  private readonly modelCum: number[];
+  private readonly mix: ModelMix;
   private readonly limitMs: number;
   private readonly shaped: boolean;
   private t = 0;
@@ -107,16 +107,7 @@ export class SyntheticTraffic implements TrafficSource {
         : arrivals.process === "gamma"
           ? compileDist({ dist: "gamma", mean: meanGapMs, cv: arrivals.cv })
           : null;
-    const mix = spec.model_mix;
-    const entries: [string, number][] = !mix
-      ? [[spec.model ?? "", 1]]
-      : Array.isArray(mix)
-        ? mix.map((m) => [m.model, m.weight])
-        : Object.entries(mix);
-    const total = entries.reduce((s, [, w]) => s + w, 0) || 1;
-    let acc = 0;
-    this.models = entries.map(([m]) => m);
-    this.modelCum = entries.map(([, w]) => (acc += w / total));
+    this.mix = new ModelMix(spec);
     this.limitMs = spec.duration_s !== undefined ? spec.duration_s * 1000 : Number.POSITIVE_INFINITY;
     this.expected =
       spec.requests ??
@@ -153,13 +144,7 @@ export class SyntheticTraffic implements TrafficSource {
     const sizes = this.sizesRng;
     const promptTokens = Math.max(1, Math.round(this.prompt.sample(sizes)));
     const completionTokens = Math.max(0, Math.round(this.completion.sample(sizes)));
-    let model = this.models[0];
-    if (this.models.length > 1) {
-      const u = this.mixRng.next();
-      let k = 0;
-      while (k < this.modelCum.length - 1 && u >= this.modelCum[k]) k++;
-      model = this.models[k];
-    }
+    const model = this.mix.pick(this.mixRng);
     const s = this.spec.sessions;
     let session: string | undefined;
     if (s && this.sessionRng.next() < s.share) session = `s${this.sessionRng.int(s.count)}`;

@@ -13,6 +13,7 @@ import { InputError } from "../scenario/errors.js";
 import type { TraceSpec, Traffic } from "../scenario/schema.js";
 import type { TrafficRequest } from "../types.js";
 import { setTraceOpener } from "./index.js";
+import { ModelMix } from "./model-mix.js";
 import type { TrafficSource } from "./synthetic.js";
 import { type RowParser, rowParser, type TraceRow } from "./trace-formats.js";
 import { LineReader, MinHeap } from "./trace-io.js";
@@ -38,8 +39,7 @@ export class TraceTraffic implements TrafficSource {
   private readonly scaleRng: Rng;
   private readonly scaleKey: [number, number];
   private readonly mixRng: Rng;
-  private readonly models: string[];
-  private readonly modelCum: number[];
+  private readonly mix: ModelMix;
   private readonly windowMs: number;
   private readonly startMs: number;
   private readonly endMs: number;
@@ -66,16 +66,7 @@ export class TraceTraffic implements TrafficSource {
     this.scaleRng = new Rng(seed, "trace", "rate_scale");
     this.scaleKey = hashKey([seed, "trace", "rate_scale", "keyed"]);
     this.mixRng = new Rng(seed, "trace", "model_mix");
-    const mix = traffic.model_mix;
-    const entries: [string, number][] = !mix
-      ? [[traffic.model ?? "", 1]]
-      : Array.isArray(mix)
-        ? mix.map((m) => [m.model, m.weight])
-        : Object.entries(mix);
-    const total = entries.reduce((s, [, w]) => s + w, 0) || 1;
-    let acc = 0;
-    this.models = entries.map(([m]) => m);
-    this.modelCum = entries.map(([, w]) => (acc += w / total));
+    this.mix = new ModelMix(traffic);
     this.windowMs = spec.reorder_window_ms;
     this.startMs = spec.start_s * 1000;
     this.endMs =
@@ -118,13 +109,7 @@ export class TraceTraffic implements TrafficSource {
 
   private toRequest(p: Pending): TrafficRequest {
     const r = p.row;
-    let model = r.model ?? this.models[0];
-    if (r.model === undefined && this.models.length > 1) {
-      const u = this.mixRng.next();
-      let k = 0;
-      while (k < this.modelCum.length - 1 && u >= this.modelCum[k]) k++;
-      model = this.models[k];
-    }
+    const model = r.model ?? this.mix.pick(this.mixRng);
     const session = r.session !== undefined && p.copy > 0 ? `${r.session}#${p.copy}` : r.session;
     const req: TrafficRequest = {
       id: this.id++,

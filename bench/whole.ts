@@ -1,0 +1,98 @@
+/**
+ * Whole-run figures: simulated requests per wall-second of complete `simulate()` runs (scenario
+ * loaded, every policy run, summary built; CSV rows written when outputs are on), plus the
+ * perf model against its hand-written typed-array loop. In-process, after one warm-up run.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { loadScenario } from "../src/scenario/load.js";
+import { simulate } from "../src/simulate.js";
+import { typedLoop } from "./reference/typed-loop.js";
+
+export interface WholeRow {
+  name: string;
+  scenario: string;
+  outputs: "summary only" | "CSV rows written";
+  /** Requests in the traffic × policies run. */
+  requests: number;
+  events: number;
+  wallMs: number;
+  /** CPU time of the process (all threads, GC included) during the run: far less sensitive than
+   * wall time to other load on the machine. */
+  cpuMs: number;
+  requestsPerSec: number;
+  /** Best of `reps` runs (least disturbed by other load). */
+  reps: number;
+}
+
+/** Runs a scenario `reps` times (after a warm-up) and keeps the fastest run. */
+export function wholeRun(
+  root: string,
+  name: string,
+  file: string,
+  opts: { requests?: number; outputs: boolean; reps: number; warmupRequests?: number },
+): WholeRow & { meanLatencyMs: number } {
+  const path = join(root, file);
+  const warm = loadScenario(path, { requests: opts.warmupRequests ?? 20_000 });
+  simulate(warm, {});
+  let best: (WholeRow & { meanLatencyMs: number }) | null = null;
+  for (let r = 0; r < opts.reps; r++) {
+    const loaded = loadScenario(path, opts.requests ? { requests: opts.requests } : {});
+    const dir = opts.outputs ? mkdtempSync(join(tmpdir(), "routesim-bench-")) : null;
+    try {
+      const c0 = process.cpuUsage();
+      const res = simulate(loaded, {
+        outDir: dir ? join(dir, "out") : null,
+        wallClock: () => performance.now(),
+      });
+      const cpu = process.cpuUsage(c0);
+      const wall = res.run.wallTimeMs ?? 0;
+      const requests = res.summary.requests * res.summary.policies.length;
+      const row = {
+        name,
+        scenario: file,
+        outputs: opts.outputs ? ("CSV rows written" as const) : ("summary only" as const),
+        requests,
+        events: res.run.events,
+        wallMs: wall,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        requestsPerSec: requests / (wall / 1000),
+        reps: opts.reps,
+        meanLatencyMs: res.summary.policies[0].latencyMs.mean,
+      };
+      if (!best || row.wallMs < best.wallMs) best = row;
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return best!;
+}
+
+/** The typed-array reference loop: fastest of `reps` runs of n requests. */
+export function typedLoopRun(n: number, reps: number): WholeRow & { meanLatencyMs: number } {
+  typedLoop(20_000);
+  let best: (WholeRow & { meanLatencyMs: number }) | null = null;
+  for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const res = typedLoop(n, 1 + r);
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
+    const row = {
+      name: "perf model, hand-written typed-array loop",
+      scenario: "bench/reference/typed-loop.ts",
+      outputs: "summary only" as const,
+      requests: n,
+      events: res.events,
+      wallMs: wall,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      requestsPerSec: n / (wall / 1000),
+      reps,
+      meanLatencyMs: res.meanLatencyMs,
+    };
+    if (!best || row.wallMs < best.wallMs) best = row;
+  }
+  return best!;
+}

@@ -1,0 +1,42 @@
+/**
+ * `kind: random` — each request goes to one endpoint of its model chosen uniformly at random, with
+ * no fallback. The reference ("perf") model of the benchmarks routes this way; it is also a useful
+ * baseline. Decisions are cached per endpoint, so routing allocates nothing.
+ */
+import { z } from "zod";
+import type { Rng } from "../rng/rng.js";
+import { openRouterFinalError } from "../router/errors.js";
+import type { RoutedRequest } from "../types.js";
+import { type PolicyFactory, parseOptions } from "./registry.js";
+import type { Decision, EndpointView, Policy } from "./types.js";
+
+const RandomOptions = z.strictObject({});
+
+export function randomPolicy(name: string, catalogSize: number): Policy {
+  const decisions: Decision[] = [];
+  for (let i = 0; i < catalogSize; i++) decisions.push({ kind: "route", candidates: [i] });
+  const none: Decision = { kind: "reject", status: 404, code: "no_endpoints" };
+  return {
+    name,
+    route(req: RoutedRequest, view: EndpointView, rng: Rng): Decision {
+      const list = view.endpointsOf(req.body.model ?? req.model);
+      if (list.length === 0) return none;
+      return decisions[list[rng.int(list.length)].id];
+    },
+  };
+}
+
+/** Factory for `kind: random` (registered in registry.ts; no options). */
+export const randomPolicyKind: PolicyFactory = (spec, ctx) => {
+  parseOptions(RandomOptions, spec.options, ctx, "options");
+  return {
+    policy: randomPolicy(spec.name, ctx.catalog.length),
+    behaviour: {
+      timeoutMs: spec.router.timeout_ms,
+      maxAttempts: 1,
+      onFailure: () => "stop",
+      finalError: openRouterFinalError,
+    },
+    warnings: [],
+  };
+};
