@@ -65,7 +65,11 @@ export function healthClassSince(
   cfg: OpenRouterConfig,
   since: number,
 ): HealthClass {
-  if (view.health.failuresSince(e.id, since) >= cfg.outageMinFailures) return 2;
+  // With the default threshold of one failure, "≥ 1 failure since t" is "latest failure ≥ t": one
+  // read instead of walking every recent failure.
+  const h = view.health;
+  const min = cfg.outageMinFailures;
+  if (min === 1 ? h.lastFailureMs(e.id) >= since : h.failuresSince(e.id, since) >= min) return 2;
   if (!cfg.uptimeTiers.enabled) return 0;
   const up = uptimePercent(e, view, cfg);
   if (up === null || up >= cfg.uptimeTiers.normalMin) return 0;

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../../../src/policies/openrouter/config.js";
-import { openRouterPolicy } from "../../../src/policies/openrouter/index.js";
+import { healthClass, isUnstable, openRouterPolicy } from "../../../src/policies/openrouter/index.js";
 import type { EndpointView } from "../../../src/policies/types.js";
 import { Rng } from "../../../src/rng/rng.js";
 import { HealthTracker } from "../../../src/router/health.js";
@@ -82,5 +82,36 @@ describe("load-balancing fast path (R24, R24b, R25, R93, R20)", () => {
       }
       expect(compared).toBeGreaterThan(1000);
     }
+  });
+});
+
+describe("R93 health class from the latest failure", () => {
+  it("puts an endpoint in the unstable group exactly when it has a counted failure in the window", () => {
+    const catalog: Endpoint[] = catalogOf(providers());
+    let now = 0;
+    const health = new HealthTracker(catalog.length, () => now);
+    const view: EndpointView = {
+      get now() {
+        return now;
+      },
+      catalog,
+      endpointsOf: () => catalog,
+      health,
+    };
+    const cfg = defaultConfig({ uptimeTiers: { enabled: false } });
+    const r = new Rng(5, "failures");
+    let unstable = 0;
+    for (let i = 0; i < 4000; i++) {
+      now += 1000;
+      const e = r.int(catalog.length);
+      health.started(e);
+      health.record(e, now, [200, 200, 200, 200, 200, 200, 200, 200, 503, 429, 408][r.int(11)], "none", 100);
+      const x = catalog[r.int(catalog.length)];
+      const u = isUnstable(x, view, cfg);
+      expect(healthClass(x, view, cfg)).toBe(u ? 2 : 0);
+      if (u) unstable++;
+    }
+    expect(unstable).toBeGreaterThan(400);
+    expect(unstable).toBeLessThan(3600);
   });
 });
