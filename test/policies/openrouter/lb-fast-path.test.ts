@@ -38,21 +38,52 @@ const BODIES: RequestBody[] = [
   { model: "acme/none" },
 ];
 
+interface World {
+  now: number;
+  readonly catalog: Endpoint[];
+  readonly health: HealthTracker;
+  readonly view: EndpointView;
+  /** Advances the clock by `dtMs` and records one finished attempt of endpoint `e`. */
+  step(dtMs: number, e: number, status: number): void;
+}
+
+/** The extended catalog with a real health tracker and a stable view, at a settable time. */
+function world(): World {
+  const catalog: Endpoint[] = catalogOf(providers());
+  const byModel = new Map<string, Endpoint[]>();
+  for (const e of catalog) byModel.set(e.model, [...(byModel.get(e.model) ?? []), e]);
+  let now = 0;
+  const health = new HealthTracker(catalog.length, () => now);
+  const view: EndpointView = {
+    get now() {
+      return now;
+    },
+    catalog,
+    endpointsOf: (m) => byModel.get(m) ?? [],
+    health,
+  };
+  return {
+    get now() {
+      return now;
+    },
+    set now(t: number) {
+      now = t;
+    },
+    catalog,
+    health,
+    view,
+    step(dtMs, e, status) {
+      now += dtMs;
+      health.started(e);
+      health.record(e, now, status, "none", 200, 50);
+    },
+  };
+}
+
 describe("load-balancing fast path (R24, R24b, R25, R93, R20)", () => {
   it("matches the full pipeline decision for decision and draws", () => {
-    const catalog: Endpoint[] = catalogOf(providers());
-    let now = 0;
-    const health = new HealthTracker(catalog.length, () => now);
-    const byModel = new Map<string, Endpoint[]>();
-    for (const e of catalog) byModel.set(e.model, [...(byModel.get(e.model) ?? []), e]);
-    const view: EndpointView = {
-      get now() {
-        return now;
-      },
-      catalog,
-      endpointsOf: (m) => byModel.get(m) ?? [],
-      health,
-    };
+    const w = world();
+    const { catalog, view } = w;
     for (const cfg of [
       {},
       { lbMode: "v1" as const },
@@ -65,11 +96,8 @@ describe("load-balancing fast path (R24, R24b, R25, R93, R20)", () => {
       const noise = new Rng(9, "health");
       let compared = 0;
       for (let i = 0; i < 3000; i++) {
-        now += 50;
         // Failures and successes move endpoints between the normal, degraded and unstable groups.
-        const e = noise.int(catalog.length);
-        health.started(e);
-        health.record(e, now, noise.next() < 0.02 ? 503 : 200, "none", 200, 50);
+        w.step(50, noise.int(catalog.length), noise.next() < 0.02 ? 503 : 200);
         const body = BODIES[i % BODIES.length];
         const req = request(body, { id: i, promptTokens: [500, 5000, 40_000][i % 3] });
         const ra = new Rng(3, i);
@@ -87,25 +115,13 @@ describe("load-balancing fast path (R24, R24b, R25, R93, R20)", () => {
 
 describe("R93 health class from the latest failure", () => {
   it("puts an endpoint in the unstable group exactly when it has a counted failure in the window", () => {
-    const catalog: Endpoint[] = catalogOf(providers());
-    let now = 0;
-    const health = new HealthTracker(catalog.length, () => now);
-    const view: EndpointView = {
-      get now() {
-        return now;
-      },
-      catalog,
-      endpointsOf: () => catalog,
-      health,
-    };
+    const w = world();
+    const { catalog, view } = w;
     const cfg = defaultConfig({ uptimeTiers: { enabled: false } });
     const r = new Rng(5, "failures");
     let unstable = 0;
     for (let i = 0; i < 4000; i++) {
-      now += 1000;
-      const e = r.int(catalog.length);
-      health.started(e);
-      health.record(e, now, [200, 200, 200, 200, 200, 200, 200, 200, 503, 429, 408][r.int(11)], "none", 100);
+      w.step(1000, r.int(catalog.length), [200, 200, 200, 200, 200, 200, 200, 200, 503, 429, 408][r.int(11)]);
       const x = catalog[r.int(catalog.length)];
       const u = isUnstable(x, view, cfg);
       expect(healthClass(x, view, cfg)).toBe(u ? 2 : 0);
