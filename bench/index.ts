@@ -45,7 +45,7 @@ const sizes = quick
       flagshipReps: 2,
       or20: 200_000,
       memory: [1_000_000, 10_000_000],
-      jobsEach: 250_000,
+      jobsEach: 1_000_000, // the perf model's reference N: replications long enough that start-up and report rendering do not dominate
       microMs: 250,
     };
 
