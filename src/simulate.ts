@@ -18,6 +18,7 @@ import { InputError } from "./scenario/errors.js";
 import type { LoadedScenario } from "./scenario/load.js";
 import type { Scenario } from "./scenario/schema.js";
 import { Simulator } from "./sim/kernel.js";
+import { scheduleArrivals } from "./traffic/arrivals.js";
 import { openTraffic } from "./traffic/index.js";
 import "./traffic/trace.js"; // registers the trace reader
 import type { Endpoint, RoutedRequest, TrafficRequest } from "./types.js";
@@ -223,25 +224,20 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
       const r = router;
       if (decisionLog) r.alsoObserve(decisionLog.observer(b.policy.name));
       const traffic = openTraffic(s.traffic, loaded.baseDir, s.seed, loaded.file);
-      let pending = traffic.next();
       let arrived = 0;
-      const hArrive = sim.handler(() => {
-        const req = pending!;
-        pending = traffic.next();
-        if (pending) sim.schedule(Math.max(pending.arrivalMs, sim.now), hArrive);
-        arrived++;
+      scheduleArrivals(sim, traffic, (req, n) => {
+        arrived = n;
         r.arrive(req);
-        if (options.onProgress && arrived % 5000 === 0)
+        if (options.onProgress && n % 5000 === 0)
           options.onProgress({
             policy: b.policy.name,
             policyIndex: pi,
             policies: built.length,
-            done: arrived,
+            done: n,
             expected: traffic.expected,
             simTimeMs: sim.now,
           });
       });
-      if (pending) sim.schedule(pending.arrivalMs, hArrive);
       sim.run();
       if (r.completed !== arrived)
         throw new Error(

@@ -19,6 +19,7 @@ import type {
   Traffic,
 } from "../scenario/schema.js";
 import { Simulator } from "../sim/kernel.js";
+import { scheduleArrivals } from "../traffic/arrivals.js";
 import { openTraffic } from "../traffic/index.js";
 import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
 
@@ -167,16 +168,11 @@ export function runCase(
   );
   const r = router;
   const traffic = openTraffic(scenario.traffic, process.cwd(), scenario.seed, "<check>");
-  let pending = traffic.next();
   let arrived = 0;
-  const hArrive = sim.handler(() => {
-    const req = pending!;
-    pending = traffic.next();
-    if (pending) sim.schedule(Math.max(pending.arrivalMs, sim.now), hArrive);
-    arrived++;
+  scheduleArrivals(sim, traffic, (req, n) => {
+    arrived = n;
     r.arrive(req);
   });
-  if (pending) sim.schedule(pending.arrivalMs, hArrive);
   sim.run();
   return { catalog, arrived, traces, attempts };
 }

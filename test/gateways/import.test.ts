@@ -8,6 +8,7 @@ import type { LiteRouter } from "../../src/policies/litellm.js";
 import type { PortkeyRouter } from "../../src/policies/portkey.js";
 import { InputError } from "../../src/scenario/errors.js";
 import { loadScenario, scenarioFromObject } from "../../src/scenario/load.js";
+import { thrownInputError } from "../helpers.js";
 import { build, M, world } from "./harness.js";
 
 const DIR = resolve("scenarios/gateways");
@@ -20,15 +21,7 @@ const providers = [
   { name: "deepinfra", model: M8 },
 ];
 
-function thrown(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error("expected an InputError");
-}
+const thrown = thrownInputError;
 
 describe("endpoint mapping rule", () => {
   const { catalog } = world(providers);

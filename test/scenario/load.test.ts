@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/scenario/errors.js";
 import { scenarioJsonSchema } from "../../src/scenario/jsonschema.js";
 import { loadScenario, scenarioFromObject } from "../../src/scenario/load.js";
+import { thrownInputError } from "../helpers.js";
 
 /** The scenario shape from the foundation issue, verbatim: it must load as written. */
 const ISSUE_EXAMPLE = `name: three-providers
@@ -40,13 +41,8 @@ function problemsOf(f: () => unknown): {
   file: string;
   problems: readonly { path: string; message: string }[];
 } {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return { file: e.file, problems: e.problems };
-    throw e;
-  }
-  throw new Error("expected an InputError");
+  const e = thrownInputError(f);
+  return { file: e.file, problems: e.problems };
 }
 
 const minimal = () => ({

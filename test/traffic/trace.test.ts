@@ -7,6 +7,7 @@ import type { TraceSpec } from "../../src/scenario/schema.js";
 import { openTraffic } from "../../src/traffic/index.js";
 import "../../src/traffic/trace.js";
 import type { TrafficRequest } from "../../src/types.js";
+import { thrownInputError } from "../helpers.js";
 
 const MODEL = "m/x";
 const dir = mkdtempSync(join(tmpdir(), "routesim-trace-"));
@@ -38,15 +39,7 @@ function readAll(trace: Record<string, unknown>, traffic?: Record<string, unknow
   return { out, skipped: src.skipped ?? 0 };
 }
 
-function inputError(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error("expected an InputError");
-}
+const inputError = thrownInputError;
 
 const AZURE = [
   "TIMESTAMP,ContextTokens,GeneratedTokens",
