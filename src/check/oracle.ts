@@ -21,6 +21,14 @@ export interface Knobs {
   billPartialOnErrorFinish: boolean;
   /** R70: share of the list price charged for a BYOK endpoint. */
   byokFeeShare: number;
+  /** R31: preferences reorder the whole merged list, or each model's segment. */
+  preferredScope: "global" | "perModel";
+  /** R7: where performance figures come from (the R31/R32 oracles read advertised ones). */
+  statsSource: string;
+  /** R28: whether a sort still demotes unstable endpoints. */
+  sortConsidersHealth: boolean;
+  /** R28: endpoints with no figure for a performance sort go last (or first). */
+  missingStatsPosition: "last" | "first";
 }
 
 export function knobsOf(openrouter: Readonly<Record<string, unknown>>): Knobs {
@@ -38,6 +46,10 @@ export function knobsOf(openrouter: Readonly<Record<string, unknown>>): Knobs {
     sortStat: (typeof o.sortStat === "string" ? o.sortStat : "p50") as Knobs["sortStat"],
     billPartialOnErrorFinish: o.billPartialOnErrorFinish === true,
     byokFeeShare: typeof o.byokFeeShare === "number" ? o.byokFeeShare : 0.05,
+    preferredScope: o.preferredScope === "perModel" ? "perModel" : "global",
+    statsSource: typeof o.statsSource === "string" ? o.statsSource : "advertised",
+    sortConsidersHealth: o.sortConsidersHealth === true,
+    missingStatsPosition: o.missingStatsPosition === "first" ? "first" : "last",
   };
 }
 
@@ -208,4 +220,58 @@ export function expectedFinal(f: readonly AttemptRecord[]): { status: number; co
 
 export function describeFinal(e: FinalError | { status: number; code: string | null }): string {
   return e.code ? `${e.status} ${e.code}` : String(e.status);
+}
+
+type Cutoffs = NonNullable<ProviderPrefs["preferred_min_throughput"]>;
+const PERCENTILES = ["p50", "p75", "p90", "p99"] as const;
+
+/**
+ * R31: an endpoint meets the soft preferences when every given cutoff holds — throughput pN ≥ cutoff
+ * (tokens/s), latency pN ≤ cutoff (seconds); a bare number is a p50 cutoff; a missing figure does not
+ * meet. Advertised figures (statsSource "advertised").
+ */
+export function meetsPreferred(e: Endpoint, prefs: ProviderPrefs): boolean {
+  const ok = (cut: Cutoffs | undefined, stats: Endpoint["advertised"]["throughput"], atLeast: boolean) => {
+    if (cut === undefined) return true;
+    const c: Partial<Record<(typeof PERCENTILES)[number], number>> =
+      typeof cut === "number" ? { p50: cut } : cut;
+    return PERCENTILES.every((k) => {
+      const want = c[k];
+      if (want === undefined) return true;
+      const v = stats[k];
+      return v !== undefined && (atLeast ? v >= want : v <= want);
+    });
+  };
+  return (
+    ok(prefs.preferred_min_throughput, e.advertised.throughput, true) &&
+    ok(prefs.preferred_max_latency, e.advertised.latencyS, false)
+  );
+}
+
+export type SortBy = "price" | "throughput" | "latency";
+
+/** R32: the explicit sort `by` and whether models are pooled (`partition: "none"`, legacy `route: "sort"`). */
+export function partitionOf(body: RequestBody): { by: SortBy | null; pooled: boolean } {
+  const s = body.provider?.sort;
+  const by = (typeof s === "string" ? s : (s?.by ?? null)) as SortBy | null;
+  const partition =
+    typeof s === "object" && s.partition !== undefined
+      ? s.partition
+      : body.route === "sort"
+        ? "none"
+        : "model";
+  // Without a `by` there is nothing to pool by: routesim reads it as "model" (interp.).
+  return { by, pooled: by !== null && partition === "none" };
+}
+
+/**
+ * R28: the sort key of an endpoint, smaller first (price: the R24a weighting price; throughput:
+ * negated; latency: seconds); a missing figure sorts last (or first, per `missingStatsPosition`).
+ */
+export function sortKey(e: Endpoint, by: SortBy, k: Knobs): number {
+  if (by === "price") return lbPrice(e, k);
+  const v = by === "throughput" ? e.advertised.throughput[k.sortStat] : e.advertised.latencyS[k.sortStat];
+  if (v === undefined)
+    return k.missingStatsPosition === "last" ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  return by === "throughput" ? -v : v;
 }

@@ -5,7 +5,7 @@
  */
 import type { CheckSubject } from "../../src/check/harness.js";
 import { specSubject } from "../../src/check/subjects.js";
-import { OpenRouterConfig, openRouterPolicy } from "../../src/policies/openrouter.js";
+import { meetsPreferences, OpenRouterConfig, openRouterPolicy } from "../../src/policies/openrouter.js";
 import type { EndpointView, Policy } from "../../src/policies/types.js";
 import { attemptCostUsd } from "../../src/providers/catalog.js";
 import { Rng } from "../../src/rng/rng.js";
@@ -68,6 +68,8 @@ function withObserver(wrap: (inner: RunObserver) => RunObserver): CheckSubject {
 function rebill(a: AttemptRecord, cost: number): AttemptRecord {
   return { ...a, costUsd: cost };
 }
+
+const DEFAULTS = OpenRouterConfig.parse({});
 
 let leaked = 0;
 
@@ -153,6 +155,64 @@ export const MUTANTS: Mutant[] = [
         ? { ...b, model: b.model.replace(/:nitro$/, ""), provider: { ...b.provider, sort: "latency" } }
         : b,
     ),
+  },
+  {
+    name: "preferred-ignored",
+    bug: "drops preferred_min_throughput / preferred_max_latency",
+    caughtBy: ["preferred"],
+    subject: withBody((b) => ({
+      ...b,
+      provider: { ...b.provider, preferred_min_throughput: undefined, preferred_max_latency: undefined },
+    })),
+  },
+  {
+    name: "preferred-as-filter",
+    bug: "treats preferred_* as a hard filter (drops the endpoints that miss a cutoff)",
+    caughtBy: ["preferred"],
+    subject: wrapPolicy((p) => ({
+      ...p,
+      route(req, view, rng) {
+        const d = p.route(req, view, rng);
+        const prefs = req.body.provider ?? {};
+        if (d.kind !== "route") return d;
+        const kept = d.candidates.filter((id) => meetsPreferences(view.catalog[id], prefs, view, DEFAULTS));
+        return kept.length > 0 ? { ...d, candidates: kept } : d;
+      },
+    })),
+  },
+  {
+    name: "preferred-per-model",
+    bug: "applies preferred_* within each model while claiming the global scope",
+    caughtBy: ["preferred"],
+    subject: wrapPolicy((_p, _c, name) =>
+      openRouterPolicy(name, OpenRouterConfig.parse({ preferredScope: "perModel" })),
+    ),
+  },
+  {
+    name: "partition-ignored",
+    bug: 'reads sort {by, partition: "none"} as a plain sort (per-model lists)',
+    caughtBy: ["partition"],
+    subject: withBody((b) => {
+      const s = b.provider?.sort;
+      return typeof s === "object" ? { ...b, provider: { ...b.provider, sort: s.by } } : b;
+    }),
+  },
+  {
+    name: "route-alias-ignored",
+    bug: 'drops the legacy top-level route: "sort" (≡ partition "none")',
+    caughtBy: ["partition"],
+    subject: withBody((b) => ({ ...b, route: undefined })),
+  },
+  {
+    name: "route-beats-partition",
+    bug: 'lets route: "fallback" override provider.sort.partition',
+    caughtBy: ["partition"],
+    subject: withBody((b) => {
+      const s = b.provider?.sort;
+      return b.route === "fallback" && typeof s === "object"
+        ? { ...b, provider: { ...b.provider, sort: s.by } }
+        : b;
+    }),
   },
   {
     name: "duplicate-candidates",
