@@ -30,7 +30,13 @@ export interface CheckCase {
   traffic: z.input<typeof Traffic>;
   body: RequestBody;
   /** Route-level cases: one request's sizes and each endpoint's counted failures (ms before routing). */
-  routing?: { promptTokens: number; completionTokens: number; failuresAgoMs: number[][] };
+  routing?: {
+    promptTokens: number;
+    completionTokens: number;
+    failuresAgoMs: number[][];
+    /** Each endpoint's counted outcomes in the uptime window (R90); absent → no history. */
+    uptime?: UptimeCounts[];
+  };
   /** Metamorphic invariants: the endpoint (index into providers) they change, and by what factor. */
   pick?: { endpoint: number; factor: number };
 }
@@ -177,9 +183,21 @@ export function runCase(
   return { catalog, arrived, traces, attempts };
 }
 
-/** A health view with fixed failure times (absolute ms), for route-level cases. */
+/** Successes and counted errors (R91) of one endpoint in the uptime window. */
+export interface UptimeCounts {
+  successes: number;
+  errors: number;
+}
+
+/**
+ * A health view with fixed failure times (absolute ms) and window counts, for route-level cases.
+ * `window` answers the uptime counts whatever window is asked (route-level cases model one window).
+ */
 class FixedHealth implements HealthView {
-  constructor(private readonly failures: readonly (readonly number[])[]) {}
+  constructor(
+    private readonly failures: readonly (readonly number[])[],
+    private readonly uptime: readonly UptimeCounts[] = [],
+  ) {}
   lastFailureMs(e: number): number {
     return Math.max(Number.NEGATIVE_INFINITY, ...(this.failures[e] ?? []));
   }
@@ -189,8 +207,9 @@ class FixedHealth implements HealthView {
   lastRateLimitedMs(): number {
     return Number.NEGATIVE_INFINITY;
   }
-  window(): { successes: number; errors: number; rateLimited: number } {
-    return { successes: 0, errors: 0, rateLimited: 0 };
+  window(e: number): { successes: number; errors: number; rateLimited: number } {
+    const u = this.uptime[e];
+    return { successes: u?.successes ?? 0, errors: u?.errors ?? 0, rateLimited: 0 };
   }
   inflight(): number {
     return 0;
@@ -207,6 +226,7 @@ export const ROUTE_NOW_MS = 3_600_000;
 export function syntheticView(
   catalog: readonly Endpoint[],
   failuresAgoMs: readonly number[][],
+  uptime: readonly UptimeCounts[] = [],
 ): EndpointView {
   const byModel = new Map<string, Endpoint[]>();
   for (const e of catalog) byModel.set(e.model, [...(byModel.get(e.model) ?? []), e]);
@@ -214,7 +234,10 @@ export function syntheticView(
     now: ROUTE_NOW_MS,
     catalog,
     endpointsOf: (m) => byModel.get(m) ?? [],
-    health: new FixedHealth(catalog.map((_, i) => (failuresAgoMs[i] ?? []).map((ago) => ROUTE_NOW_MS - ago))),
+    health: new FixedHealth(
+      catalog.map((_, i) => (failuresAgoMs[i] ?? []).map((ago) => ROUTE_NOW_MS - ago)),
+      uptime,
+    ),
   };
 }
 

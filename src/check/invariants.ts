@@ -41,6 +41,7 @@ import {
   slugMatches,
   sortKey,
   splitVariant,
+  uptimeClass,
 } from "./oracle.js";
 import { chiSquareTest } from "./stats.js";
 
@@ -132,7 +133,7 @@ interface Routed {
 function routed(c: CheckCase, ctx: InvariantContext, providers = c.providers): Routed {
   const scenario = caseScenario({ ...c, providers }, ctx.subject);
   const catalog = buildCatalog(scenario.providers);
-  const view = syntheticView(catalog, c.routing?.failuresAgoMs ?? []);
+  const view = syntheticView(catalog, c.routing?.failuresAgoMs ?? [], c.routing?.uptime);
   const { policy } = ctx.subject.build(scenario, catalog, c.body, ctx.subject.name);
   const rng = new Rng(0);
   const key = hashKey([c.seed, "check-route"]);
@@ -946,6 +947,71 @@ const partition: Invariant = {
   },
 };
 
+/** Window counts around the R25/R92 thresholds (95 % and 80 % exactly, and below 100 requests). */
+const UPTIME_COUNTS = [
+  { successes: 0, errors: 0 },
+  { successes: 98, errors: 2 },
+  { successes: 95, errors: 5 },
+  { successes: 90, errors: 10 },
+  { successes: 80, errors: 20 },
+  { successes: 70, errors: 30 },
+  { successes: 0, errors: 120 },
+  { successes: 40, errors: 50 },
+];
+
+const uptime: Invariant = {
+  name: "uptime",
+  rules: "R25, R90, R92, R24 step 1",
+  summary:
+    "default load balancing: normal-stable endpoints before degraded (80–95 % uptime) before down (< 80 %) or unstable ones; fewer than 100 counted requests count as normal",
+  group: "openrouter",
+  mode: "assert",
+  notApplicable: (ctx) => {
+    if (!ctx.knobs.uptimeTiers.enabled) return "uptimeTiers disabled";
+    return lbApplicable(ctx);
+  },
+  arbitrary: (ctx) =>
+    caseArb(ctx.space, { route: true, plain: true, minEndpoints: 2, prefs: ["ignore"] })
+      .chain((c) =>
+        fc.tuple(
+          fc.constant(c),
+          fc.array(fc.constantFrom(...UPTIME_COUNTS), {
+            minLength: c.providers.length,
+            maxLength: c.providers.length,
+          }),
+        ),
+      )
+      .map(([c, counts]) => ({
+        ...c,
+        body: lbBody(ctx.subject.template, c.body, modelsIn(ctx)),
+        routing: { ...c.routing!, uptime: counts },
+      })),
+  check(c, ctx) {
+    const r = routed(c, ctx);
+    const counts = c.routing?.uptime ?? [];
+    const unstable = (id: number) =>
+      (c.routing?.failuresAgoMs[id] ?? []).filter((ago) => ago <= ctx.knobs.outageWindowMs).length >=
+      ctx.knobs.outageMinFailures;
+    const klass = (id: number) =>
+      unstable(id) ? 2 : uptimeClass(counts[id] ?? { successes: 0, errors: 0 }, ctx.knobs);
+    const names = ["normal", "degraded", "down"];
+    const show = (id: number) => {
+      const u = counts[id];
+      const why = unstable(id) ? "unstable (recent failures)" : names[klass(id)];
+      return `${tagOf(r.catalog, id)} [${why}${u ? `, ${u.successes} ok / ${u.errors} errors` : ""}]`;
+    };
+    // A few draws: the weighted sampling inside each class must never cross a class boundary.
+    for (let k = 0; k < 8; k++) {
+      const d = r.route(k);
+      for (const seg of byModel(d, r.catalog).values())
+        for (let i = 1; i < seg.length; i++)
+          if (klass(seg[i]) < klass(seg[i - 1]))
+            return `${show(seg[i])} comes after ${show(seg[i - 1])}: [${seg.map((id) => tagOf(r.catalog, id)).join(", ")}]`;
+    }
+    return null;
+  },
+};
+
 /** Every invariant, in the order reports list them. */
 export const INVARIANTS: readonly Invariant[] = [
   conservation,
@@ -959,6 +1025,7 @@ export const INVARIANTS: readonly Invariant[] = [
   weights,
   priceMonotone,
   outage,
+  uptime,
   preferred,
   partition,
   finalStatus,

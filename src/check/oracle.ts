@@ -29,6 +29,8 @@ export interface Knobs {
   sortConsidersHealth: boolean;
   /** R28: endpoints with no figure for a performance sort go last (or first). */
   missingStatsPosition: "last" | "first";
+  /** R25/R92 uptime tiers. */
+  uptimeTiers: { enabled: boolean; minRequests: number; normalMin: number; downBelow: number };
 }
 
 export function knobsOf(openrouter: Readonly<Record<string, unknown>>): Knobs {
@@ -50,6 +52,18 @@ export function knobsOf(openrouter: Readonly<Record<string, unknown>>): Knobs {
     statsSource: typeof o.statsSource === "string" ? o.statsSource : "advertised",
     sortConsidersHealth: o.sortConsidersHealth === true,
     missingStatsPosition: o.missingStatsPosition === "first" ? "first" : "last",
+    uptimeTiers: uptimeKnobs(openrouter.uptimeTiers),
+  };
+}
+
+function uptimeKnobs(v: unknown): Knobs["uptimeTiers"] {
+  const t = (typeof v === "object" && v !== null ? v : {}) as Record<string, unknown>;
+  const num = (x: unknown, d: number) => (typeof x === "number" ? x : d);
+  return {
+    enabled: t.enabled !== false,
+    minRequests: num(t.minRequests, 100),
+    normalMin: num(t.normalMin, 95),
+    downBelow: num(t.downBelow, 80),
   };
 }
 
@@ -274,4 +288,16 @@ export function sortKey(e: Endpoint, by: SortBy, k: Knobs): number {
   if (v === undefined)
     return k.missingStatsPosition === "last" ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
   return by === "throughput" ? -v : v;
+}
+
+/**
+ * R25/R90/R92: an endpoint's uptime tier from its counted outcomes in the window — 0 normal (also with
+ * fewer than `minRequests`), 1 degraded (downBelow ≤ uptime < normalMin), 2 down.
+ */
+export function uptimeClass(w: { successes: number; errors: number }, k: Knobs): 0 | 1 | 2 {
+  const n = w.successes + w.errors;
+  if (n === 0 || n < k.uptimeTiers.minRequests) return 0;
+  const up = (100 * w.successes) / n;
+  if (up >= k.uptimeTiers.normalMin) return 0;
+  return up >= k.uptimeTiers.downBelow ? 1 : 2;
 }

@@ -185,6 +185,14 @@ export function caseYaml(
     lines.push(
       `# routing state: one request routed at t = ${ROUTE_NOW_MS / 1000} s; counted failures: ${failures.join("; ") || "none"}`,
     );
+    const uptime = (c.routing.uptime ?? [])
+      .map((u, i) =>
+        u.successes + u.errors > 0
+          ? `${c.providers[i].name} (${c.providers[i].model}) ${u.successes} ok / ${u.errors} errors`
+          : "",
+      )
+      .filter(Boolean);
+    if (uptime.length) lines.push(`# uptime window (R90): ${uptime.join("; ")}`);
   }
   if (c.pick)
     lines.push(

@@ -157,6 +157,33 @@ export const MUTANTS: Mutant[] = [
     ),
   },
   {
+    name: "uptime-blind",
+    bug: "sees no uptime history (every endpoint normal)",
+    caughtBy: ["uptime"],
+    subject: withView((v) => ({
+      ...v,
+      health: Object.assign(Object.create(v.health), {
+        window: () => ({ successes: 0, errors: 0, rateLimited: 0 }),
+      }),
+    })),
+  },
+  {
+    name: "uptime-no-minimum",
+    bug: "judges uptime below 100 counted requests (minRequests 0)",
+    caughtBy: ["uptime"],
+    subject: wrapPolicy((_p, _c, name) =>
+      openRouterPolicy(name, OpenRouterConfig.parse({ uptimeTiers: { minRequests: 0 } })),
+    ),
+  },
+  {
+    name: "degraded-as-down",
+    bug: "puts degraded endpoints (80–95 %) in the down tier",
+    caughtBy: ["uptime"],
+    subject: wrapPolicy((_p, _c, name) =>
+      openRouterPolicy(name, OpenRouterConfig.parse({ uptimeTiers: { downBelow: 95 } })),
+    ),
+  },
+  {
     name: "preferred-ignored",
     bug: "drops preferred_min_throughput / preferred_max_latency",
     caughtBy: ["preferred"],
