@@ -29,6 +29,9 @@ export interface Knobs {
   sortConsidersHealth: boolean;
   /** R28: endpoints with no figure for a performance sort go last (or first). */
   missingStatsPosition: "last" | "first";
+  /** R33: whether BYOK keys are used, and what an "always use" key removes. */
+  useByok: boolean;
+  byokAlwaysUseScope: "sameProvider" | "allShared";
   /** R25/R92 uptime tiers. */
   uptimeTiers: { enabled: boolean; minRequests: number; normalMin: number; downBelow: number };
 }
@@ -52,6 +55,8 @@ export function knobsOf(openrouter: Readonly<Record<string, unknown>>): Knobs {
     statsSource: typeof o.statsSource === "string" ? o.statsSource : "advertised",
     sortConsidersHealth: o.sortConsidersHealth === true,
     missingStatsPosition: o.missingStatsPosition === "first" ? "first" : "last",
+    useByok: o.useByok !== false,
+    byokAlwaysUseScope: o.byokAlwaysUseScope === "allShared" ? "allShared" : "sameProvider",
     uptimeTiers: uptimeKnobs(openrouter.uptimeTiers),
   };
 }
@@ -300,4 +305,23 @@ export function uptimeClass(w: { successes: number; errors: number }, k: Knobs):
   const up = (100 * w.successes) / n;
   if (up >= k.uptimeTiers.normalMin) return 0;
   return up >= k.uptimeTiers.downBelow ? 1 : 2;
+}
+
+/**
+ * R33/R34: where one model's eligible endpoints must sit — the prioritized keys first and the
+ * fallback-section keys last, each in the user's key order (catalog order); the shared endpoints in
+ * between, less those an "always use" prioritized key removes (its provider's, or all of them).
+ */
+export function byokPlacement(
+  eligible: readonly Endpoint[],
+  k: Knobs,
+): { head: Endpoint[]; shared: Endpoint[]; removed: Endpoint[]; tail: Endpoint[] } {
+  const head = eligible.filter((e) => e.byok?.section === "prioritized");
+  const tail = eligible.filter((e) => e.byok?.section === "fallback");
+  const always = head.filter((e) => e.byok?.alwaysUse);
+  const gone = (e: Endpoint) =>
+    always.length > 0 &&
+    (k.byokAlwaysUseScope === "allShared" || always.some((a) => a.provider === e.provider));
+  const shared = eligible.filter((e) => e.byok === undefined);
+  return { head, tail, shared: shared.filter((e) => !gone(e)), removed: shared.filter(gone) };
 }

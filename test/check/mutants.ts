@@ -157,6 +157,34 @@ export const MUTANTS: Mutant[] = [
     ),
   },
   {
+    name: "byok-unplaced",
+    bug: "routes BYOK keys like shared endpoints (no prioritized/fallback placement)",
+    caughtBy: ["byok"],
+    subject: withView((v) => remap(v, (e) => ({ ...e, byok: undefined }))),
+  },
+  {
+    name: "fallback-keys-first",
+    bug: "puts fallback-section keys with the prioritized ones",
+    caughtBy: ["byok"],
+    subject: withView((v) =>
+      remap(v, (e) => (e.byok ? { ...e, byok: { ...e.byok, section: "prioritized" } } : e)),
+    ),
+  },
+  {
+    name: "always-use-ignored",
+    bug: "keeps the shared endpoints of an always-use key's provider",
+    caughtBy: ["byok"],
+    subject: withView((v) => remap(v, (e) => (e.byok ? { ...e, byok: { ...e.byok, alwaysUse: false } } : e))),
+  },
+  {
+    name: "always-use-removes-all",
+    bug: "an always-use key removes every shared endpoint, not only its provider's",
+    caughtBy: ["byok"],
+    subject: wrapPolicy((_p, _c, name) =>
+      openRouterPolicy(name, OpenRouterConfig.parse({ byokAlwaysUseScope: "allShared" })),
+    ),
+  },
+  {
     name: "uptime-blind",
     bug: "sees no uptime history (every endpoint normal)",
     caughtBy: ["uptime"],
