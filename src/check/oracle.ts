@@ -32,6 +32,10 @@ export interface Knobs {
   /** R33: whether BYOK keys are used, and what an "always use" key removes. */
   useByok: boolean;
   byokAlwaysUseScope: "sameProvider" | "allShared";
+  /** R86/R87/R88: sticky lifetime, use with a sort, re-pinning after a fallback success. */
+  stickyTtlMs: number;
+  stickyWithSort: boolean;
+  stickyRepinOnFallbackSuccess: boolean;
   /** R25/R92 uptime tiers. */
   uptimeTiers: { enabled: boolean; minRequests: number; normalMin: number; downBelow: number };
 }
@@ -55,6 +59,9 @@ export function knobsOf(openrouter: Readonly<Record<string, unknown>>): Knobs {
     statsSource: typeof o.statsSource === "string" ? o.statsSource : "advertised",
     sortConsidersHealth: o.sortConsidersHealth === true,
     missingStatsPosition: o.missingStatsPosition === "first" ? "first" : "last",
+    stickyTtlMs: typeof o.stickyTtlMs === "number" ? o.stickyTtlMs : 600_000,
+    stickyWithSort: o.stickyWithSort !== false,
+    stickyRepinOnFallbackSuccess: o.stickyRepinOnFallbackSuccess !== false,
     useByok: o.useByok !== false,
     byokAlwaysUseScope: o.byokAlwaysUseScope === "allShared" ? "allShared" : "sameProvider",
     uptimeTiers: uptimeKnobs(openrouter.uptimeTiers),
@@ -324,4 +331,43 @@ export function byokPlacement(
     (k.byokAlwaysUseScope === "allShared" || always.some((a) => a.provider === e.provider));
   const shared = eligible.filter((e) => e.byok === undefined);
   return { head, tail, shared: shared.filter((e) => !gone(e)), removed: shared.filter(gone) };
+}
+
+/** A request of the conversation that was served, and when its response completed. */
+export interface ServedAt {
+  endpoint: Endpoint;
+  atMs: number;
+}
+
+/**
+ * R84–R88 with an explicit conversation key (`session_id`): the sticky endpoint of `model` for a
+ * request arriving at `nowMs` — the endpoint of the latest success on that model at an endpoint with
+ * a cache discount (R85: cache-read price below the prompt price), unless more than `stickyTtlMs`
+ * ago (R87); null when there is none; "ambiguous" when a success or the expiry falls exactly at
+ * `nowMs` (same-instant event order is an implementation detail).
+ */
+export function stickyEndpoint(
+  history: readonly ServedAt[],
+  model: string,
+  nowMs: number,
+  k: Knobs,
+): Endpoint | null | "ambiguous" {
+  let last: ServedAt | null = null;
+  let tie = false;
+  for (const s of history) {
+    const p = s.endpoint.price;
+    if (s.endpoint.model !== model || p.cacheRead === null || p.cacheRead >= p.prompt) continue;
+    if (s.atMs === nowMs) return "ambiguous";
+    if (s.atMs > nowMs) continue;
+    if (last !== null && s.atMs === last.atMs && s.endpoint !== last.endpoint) tie = true;
+    if (last === null || s.atMs > last.atMs) {
+      last = s;
+      tie = false;
+    }
+  }
+  if (last === null) return null;
+  if (tie) return "ambiguous";
+  const age = nowMs - last.atMs;
+  if (age === k.stickyTtlMs) return "ambiguous";
+  return age > k.stickyTtlMs ? null : last.endpoint;
 }

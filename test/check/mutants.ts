@@ -185,6 +185,20 @@ export const MUTANTS: Mutant[] = [
     ),
   },
   {
+    name: "sticky-ignored",
+    bug: "drops session_id (no provider stickiness)",
+    caughtBy: ["sticky"],
+    subject: withBody((b) => ({ ...b, session_id: undefined })),
+  },
+  {
+    name: "sticky-no-repin",
+    bug: "keeps the old sticky endpoint after a fallback success elsewhere",
+    caughtBy: ["sticky"],
+    subject: wrapPolicy((_p, _c, name) =>
+      openRouterPolicy(name, OpenRouterConfig.parse({ stickyRepinOnFallbackSuccess: false })),
+    ),
+  },
+  {
     name: "uptime-blind",
     bug: "sees no uptime history (every endpoint normal)",
     caughtBy: ["uptime"],
