@@ -36,6 +36,8 @@ export interface Knobs {
   stickyTtlMs: number;
   stickyWithSort: boolean;
   stickyRepinOnFallbackSuccess: boolean;
+  /** R75/R79: the Auto Router's configured models (tasks' rankings and the default set). */
+  autoRouter: { mode: string; rankedModels: string[]; defaultModels: string[] };
   /** R25/R92 uptime tiers. */
   uptimeTiers: { enabled: boolean; minRequests: number; normalMin: number; downBelow: number };
 }
@@ -65,6 +67,19 @@ export function knobsOf(openrouter: Readonly<Record<string, unknown>>): Knobs {
     useByok: o.useByok !== false,
     byokAlwaysUseScope: o.byokAlwaysUseScope === "allShared" ? "allShared" : "sameProvider",
     uptimeTiers: uptimeKnobs(openrouter.uptimeTiers),
+    autoRouter: autoKnobs(openrouter.autoRouter),
+  };
+}
+
+function autoKnobs(v: unknown): Knobs["autoRouter"] {
+  const a = (typeof v === "object" && v !== null ? v : {}) as Record<string, unknown>;
+  const strings = (x: unknown) =>
+    Array.isArray(x) ? x.filter((m): m is string => typeof m === "string") : [];
+  const tasks = Array.isArray(a.tasks) ? (a.tasks as { rankings?: unknown }[]) : [];
+  return {
+    mode: typeof a.mode === "string" ? a.mode : "taskRanking",
+    rankedModels: tasks.flatMap((t) => strings(t.rankings)),
+    defaultModels: strings(a.defaultModels),
   };
 }
 
@@ -370,4 +385,27 @@ export function stickyEndpoint(
   const age = nowMs - last.atMs;
   if (age === k.stickyTtlMs) return "ambiguous";
   return age > k.stickyTtlMs ? null : last.endpoint;
+}
+
+/** R77: `*` matches any run of characters; a pattern without `*` is an exact match. */
+export function globMatches(pattern: string, model: string): boolean {
+  const re = pattern
+    .split("*")
+    .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
+    .join(".*");
+  return new RegExp(`^${re}$`, "i").test(model);
+}
+
+/** R77 settings of a router slug: `openrouter/auto-beta` reads only `auto-beta-router`. */
+export function autoRestrictions(body: RequestBody): { allowed: string[]; excluded: string[] } {
+  const id = body.model === "openrouter/auto-beta" ? "auto-beta-router" : "auto-router";
+  const p = (body.plugins ?? []).find((x) => x.id === id && x.enabled !== false) ?? {};
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+  return { allowed: list(p.allowed_models), excluded: list(p.excluded_models) };
+}
+
+/** R77: whether the plugin settings let the Auto Router choose `model` (exclusions after the allowlist). */
+export function autoAllows(model: string, r: { allowed: string[]; excluded: string[] }): boolean {
+  if (r.allowed.length > 0 && !r.allowed.some((p) => globMatches(p, model))) return false;
+  return !r.excluded.some((p) => globMatches(p, model));
 }

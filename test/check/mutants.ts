@@ -29,11 +29,20 @@ export interface Mutant {
 
 type PolicyWrap = (p: Policy, catalog: readonly Endpoint[], name: string) => Policy;
 
-function wrapPolicy(wrap: PolicyWrap): CheckSubject {
+/** The policy with an Auto Router whose default model set is the generated models (R75). */
+export const withAuto: CheckSubject = specSubject(
+  PolicySpec.parse({
+    name: "openrouter-auto",
+    openrouter: { autoRouter: { defaultModels: ["acme/m1", "acme/m2"] } },
+  }),
+  { baseDir: ".", file: "<generated>" },
+);
+
+function wrapPolicy(wrap: PolicyWrap, base: CheckSubject = original): CheckSubject {
   return {
-    ...original,
+    ...base,
     build(s, catalog, body, name) {
-      const b = original.build(s, catalog, body, name);
+      const b = base.build(s, catalog, body, name);
       return { policy: wrap(b.policy, catalog, name), behaviour: b.behaviour };
     },
   };
@@ -196,6 +205,94 @@ export const MUTANTS: Mutant[] = [
     caughtBy: ["sticky"],
     subject: wrapPolicy((_p, _c, name) =>
       openRouterPolicy(name, OpenRouterConfig.parse({ stickyRepinOnFallbackSuccess: false })),
+    ),
+  },
+  {
+    name: "auto-ignores-excluded",
+    bug: "the Auto Router ignores excluded_models",
+    caughtBy: ["auto"],
+    subject: wrapPolicy(
+      (p) => ({
+        ...p,
+        route: (req, view, rng) =>
+          p.route(
+            {
+              ...req,
+              body: {
+                ...req.body,
+                plugins: req.body.plugins?.map((x) => ({ ...x, excluded_models: undefined })),
+              },
+            },
+            view,
+            rng,
+          ),
+      }),
+      withAuto,
+    ),
+  },
+  {
+    name: "auto-ignores-allowed",
+    bug: "the Auto Router ignores allowed_models",
+    caughtBy: ["auto"],
+    subject: wrapPolicy(
+      (p) => ({
+        ...p,
+        route: (req, view, rng) =>
+          p.route(
+            {
+              ...req,
+              body: {
+                ...req.body,
+                plugins: req.body.plugins?.map((x) => ({ ...x, allowed_models: undefined })),
+              },
+            },
+            view,
+            rng,
+          ),
+      }),
+      withAuto,
+    ),
+  },
+  {
+    name: "auto-no-404",
+    bug: "when the globs admit nothing, routes the default set instead of 404",
+    caughtBy: ["auto"],
+    subject: wrapPolicy(
+      (p) => ({
+        ...p,
+        route(req, view, rng) {
+          const d = p.route(req, view, rng);
+          return d.kind === "reject" && d.status === 404
+            ? p.route({ ...req, body: { ...req.body, plugins: undefined } }, view, rng)
+            : d;
+        },
+      }),
+      withAuto,
+    ),
+  },
+  {
+    name: "auto-beta-reads-auto",
+    bug: "openrouter/auto-beta reads the auto-router plugin's settings",
+    caughtBy: ["auto"],
+    subject: wrapPolicy(
+      (p) => ({
+        ...p,
+        route: (req, view, rng) =>
+          p.route(
+            req.body.model === "openrouter/auto-beta"
+              ? {
+                  ...req,
+                  body: {
+                    ...req.body,
+                    plugins: req.body.plugins?.map((x) => ({ ...x, id: "auto-beta-router" })),
+                  },
+                }
+              : req,
+            view,
+            rng,
+          ),
+      }),
+      withAuto,
     ),
   },
   {
