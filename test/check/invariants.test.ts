@@ -6,7 +6,7 @@ import { checkSubject, invariantNames } from "../../src/check/runner.js";
 import { specSubject } from "../../src/check/subjects.js";
 import { checkInvariants, loadScenario, simulate } from "../../src/index.js";
 import { PolicySpec } from "../../src/scenario/schema.js";
-import { MUTANTS, original } from "./mutants.js";
+import { MUTANTS, original, withAuto } from "./mutants.js";
 
 const RUNS = 40;
 
@@ -16,9 +16,22 @@ describe("the OpenRouter policy satisfies every invariant", () => {
     expect(results.map((r) => r.invariant)).toEqual(invariantNames());
     for (const r of results)
       expect({ inv: r.invariant, status: r.status, msg: r.message }).toMatchObject({
-        status: r.invariant === "capacity" ? "report" : "pass",
+        status: r.invariant === "capacity" ? "report" : r.invariant === "auto" ? "n/a" : "pass",
       });
   });
+
+  // The orderings of R25, R31–R34, R74–R77 and R82–R88, at 100 cases and two seeds each.
+  for (const seed of [1, 2])
+    it(`uptime tiers, BYOK, sticky, Auto Router, preferred_*, partition: 100 cases, seed ${seed}`, () => {
+      const names = ["uptime", "byok", "sticky", "auto", "preferred", "partition"];
+      const results = [
+        ...checkSubject(original, { runs: 100, seed, invariants: names.filter((n) => n !== "auto") }),
+        ...checkSubject(withAuto, { runs: 100, seed, invariants: ["auto"] }),
+      ];
+      for (const r of results)
+        expect({ inv: r.invariant, status: r.status, msg: r.message }).toMatchObject({ status: "pass" });
+      expect(results.map((r) => r.invariant).sort()).toEqual([...names].sort());
+    });
 
   it("legacy v1 load balancing (linear weights, 10 s window)", () => {
     const v1 = specSubject(PolicySpec.parse({ name: "v1", openrouter: { lbMode: "v1" } }), {
