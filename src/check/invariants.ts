@@ -799,6 +799,19 @@ const capacity: Invariant = {
 // Soft preferences (R31) and cross-model pooling (R32): pure functions of one decision.
 // ---------------------------------------------------------------------------------------------
 
+/** Cases paired with one generated value per endpoint (uptime counts, BYOK flags, cache prices). */
+function perEndpoint<T>(
+  cases: fc.Arbitrary<CheckCase>,
+  values: readonly T[],
+): fc.Arbitrary<[CheckCase, T[]]> {
+  return cases.chain((c) =>
+    fc.tuple(
+      fc.constant(c),
+      fc.array(fc.constantFrom(...values), { minLength: c.providers.length, maxLength: c.providers.length }),
+    ),
+  );
+}
+
 const SORTS: readonly SortBy[] = ["price", "throughput", "latency"];
 
 /**
@@ -976,21 +989,14 @@ const uptime: Invariant = {
     return lbApplicable(ctx);
   },
   arbitrary: (ctx) =>
-    caseArb(ctx.space, { route: true, plain: true, minEndpoints: 2, prefs: ["ignore"] })
-      .chain((c) =>
-        fc.tuple(
-          fc.constant(c),
-          fc.array(fc.constantFrom(...UPTIME_COUNTS), {
-            minLength: c.providers.length,
-            maxLength: c.providers.length,
-          }),
-        ),
-      )
-      .map(([c, counts]) => ({
-        ...c,
-        body: lbBody(ctx.subject.template, c.body, modelsIn(ctx)),
-        routing: { ...c.routing!, uptime: counts },
-      })),
+    perEndpoint(
+      caseArb(ctx.space, { route: true, plain: true, minEndpoints: 2, prefs: ["ignore"] }),
+      UPTIME_COUNTS,
+    ).map(([c, counts]) => ({
+      ...c,
+      body: lbBody(ctx.subject.template, c.body, modelsIn(ctx)),
+      routing: { ...c.routing!, uptime: counts },
+    })),
   check(c, ctx) {
     const r = routed(c, ctx);
     const counts = c.routing?.uptime ?? [];
@@ -1034,42 +1040,34 @@ const byok: Invariant = {
   mode: "assert",
   notApplicable: (ctx) => (ctx.knobs.useByok ? null : "useByok is off"),
   arbitrary: (ctx) =>
-    caseArb(ctx.space, {
-      route: true,
-      plain: true,
-      chains: true,
-      minEndpoints: 2,
-      prefs: ["ignore", "quantizations", "sort", "order"],
-    })
-      .chain((c) =>
-        fc.tuple(
-          fc.constant(c),
-          fc.array(fc.constantFrom(...BYOK_FLAGS), {
-            minLength: c.providers.length,
-            maxLength: c.providers.length,
-          }),
-        ),
-      )
-      .map(([c, flags]) => {
-        const b = c.body;
-        // Sticky sessions (R34) and allow_fallbacks truncation (R30) are left out; partition "model".
-        const provider = strip({ ...b.provider, allow_fallbacks: undefined });
-        const body = strip({
-          ...mergeBody(ctx.subject.template, { ...b, provider }),
-          session_id: undefined,
-          route: undefined,
-          service_tier: undefined,
-        });
-        if (body.provider) {
-          const p = { ...body.provider } as Record<string, unknown>;
-          for (const k of ["allow_fallbacks", "preferred_min_throughput", "preferred_max_latency"])
-            delete p[k];
-          if (typeof p.sort === "object") p.sort = (p.sort as { by?: string }).by;
-          body.provider = strip(p);
-        }
-        const providers = c.providers.map((p, i) => (flags[i] ? { ...p, byok: flags[i] } : p));
-        return { ...c, providers, body };
+    perEndpoint(
+      caseArb(ctx.space, {
+        route: true,
+        plain: true,
+        chains: true,
+        minEndpoints: 2,
+        prefs: ["ignore", "quantizations", "sort", "order"],
       }),
+      BYOK_FLAGS,
+    ).map(([c, flags]) => {
+      const b = c.body;
+      // Sticky sessions (R34) and allow_fallbacks truncation (R30) are left out; partition "model".
+      const provider = strip({ ...b.provider, allow_fallbacks: undefined });
+      const body = strip({
+        ...mergeBody(ctx.subject.template, { ...b, provider }),
+        session_id: undefined,
+        route: undefined,
+        service_tier: undefined,
+      });
+      if (body.provider) {
+        const p = { ...body.provider } as Record<string, unknown>;
+        for (const k of ["allow_fallbacks", "preferred_min_throughput", "preferred_max_latency"]) delete p[k];
+        if (typeof p.sort === "object") p.sort = (p.sort as { by?: string }).by;
+        body.provider = strip(p);
+      }
+      const providers = c.providers.map((p, i) => (flags[i] ? { ...p, byok: flags[i] } : p));
+      return { ...c, providers, body };
+    }),
   check(c, ctx) {
     const r = routed(c, ctx);
     const d = r.route(0);
@@ -1113,9 +1111,9 @@ const sticky: Invariant = {
       ? null
       : "stickyRepinOnFallbackSuccess off (record kept on fallback)",
   arbitrary: (ctx) =>
-    // Several endpoints of one model (stickiness has something to choose from), failures for re-pins.
-    fc
-      .oneof(
+    perEndpoint(
+      // Several endpoints of one model (stickiness has something to choose from), failures for re-pins.
+      fc.oneof(
         ...[false, true].map((failures) =>
           caseArb(ctx.space, {
             failures,
@@ -1125,37 +1123,29 @@ const sticky: Invariant = {
             prefs: ["ignore", "sort", "quantizations", "zdr", "allow_fallbacks"],
           }),
         ),
-      )
-      .chain((c) =>
-        fc.tuple(
-          fc.constant(c),
-          fc.array(fc.constantFrom(...CACHE_PRICES), {
-            minLength: c.providers.length,
-            maxLength: c.providers.length,
-          }),
-        ),
-      )
-      .map(([c, cache]) => {
-        const providers = c.providers.map((p, i) => {
-          if (cache[i] === "keep" || !p.price) return p;
-          const price = { ...p.price } as Record<string, unknown>;
-          if (cache[i] === "none") delete price.cache_read;
-          else price.cache_read = cache[i] === "list" ? p.price.prompt : p.price.prompt * 0.1;
-          return { ...p, price } as typeof p;
-        });
-        const merged = mergeBody(ctx.subject.template, c.body);
-        const prefs = { ...merged.provider } as Record<string, unknown>;
-        // R86: `order` disables stickiness; preferences and pooling reorder the merged list (R31, R32).
-        for (const k of ["order", "preferred_min_throughput", "preferred_max_latency"]) delete prefs[k];
-        if (typeof prefs.sort === "object") prefs.sort = (prefs.sort as { by?: string }).by;
-        const body = strip({
-          ...merged,
-          provider: Object.keys(prefs).length ? strip(prefs) : undefined,
-          route: undefined,
-          session_id: "conversation-1",
-        });
-        return { ...c, providers, body };
-      }),
+      ),
+      CACHE_PRICES,
+    ).map(([c, cache]) => {
+      const providers = c.providers.map((p, i) => {
+        if (cache[i] === "keep" || !p.price) return p;
+        const price = { ...p.price } as Record<string, unknown>;
+        if (cache[i] === "none") delete price.cache_read;
+        else price.cache_read = cache[i] === "list" ? p.price.prompt : p.price.prompt * 0.1;
+        return { ...p, price } as typeof p;
+      });
+      const merged = mergeBody(ctx.subject.template, c.body);
+      const prefs = { ...merged.provider } as Record<string, unknown>;
+      // R86: `order` disables stickiness; preferences and pooling reorder the merged list (R31, R32).
+      for (const k of ["order", "preferred_min_throughput", "preferred_max_latency"]) delete prefs[k];
+      if (typeof prefs.sort === "object") prefs.sort = (prefs.sort as { by?: string }).by;
+      const body = strip({
+        ...merged,
+        provider: Object.keys(prefs).length ? strip(prefs) : undefined,
+        route: undefined,
+        session_id: "conversation-1",
+      });
+      return { ...c, providers, body };
+    }),
   check(c, ctx) {
     const r = run(c, ctx);
     const served: ServedAt[] = r.traces.flatMap((t) =>

@@ -48,12 +48,19 @@ function wrapPolicy(wrap: PolicyWrap, base: CheckSubject = original): CheckSubje
   };
 }
 
-function withBody(f: (b: RequestBody) => RequestBody): CheckSubject {
-  return wrapPolicy((p) => ({
-    ...p,
-    route: (req, view, rng) => p.route({ ...req, body: f(req.body) }, view, rng),
-  }));
+/** The OpenRouter policy built with other knobs than the ones the invariants assume. */
+function withConfig(overrides: Parameters<typeof OpenRouterConfig.parse>[0]): CheckSubject {
+  return wrapPolicy((_p, _c, name) => openRouterPolicy(name, OpenRouterConfig.parse(overrides)));
 }
+
+function withBody(f: (b: RequestBody) => RequestBody, base: CheckSubject = original): CheckSubject {
+  return wrapPolicy(
+    (p) => ({ ...p, route: (req, view, rng) => p.route({ ...req, body: f(req.body) }, view, rng) }),
+    base,
+  );
+}
+
+const withAutoBody = (f: (b: RequestBody) => RequestBody) => withBody(f, withAuto);
 
 function withView(f: (v: EndpointView) => EndpointView): CheckSubject {
   return wrapPolicy((p) => ({ ...p, route: (req, view, rng) => p.route(req, f(view), rng) }));
@@ -121,9 +128,7 @@ export const MUTANTS: Mutant[] = [
     name: "linear-weights",
     bug: "weights 1/price (v1) with the v2 outage window, while claiming v2",
     caughtBy: ["weights"],
-    subject: wrapPolicy((_p, _c, name) =>
-      openRouterPolicy(name, OpenRouterConfig.parse({ lbMode: "v1", outageWindowMs: 30_000 })),
-    ),
+    subject: withConfig({ lbMode: "v1", outageWindowMs: 30_000 }),
   },
   {
     name: "prefers-expensive",
@@ -189,9 +194,7 @@ export const MUTANTS: Mutant[] = [
     name: "always-use-removes-all",
     bug: "an always-use key removes every shared endpoint, not only its provider's",
     caughtBy: ["byok"],
-    subject: wrapPolicy((_p, _c, name) =>
-      openRouterPolicy(name, OpenRouterConfig.parse({ byokAlwaysUseScope: "allShared" })),
-    ),
+    subject: withConfig({ byokAlwaysUseScope: "allShared" }),
   },
   {
     name: "sticky-ignored",
@@ -203,55 +206,25 @@ export const MUTANTS: Mutant[] = [
     name: "sticky-no-repin",
     bug: "keeps the old sticky endpoint after a fallback success elsewhere",
     caughtBy: ["sticky"],
-    subject: wrapPolicy((_p, _c, name) =>
-      openRouterPolicy(name, OpenRouterConfig.parse({ stickyRepinOnFallbackSuccess: false })),
-    ),
+    subject: withConfig({ stickyRepinOnFallbackSuccess: false }),
   },
   {
     name: "auto-ignores-excluded",
     bug: "the Auto Router ignores excluded_models",
     caughtBy: ["auto"],
-    subject: wrapPolicy(
-      (p) => ({
-        ...p,
-        route: (req, view, rng) =>
-          p.route(
-            {
-              ...req,
-              body: {
-                ...req.body,
-                plugins: req.body.plugins?.map((x) => ({ ...x, excluded_models: undefined })),
-              },
-            },
-            view,
-            rng,
-          ),
-      }),
-      withAuto,
-    ),
+    subject: withAutoBody((b) => ({
+      ...b,
+      plugins: b.plugins?.map((x) => ({ ...x, excluded_models: undefined })),
+    })),
   },
   {
     name: "auto-ignores-allowed",
     bug: "the Auto Router ignores allowed_models",
     caughtBy: ["auto"],
-    subject: wrapPolicy(
-      (p) => ({
-        ...p,
-        route: (req, view, rng) =>
-          p.route(
-            {
-              ...req,
-              body: {
-                ...req.body,
-                plugins: req.body.plugins?.map((x) => ({ ...x, allowed_models: undefined })),
-              },
-            },
-            view,
-            rng,
-          ),
-      }),
-      withAuto,
-    ),
+    subject: withAutoBody((b) => ({
+      ...b,
+      plugins: b.plugins?.map((x) => ({ ...x, allowed_models: undefined })),
+    })),
   },
   {
     name: "auto-no-404",
@@ -274,25 +247,10 @@ export const MUTANTS: Mutant[] = [
     name: "auto-beta-reads-auto",
     bug: "openrouter/auto-beta reads the auto-router plugin's settings",
     caughtBy: ["auto"],
-    subject: wrapPolicy(
-      (p) => ({
-        ...p,
-        route: (req, view, rng) =>
-          p.route(
-            req.body.model === "openrouter/auto-beta"
-              ? {
-                  ...req,
-                  body: {
-                    ...req.body,
-                    plugins: req.body.plugins?.map((x) => ({ ...x, id: "auto-beta-router" })),
-                  },
-                }
-              : req,
-            view,
-            rng,
-          ),
-      }),
-      withAuto,
+    subject: withAutoBody((b) =>
+      b.model === "openrouter/auto-beta"
+        ? { ...b, plugins: b.plugins?.map((x) => ({ ...x, id: "auto-beta-router" })) }
+        : b,
     ),
   },
   {
@@ -310,17 +268,13 @@ export const MUTANTS: Mutant[] = [
     name: "uptime-no-minimum",
     bug: "judges uptime below 100 counted requests (minRequests 0)",
     caughtBy: ["uptime"],
-    subject: wrapPolicy((_p, _c, name) =>
-      openRouterPolicy(name, OpenRouterConfig.parse({ uptimeTiers: { minRequests: 0 } })),
-    ),
+    subject: withConfig({ uptimeTiers: { minRequests: 0 } }),
   },
   {
     name: "degraded-as-down",
     bug: "puts degraded endpoints (80–95 %) in the down tier",
     caughtBy: ["uptime"],
-    subject: wrapPolicy((_p, _c, name) =>
-      openRouterPolicy(name, OpenRouterConfig.parse({ uptimeTiers: { downBelow: 95 } })),
-    ),
+    subject: withConfig({ uptimeTiers: { downBelow: 95 } }),
   },
   {
     name: "preferred-ignored",
@@ -350,9 +304,7 @@ export const MUTANTS: Mutant[] = [
     name: "preferred-per-model",
     bug: "applies preferred_* within each model while claiming the global scope",
     caughtBy: ["preferred"],
-    subject: wrapPolicy((_p, _c, name) =>
-      openRouterPolicy(name, OpenRouterConfig.parse({ preferredScope: "perModel" })),
-    ),
+    subject: withConfig({ preferredScope: "perModel" }),
   },
   {
     name: "partition-ignored",
