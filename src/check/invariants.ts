@@ -855,18 +855,16 @@ const preferred: Invariant = {
       ? null
       : `statsSource ${ctx.knobs.statsSource} reads observed figures`,
   arbitrary: (ctx) =>
-    caseArb(ctx.space, { route: true, plain: true, chains: true, prefs: ["ignore"] })
-      .chain((c) =>
-        fc.tuple(
-          fc.constant(c),
-          fc.record({
-            on: fc.constantFrom("throughput", "latency", "both"),
-            i: fc.nat({ max: 5 }),
-            j: fc.nat({ max: 5 }),
-            form: fc.constantFrom("number", "p50", "p50+p90"),
-            sort: fc.option(fc.constantFrom(...SORTS), { nil: undefined }),
-          }),
-        ),
+    fc
+      .tuple(
+        caseArb(ctx.space, { route: true, plain: true, chains: true, prefs: ["ignore"] }),
+        fc.record({
+          on: fc.constantFrom("throughput", "latency", "both"),
+          i: fc.nat({ max: 5 }),
+          j: fc.nat({ max: 5 }),
+          form: fc.constantFrom("number", "p50", "p50+p90"),
+          sort: fc.option(fc.constantFrom(...SORTS), { nil: undefined }),
+        }),
       )
       .map(([c, g]) => {
         // Cutoffs at the case's own figures, so the preferred group is mostly neither empty nor everything.
@@ -923,13 +921,11 @@ const partition: Invariant = {
         ? "sortConsidersHealth demotes unstable endpoints inside the sort"
         : null,
   arbitrary: (ctx) =>
-    caseArb(ctx.space, { route: true, plain: true, chains: true, prefs: ["ignore"] })
-      .chain((c) =>
-        fc.tuple(
-          fc.constant(c),
-          fc.constantFrom(...SORTS),
-          fc.constantFrom("partition", "legacy", "partition-wins"),
-        ),
+    fc
+      .tuple(
+        caseArb(ctx.space, { route: true, plain: true, chains: true, prefs: ["ignore"] }),
+        fc.constantFrom(...SORTS),
+        fc.constantFrom("partition", "legacy", "partition-wins"),
       )
       .map(([c, by, form]) => {
         const chain = chainOf(c.body);
@@ -1209,15 +1205,13 @@ const auto: Invariant = {
       ]),
     ];
     const globs = globsOf(models);
-    return caseArb(ctx.space, { route: true, plain: true, chains: true })
-      .chain((c) =>
-        fc.tuple(
-          fc.constant(c),
-          fc.option(fc.subarray(globs, { minLength: 1, maxLength: 2 }), { nil: undefined }),
-          fc.option(fc.subarray(globs, { minLength: 1, maxLength: 2 }), { nil: undefined }),
-          fc.constantFrom("openrouter/auto", "openrouter/auto", "openrouter/auto-beta"),
-          fc.constantFrom("matching", "matching", "matching", "other"),
-        ),
+    return fc
+      .tuple(
+        caseArb(ctx.space, { route: true, plain: true, chains: true }),
+        fc.option(fc.subarray(globs, { minLength: 1, maxLength: 2 }), { nil: undefined }),
+        fc.option(fc.subarray(globs, { minLength: 1, maxLength: 2 }), { nil: undefined }),
+        fc.constantFrom("openrouter/auto", "openrouter/auto", "openrouter/auto-beta"),
+        fc.constantFrom("matching", "matching", "matching", "other"),
       )
       .map(([c, allowed, excluded, slug, which]) => {
         const b = lbBody(ctx.subject.template, c.body, modelsIn(ctx));
