@@ -1,6 +1,21 @@
 /** The spec oracles against the spec's own test vectors (docs/openrouter-routing.md §12). */
 import { describe, expect, it } from "vitest";
-import { eligibleOf, exclusion, expectedFinal, knobsOf, lbWeight } from "../../src/check/oracle.js";
+import {
+  autoAllows,
+  autoRestrictions,
+  byokPlacement,
+  eligibleOf,
+  exclusion,
+  expectedFinal,
+  globMatches,
+  knobsOf,
+  lbWeight,
+  meetsPreferred,
+  partitionOf,
+  sortKey,
+  stickyEndpoint,
+  uptimeClass,
+} from "../../src/check/oracle.js";
 import { buildCatalog } from "../../src/providers/catalog.js";
 import { loadScenario } from "../../src/scenario/load.js";
 import type { RequestBody } from "../../src/scenario/schema.js";
@@ -68,5 +83,81 @@ describe("final status oracle (R60)", () => {
     expect(expectedFinal([at(429), at(500), at(400)]).status).toBe(400); // TV38
     expect(expectedFinal([at(400), at(408, "timeout")]).status).toBe(504);
     expect(expectedFinal([at(503)]).status).toBe(503); // TV13/TV16
+  });
+});
+
+describe("ordering oracles (R25, R31–R33, R77, R84–R88)", () => {
+  const k = knobsOf({});
+  const byTag = (t: string) => catalog.find((e) => e.tag === t)!;
+  const [A, B, C] = ["alpha", "beta", "gamma"].map(byTag);
+
+  it("preferred_*: TV26–TV28 preferred groups", () => {
+    const meets = (prefs: Parameters<typeof meetsPreferred>[1]) =>
+      tags(m1.filter((e) => meetsPreferred(e, prefs)));
+    expect(meets({ preferred_max_latency: 0.8 })).toEqual(["beta"]); // TV26
+    expect(meets({ preferred_max_latency: 1.5 })).toEqual(["alpha", "beta"]); // → A, B, C
+    expect(meets({ preferred_min_throughput: { p50: 90, p90: 80 } })).toEqual(["beta"]); // TV27
+    expect(meets({ preferred_min_throughput: 150 })).toEqual(["beta"]); // TV28
+  });
+
+  it("partition: TV29 pools by price, legacy route, partition wins", () => {
+    const pooled = (body: RequestBody) => partitionOf(body);
+    expect(pooled({ provider: { sort: { by: "price", partition: "none" } } })).toEqual({
+      by: "price",
+      pooled: true,
+    });
+    expect(pooled({ provider: { sort: "price" }, route: "sort" })).toEqual({ by: "price", pooled: true });
+    expect(pooled({ provider: { sort: { by: "price", partition: "none" } }, route: "fallback" }).pooled).toBe(
+      true,
+    );
+    expect(pooled({ provider: { sort: { partition: "none" } } }).pooled).toBe(false); // no `by`
+    const all = [...m1, byTag("phi")].sort((x, y) => sortKey(x, "price", k) - sortKey(y, "price", k));
+    expect(tags(all)).toEqual(["phi", "alpha", "beta", "gamma"]); // F, A, B, C
+  });
+
+  it("uptime tiers: thresholds at 95 % and 80 %, 100 requests", () => {
+    expect(uptimeClass({ successes: 95, errors: 5 }, k)).toBe(0);
+    expect(uptimeClass({ successes: 94, errors: 6 }, k)).toBe(1);
+    expect(uptimeClass({ successes: 80, errors: 20 }, k)).toBe(1);
+    expect(uptimeClass({ successes: 79, errors: 21 }, k)).toBe(2);
+    expect(uptimeClass({ successes: 0, errors: 99 }, k)).toBe(0); // too few requests
+  });
+
+  it("BYOK: TV42 placement and always-use", () => {
+    const key = { ...C, id: 99, byok: { section: "prioritized" as const, alwaysUse: false } };
+    const plain = byokPlacement([A, B, C, key], k);
+    expect(plain.head).toEqual([key]);
+    expect(tags(plain.shared)).toEqual(["alpha", "beta", "gamma"]);
+    const always = byokPlacement([A, B, C, { ...key, byok: { ...key.byok, alwaysUse: true } }], k);
+    expect(tags(always.shared)).toEqual(["alpha", "beta"]);
+    expect(tags(always.removed)).toEqual(["gamma"]);
+  });
+
+  it("sticky: TV44 record, refresh and expiry; R85 price condition", () => {
+    const min = 60_000;
+    const served = [
+      { endpoint: B, atMs: 0 },
+      { endpoint: B, atMs: 5 * min },
+    ];
+    expect(stickyEndpoint(served, "acme/m1", 5 * min - 1, k)).toBe(B);
+    expect(stickyEndpoint(served, "acme/m1", 14 * min, k)).toBe(B);
+    expect(stickyEndpoint(served, "acme/m1", 15 * min + 1000, k)).toBeNull();
+    expect(stickyEndpoint(served, "acme/m1", 5 * min, k)).toBe("ambiguous");
+    expect(stickyEndpoint([{ endpoint: C, atMs: 0 }], "acme/m1", 1000, k)).toBeNull(); // no cache discount
+    expect(stickyEndpoint([...served, { endpoint: A, atMs: 6 * min }], "acme/m1", 7 * min, k)).toBe(A); // re-pin
+  });
+
+  it("Auto Router globs (R77)", () => {
+    expect(globMatches("acme/*", "acme/m1")).toBe(true);
+    expect(globMatches("*/m*", "acme/m1")).toBe(true);
+    expect(globMatches("acme/m1", "acme/m10")).toBe(false);
+    expect(globMatches("a.me/*", "acme/m1")).toBe(false);
+    const r = { allowed: ["acme/*"], excluded: ["*2"] };
+    expect(["acme/m1", "acme/m2", "other/x"].filter((m) => autoAllows(m, r))).toEqual(["acme/m1"]);
+    const beta = autoRestrictions({
+      model: "openrouter/auto-beta",
+      plugins: [{ id: "auto-router", allowed_models: ["x"] }],
+    });
+    expect(beta).toEqual({ allowed: [], excluded: [] }); // settings under the other id are ignored
   });
 });
