@@ -6,7 +6,6 @@ import { describe, expect, it } from "vitest";
 import { matchEndpoint } from "../../src/gateways/endpoints.js";
 import type { LiteRouter } from "../../src/policies/litellm.js";
 import type { PortkeyRouter } from "../../src/policies/portkey.js";
-import { InputError } from "../../src/scenario/errors.js";
 import { loadScenario, scenarioFromObject } from "../../src/scenario/load.js";
 import { thrownInputError } from "../helpers.js";
 import { build, M, world } from "./harness.js";

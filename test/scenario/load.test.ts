@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/scenario/errors.js";
 import { scenarioJsonSchema } from "../../src/scenario/jsonschema.js";
 import { loadScenario, scenarioFromObject } from "../../src/scenario/load.js";
 import { thrownInputError } from "../helpers.js";
