@@ -16,7 +16,7 @@ import { HealthTracker } from "./router/health.js";
 import { Router, type RunObserver } from "./router/router.js";
 import { InputError } from "./scenario/errors.js";
 import type { LoadedScenario } from "./scenario/load.js";
-import type { Scenario } from "./scenario/schema.js";
+import type { RequestBody } from "./scenario/schema.js";
 import { Simulator } from "./sim/kernel.js";
 import { scheduleArrivals } from "./traffic/arrivals.js";
 import { openTraffic } from "./traffic/index.js";
@@ -127,13 +127,20 @@ export function routesimVersion(): string {
 }
 
 /** The RoutedRequest a policy sees: the traffic request plus the policy's request template. */
-function bodyMerger(template: Scenario["policies"][number]["request"]): (r: TrafficRequest) => RoutedRequest {
-  const fixed = template.model !== undefined || template.models !== undefined;
-  const cache = new Map<string, RoutedRequest["body"]>();
+/** The body a request carries: the policy's template, or the template plus the traffic's model. */
+export function requestBody(template: RequestBody, trafficModel: string): RequestBody {
+  return template.model !== undefined || template.models !== undefined
+    ? template
+    : { ...template, model: trafficModel };
+}
+
+/** Turns traffic requests into routed ones for a policy's template (one body object per model). */
+export function bodyMerger(template: RequestBody): (r: TrafficRequest) => RoutedRequest {
+  const cache = new Map<string, RequestBody>();
   return (r) => {
-    let body = fixed ? template : cache.get(r.model);
+    let body = cache.get(r.model);
     if (body === undefined) {
-      body = { ...template, model: r.model };
+      body = requestBody(template, r.model);
       cache.set(r.model, body);
     }
     // Fields copied one by one: `{ ...r, body }` takes a slow V8 path (~1 µs per request). The

@@ -19,6 +19,7 @@ import type {
   Traffic,
 } from "../scenario/schema.js";
 import { Simulator } from "../sim/kernel.js";
+import { bodyMerger, requestBody } from "../simulate.js";
 import { scheduleArrivals } from "../traffic/arrivals.js";
 import { openTraffic } from "../traffic/index.js";
 import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
@@ -124,13 +125,6 @@ export interface RunRecord {
   readonly attempts: readonly AttemptRecord[];
 }
 
-/** The body a request carries: the template, or the template plus the traffic's model. */
-export function requestBody(template: RequestBody, trafficModel: string): RequestBody {
-  return template.model !== undefined || template.models !== undefined
-    ? template
-    : { ...template, model: trafficModel };
-}
-
 /** Simulates `subject` on a case scenario and records every request. */
 export function runCase(
   subject: CheckSubject,
@@ -156,7 +150,6 @@ export function runCase(
     tap?.(a);
     router!.attemptDone(a);
   });
-  const bodies = new Map<string, RequestBody>();
   router = new Router(
     sim,
     farm,
@@ -164,11 +157,7 @@ export function runCase(
     health,
     built.policy,
     built.behaviour,
-    (r) => {
-      let b = bodies.get(r.model);
-      if (b === undefined) bodies.set(r.model, (b = requestBody(body, r.model)));
-      return { ...r, body: b };
-    },
+    bodyMerger(body),
     observer,
     scenario.seed,
   );

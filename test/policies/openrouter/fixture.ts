@@ -22,6 +22,7 @@ import { Router } from "../../../src/router/router.js";
 import { scenarioFromObject } from "../../../src/scenario/load.js";
 import { Provider, type RequestBody } from "../../../src/scenario/schema.js";
 import { Simulator } from "../../../src/sim/kernel.js";
+import { bodyMerger } from "../../../src/simulate.js";
 import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../../../src/types.js";
 
 type ProviderInput = Parameters<typeof Provider.parse>[0];
@@ -293,10 +294,7 @@ export function runScenario(input: Record<string, unknown>, policyName?: string)
     health,
     built.policy,
     built.behaviour,
-    (r) => ({
-      ...r,
-      body: spec.request.model || spec.request.models ? spec.request : { ...spec.request, model: r.model },
-    }),
+    bodyMerger(spec.request),
     {
       attempt: () => {},
       outcome: (req, o, attempts, d) => outcomes.push({ req, o, attempts: [...attempts], d }),
