@@ -102,6 +102,46 @@ export class WeightedScratch {
   }
 
   /**
+   * The first item `sample(from, n, rng)` would pick (its `pos` value), drawing only what that
+   * pick draws (one draw, none for a lone item): the rest of the order can be replayed later from
+   * the generator state before this call. Binary search over the prefix sums finds the index the
+   * linear R24b walk finds: the sums never decrease (weights ≥ 0), so "u × total < sum" flips from
+   * false to true once; when it never holds (all-zero weights, rounding, NaN) both take the last.
+   */
+  first(from: number, n: number, rng: Uniform): number {
+    if (n <= 0) return -1;
+    const pos = this.pos;
+    const w = this.w;
+    const end = from + n;
+    let inf = 0;
+    for (let i = from; i < end; i++) if (w[i] === Number.POSITIVE_INFINITY) inf++;
+    const pre = this.pre;
+    const ix = this.ix;
+    let k = 0;
+    let acc = 0;
+    // As `sample`: the infinite weights form the first group, with equal weights 1 among them.
+    for (let i = from; i < end; i++) {
+      const wi = w[i];
+      if (inf > 0) {
+        if (wi !== Number.POSITIVE_INFINITY) continue;
+        acc += 1;
+      } else acc += wi;
+      ix[k] = pos[i];
+      pre[k++] = acc;
+    }
+    if (k === 1) return ix[0];
+    const x = rng.next() * pre[k - 1];
+    let lo = 0;
+    let hi = k - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (x < pre[mid]) hi = mid;
+      else lo = mid + 1;
+    }
+    return ix[lo];
+  }
+
+  /**
    * R24b over ix/ww[0..n). Each round's total is the sum of the remaining weights in canonical
    * order and the walk compares u × total with the running sum: both are the prefix sums `pre`,
    * which stay valid before the removed slot, so only the part after it is re-added (same

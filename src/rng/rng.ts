@@ -66,6 +66,14 @@ export function hashKey(parts: readonly Key[]): [number, number] {
   return [fmix32(h[0]), fmix32(h[1] ^ h[0])];
 }
 
+/** A generator's 128-bit state, for replaying draws later (`Rng.saveState` / `restoreState`). */
+export interface RngState {
+  s0: number;
+  s1: number;
+  s2: number;
+  s3: number;
+}
+
 export class Rng {
   private a = 0;
   private b = 0;
@@ -100,6 +108,22 @@ export class Rng {
     s = (s + 0x9e3779b9) | 0;
     this.d = splitmix32(s);
     if ((this.a | this.b | this.c | this.d) === 0) this.d = 1;
+  }
+
+  /** Copies the state into `to` (no allocation): the draws from here on can be replayed. */
+  saveState(to: RngState): void {
+    to.s0 = this.a;
+    to.s1 = this.b;
+    to.s2 = this.c;
+    to.s3 = this.d;
+  }
+
+  /** Continues from a state saved with `saveState`: the same draws follow. */
+  restoreState(from: RngState): void {
+    this.a = from.s0;
+    this.b = from.s1;
+    this.c = from.s2;
+    this.d = from.s3;
   }
 
   /** Next 32-bit unsigned integer. */

@@ -125,6 +125,13 @@ export class Router {
   }
 
   private tryNext(st: InFlight): void {
+    // A lazy decision's first attempt needs no full order (Decision.first): no skips yet.
+    const first = st.decision.first;
+    if (first !== undefined && st.next === 0 && this.behaviour.maxAttempts > 0 && !st.decision.delaysMs) {
+      st.next = 1;
+      this.submit(st, first);
+      return;
+    }
     const cands = st.decision.candidates;
     while (
       st.next < cands.length &&

@@ -5,7 +5,7 @@
  * weights, with the same number of draws.
  */
 import { describe, expect, it } from "vitest";
-import { sampleWeighted, type Uniform, weightedOrder } from "../../src/policies/weighted.js";
+import { sampleWeighted, type Uniform, WeightedScratch, weightedOrder } from "../../src/policies/weighted.js";
 import { Rng } from "../../src/rng/rng.js";
 
 /** The spec's algorithm, written plainly. */
@@ -71,6 +71,33 @@ describe("R24b sampling without replacement", () => {
       expect(got).toEqual(reference(w, b));
       expect(a.draws).toBe(b.draws);
       expect(weightedOrder(items, (i) => w[i], gridRng(t))).toEqual(got);
+    }
+  });
+});
+
+describe("R24b first pick alone (lazy orders)", () => {
+  it("is the full order's first item, found by binary search with one draw (none for a lone item)", () => {
+    const shape = new Rng(5, "weights");
+    const s = new WeightedScratch();
+    for (let t = 0; t < 3000; t++) {
+      const n = 1 + shape.int(40);
+      const from = shape.int(3) * 40; // any slot range, as the load balancer's groups use
+      s.reserve(from + n);
+      const w: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const c = shape.int(10);
+        w.push(
+          c === 0 ? 0 : c === 1 ? Number.POSITIVE_INFINITY : c === 2 ? 1 / (0.1 + shape.next()) ** 2 : c,
+        );
+        s.pos[from + i] = i;
+        s.w[from + i] = w[i];
+      }
+      const a = gridRng(t);
+      const b = gridRng(t);
+      const order = reference(w, b);
+      expect(s.first(from, n, a)).toBe(order[0]);
+      const inf = w.filter((x) => x === Number.POSITIVE_INFINITY).length;
+      expect(a.draws).toBe((inf > 0 ? inf : n) > 1 ? 1 : 0);
     }
   });
 });

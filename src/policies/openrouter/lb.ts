@@ -3,8 +3,9 @@
  * normal-stable → degraded-stable → down/unstable (R25, R93), each group ordered by R24b weighted
  * sampling without replacement.
  */
+import { Rng, type RngState } from "../../rng/rng.js";
 import type { Endpoint } from "../../types.js";
-import type { EndpointView } from "../types.js";
+import type { Decision, EndpointView } from "../types.js";
 import { type Uniform, WeightedScratch } from "../weighted.js";
 import type { OpenRouterConfig } from "./config.js";
 import { weightingPrice } from "./price.js";
@@ -65,6 +66,13 @@ export class LoadBalancer {
   // Scratch reused across requests: groups live in slot ranges [c·n, c·n + count) of `s`.
   private readonly s = new WeightedScratch();
   private wById = new Float64Array(0);
+  // Group sizes written by `classify`.
+  private c0 = 0;
+  private c1 = 0;
+  private c2 = 0;
+  /** v1/v2 without top-K: weights are static, so an order can be replayed later (`LazyOrder`). */
+  private readonly lazy: boolean;
+  private readonly replayRng = new Rng(0);
 
   constructor(
     private readonly cfg: OpenRouterConfig,
@@ -76,6 +84,7 @@ export class LoadBalancer {
     this.cap = plugins.trafficCap ?? ((e) => caps[e.tag] ?? null);
     this.minShare = plugins.minShare ?? cfg.v3.minShare;
     this.power = cfg.lbMode === "v1" ? 1 : 2;
+    this.lazy = cfg.lbMode !== "v3" && cfg.lbCandidateTopK === null;
   }
 
   /** Weight of one endpoint in v1/v2 (1/price^k; zero price → infinite, R24a); prices are static. */
@@ -119,11 +128,64 @@ export class LoadBalancer {
   orderIds(list: readonly Endpoint[], view: EndpointView, rng: Uniform): number[] {
     const n = list.length;
     if (n <= 1) return n === 0 ? [] : [list[0].id];
-    this.orderPositions(list, view, rng);
-    const picked = this.s.picked;
-    const out = new Array<number>(n); // one exact-size allocation instead of growing by pushes
-    for (let i = 0; i < n; i++) out[i] = list[picked[i]].id;
-    return out;
+    this.classify(list, view);
+    return this.sampledIds(list, rng);
+  }
+
+  /**
+   * The decision for `list` (the survivors, canonical order): a `LazyOrder` when only the first
+   * endpoint needs computing now (v1/v2, no top-K, an `Rng`, 2–32 endpoints), else the eager order.
+   * `list` must stay unchanged while the decision lives (pass a copy of a scratch array).
+   */
+  route(list: readonly Endpoint[], view: EndpointView, rng: Uniform): Decision & { kind: "route" } {
+    const n = list.length;
+    if (!this.lazy || n < 2 || n > 32 || !(rng instanceof Rng))
+      return { kind: "route", candidates: this.orderIds(list, view, rng) };
+    this.classify(list, view);
+    const c0 = this.c0;
+    const c1 = this.c1;
+    // Group 0 empty and fallbacks by price: rare (every endpoint unstable), so stay eager.
+    if (c0 === 0 && this.cfg.fallbackOrder === "priceAsc")
+      return { kind: "route", candidates: this.sampledIds(list, rng) };
+    const pos = this.s.pos;
+    let m0 = 0;
+    let m1 = 0;
+    for (let i = 0; i < c0; i++) m0 |= 1 << pos[i];
+    for (let i = n; i < n + c1; i++) m1 |= 1 << pos[i];
+    const d = new LazyOrder(this, list, m0, m1);
+    rng.saveState(d);
+    const at =
+      c0 > 0
+        ? this.s.first(0, c0, rng)
+        : c1 > 0
+          ? this.s.first(n, c1, rng)
+          : this.s.first(2 * n, this.c2, rng);
+    d.first = list[at].id;
+    return d;
+  }
+
+  /** The full order of a lazy decision: its groups and draws replayed exactly as `orderIds` makes them. */
+  replay(d: LazyOrder): number[] {
+    const list = d.list;
+    const n = list.length;
+    const s = this.s;
+    s.reserve(4 * n);
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    for (let i = 0; i < n; i++) {
+      const bit = 1 << i;
+      const slot = (d.m0 & bit) !== 0 ? c0++ : (d.m1 & bit) !== 0 ? n + c1++ : 2 * n + c2++;
+      s.pos[slot] = i;
+      s.w[slot] = this.weight(list[i]);
+    }
+    this.c0 = c0;
+    this.c1 = c1;
+    this.c2 = c2;
+    this.replayRng.restoreState(d);
+    const ids = this.sampledIds(list, this.replayRng);
+    if (ids[0] !== d.first) throw new Error(`lazy order: replay starts with ${ids[0]}, not ${d.first}`);
+    return ids;
   }
 
   /** Writes the order of `list` (positions into it) to `s.picked[0..n)`. */
@@ -133,6 +195,25 @@ export class LoadBalancer {
     rng: Uniform,
     why?: Record<string, unknown>,
   ): void {
+    this.classify(list, view, why);
+    this.sampleGroups(list, rng);
+  }
+
+  /** Samples the classified groups and returns the endpoint ids in order. */
+  private sampledIds(list: readonly Endpoint[], rng: Uniform): number[] {
+    const n = list.length;
+    this.sampleGroups(list, rng);
+    const picked = this.s.picked;
+    const out = new Array<number>(n); // one exact-size allocation instead of growing by pushes
+    for (let i = 0; i < n; i++) out[i] = list[picked[i]].id;
+    return out;
+  }
+
+  /**
+   * Health groups and weights of `list`: group c in slots [c·n, c·n + count) of `s` (positions in
+   * `pos`, weights in `w`), counts in c0, c1, c2.
+   */
+  private classify(list: readonly Endpoint[], view: EndpointView, why?: Record<string, unknown>): void {
     const cfg = this.cfg;
     const n = list.length;
     const s = this.s;
@@ -179,9 +260,17 @@ export class LoadBalancer {
       applyMinShare(ws, n, c1, this.minShare);
       applyMinShare(ws, 2 * n, c2, this.minShare);
     }
-    let at = this.first(list, c0, rng, 0);
-    at = this.rest(list, n, c1, rng, at);
-    this.rest(list, 2 * n, c2, rng, at);
+    this.c0 = c0;
+    this.c1 = c1;
+    this.c2 = c2;
+  }
+
+  /** Orders the classified groups into `s.picked[0..n)`: group 0, then 1, then 2. */
+  private sampleGroups(list: readonly Endpoint[], rng: Uniform): void {
+    const n = list.length;
+    let at = this.first(list, this.c0, rng, 0);
+    at = this.rest(list, n, this.c1, rng, at);
+    this.rest(list, 2 * n, this.c2, rng, at);
   }
 
   /** The first group, honouring `lbCandidateTopK` (the K cheapest are sampled, the rest follow). */
@@ -248,6 +337,38 @@ export class LoadBalancer {
     if (cap === null) return false;
     const w = view.health.window(e.id, 60_000);
     return (w.successes + w.errors + w.rateLimited) / 60 > cap;
+  }
+}
+
+/**
+ * A load-balancing decision whose order past the first endpoint is computed only when read: most
+ * requests are served by their first attempt, so the router submits `first` and reads `candidates`
+ * only on a fallback. It keeps what the full order depends on as of the decision: the survivors,
+ * their health groups (bit i of m0/m1 = list[i] normal/degraded, else down or unstable; weights
+ * are static in v1/v2) and the generator state before the first draw (s0..s3). Reading
+ * `candidates` replays the draws, so the order is exactly the eager one, whatever the generator or
+ * the endpoints' health did since.
+ */
+export class LazyOrder implements RngState {
+  readonly kind = "route" as const;
+  /** Endpoint id of the first candidate. */
+  first = -1;
+  s0 = 0;
+  s1 = 0;
+  s2 = 0;
+  s3 = 0;
+  private ids: number[] | null = null;
+
+  constructor(
+    private readonly lb: LoadBalancer,
+    readonly list: readonly Endpoint[],
+    readonly m0: number,
+    readonly m1: number,
+  ) {}
+
+  get candidates(): readonly number[] {
+    if (this.ids === null) this.ids = this.lb.replay(this);
+    return this.ids;
   }
 }
 

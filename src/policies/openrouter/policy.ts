@@ -166,11 +166,11 @@ export function openRouterPolicy(
       fits.length = 0;
       for (const e of ok) if (fitsContext(e, need, f)) fits.push(e);
       if (fits.length === 0) return null; // R20 compression fallback and error codes: full path
-      survivors = fits;
+      survivors = fits.slice(); // a lazy decision keeps its list: not the scratch array
     }
-    const candidates = lb.orderIds(survivors, view, rng);
+    const d = lb.route(survivors, view, rng);
     lbRouted[req.id & (LB_SLOTS - 1)] = req;
-    return { kind: "route", candidates };
+    return d;
   }
 
   function orderMode(
