@@ -109,7 +109,15 @@ export class WeightedScratch {
    * false to true once; when it never holds (all-zero weights, rounding, NaN) both take the last.
    */
   first(from: number, n: number, rng: Uniform): number {
-    if (n <= 0) return -1;
+    return n <= 0 ? -1 : this.drawFirst(this.prepareFirst(from, n), rng);
+  }
+
+  /**
+   * The draw-free part of `first`: the group the first pick comes from (the infinite weights if
+   * any, else all) and its prefix sums, kept in the scratch until the next call that writes them
+   * (`first`, `sample`, `reserve`). Returns its size for `drawFirst`.
+   */
+  prepareFirst(from: number, n: number): number {
     const pos = this.pos;
     const w = this.w;
     const end = from + n;
@@ -129,7 +137,14 @@ export class WeightedScratch {
       ix[k] = pos[i];
       pre[k++] = acc;
     }
+    return k;
+  }
+
+  /** The first pick from a group prepared by `prepareFirst` (size k ≥ 1). */
+  drawFirst(k: number, rng: Uniform): number {
+    const ix = this.ix;
     if (k === 1) return ix[0];
+    const pre = this.pre;
     const x = rng.next() * pre[k - 1];
     let lo = 0;
     let hi = k - 1;

@@ -73,6 +73,10 @@ export class LoadBalancer {
   /** v1/v2 without top-K: weights are static, so an order can be replayed later (`LazyOrder`). */
   private readonly lazy: boolean;
   private readonly replayRng = new Rng(0);
+  // First-pick prefix sums of the last list whose first group was all of it (lazy orders).
+  private readonly whole = new WeightedScratch();
+  private wholeList: readonly Endpoint[] | null = null;
+  private wholeK = 0;
 
   constructor(
     private readonly cfg: OpenRouterConfig,
@@ -141,27 +145,59 @@ export class LoadBalancer {
     const n = list.length;
     if (!this.lazy || n < 2 || n > 32 || !(rng instanceof Rng))
       return { kind: "route", candidates: this.orderIds(list, view, rng) };
-    this.classify(list, view);
-    const c0 = this.c0;
-    const c1 = this.c1;
-    // Group 0 empty and fallbacks by price: rare (every endpoint unstable), so stay eager.
-    if (c0 === 0 && this.cfg.fallbackOrder === "priceAsc")
-      return { kind: "route", candidates: this.sampledIds(list, rng) };
-    const pos = this.s.pos;
+    // Health groups (R25, R93) as bitmasks over `list`: bit i set in m0 = normal, m1 = degraded.
+    const cfg = this.cfg;
+    const h = view.health;
+    const since = outageSince(view, cfg);
+    const quick = cfg.outageMinFailures === 1;
     let m0 = 0;
     let m1 = 0;
-    for (let i = 0; i < c0; i++) m0 |= 1 << pos[i];
-    for (let i = n; i < n + c1; i++) m1 |= 1 << pos[i];
+    for (let i = 0; i < n; i++) {
+      const e = list[i];
+      // The usual case first: a recent failure puts the endpoint in group 2 (as healthClassSince).
+      if (quick && h.lastFailureMs(e.id) >= since) continue;
+      const cls = healthClassSince(e, view, cfg, since);
+      if (cls === 0) m0 |= 1 << i;
+      else if (cls === 1) m1 |= 1 << i;
+    }
+    // Group 0 empty and fallbacks by price: rare (no normal endpoint), so stay eager.
+    if (m0 === 0 && cfg.fallbackOrder === "priceAsc")
+      return { kind: "route", candidates: this.orderIds(list, view, rng) };
+    const all = n === 32 ? -1 : (1 << n) - 1;
+    const g = m0 !== 0 ? m0 : m1 !== 0 ? m1 : all;
     const d = new LazyOrder(this, list, m0, m1);
     rng.saveState(d);
-    const at =
-      c0 > 0
-        ? this.s.first(0, c0, rng)
-        : c1 > 0
-          ? this.s.first(n, c1, rng)
-          : this.s.first(2 * n, this.c2, rng);
-    d.first = list[at].id;
+    d.first = list[g === all ? this.firstOfAll(list, rng) : this.firstOf(list, g, rng)].id;
     return d;
+  }
+
+  /** First pick when the first group is the whole list: its prefix sums are kept per list. */
+  private firstOfAll(list: readonly Endpoint[], rng: Uniform): number {
+    const s = this.whole;
+    if (list !== this.wholeList) {
+      const n = list.length;
+      s.reserve(n);
+      for (let i = 0; i < n; i++) {
+        s.pos[i] = i;
+        s.w[i] = this.weight(list[i]);
+      }
+      this.wholeK = s.prepareFirst(0, n);
+      this.wholeList = list;
+    }
+    return s.drawFirst(this.wholeK, rng);
+  }
+
+  /** First pick from the members of `list` in bitmask `g` (canonical order). */
+  private firstOf(list: readonly Endpoint[], g: number, rng: Uniform): number {
+    const s = this.s;
+    s.reserve(list.length);
+    let c = 0;
+    for (let i = 0; i < list.length; i++)
+      if ((g & (1 << i)) !== 0) {
+        s.pos[c] = i;
+        s.w[c++] = this.weight(list[i]);
+      }
+    return s.first(0, c, rng);
   }
 
   /** The full order of a lazy decision: its groups and draws replayed exactly as `orderIds` makes them. */
