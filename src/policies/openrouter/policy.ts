@@ -97,6 +97,9 @@ export function openRouterPolicy(
   const facts = new WeakMap<RequestBody, BodyFacts>();
   const aliases = new Map<string, string>();
   const lbOnly = new WeakMap<RequestBody, LbOnly>();
+  // The entry looked up last: requests of one policy usually share one body object.
+  let lastBody: RequestBody | null = null;
+  let lastEntry: LbOnly | undefined;
   const fits: Endpoint[] = [];
   /**
    * Requests routed on the load-balancing fast path (slot = request id & LB_SLOTS − 1). They have
@@ -143,8 +146,13 @@ export function openRouterPolicy(
     if (ok !== null && (ok.length === 0 || (cfg.useByok && ok.some((e) => e.byok !== undefined)))) ok = null;
     let minContext = Number.POSITIVE_INFINITY;
     if (ok !== null) for (const e of ok) minContext = Math.min(minContext, e.contextLength);
-    const entry: LbOnly = { view, model: route.model, all, f, ok, minContext };
+    // The catalog's own string for the model: the per-request endpointsOf lookup then compares keys
+    // by identity instead of by content.
+    const key = all.length > 0 && all[0].model === route.model ? all[0].model : route.model;
+    const entry: LbOnly = { view, model: key, all, f, ok, minContext };
     lbOnly.set(body, entry);
+    lastBody = body;
+    lastEntry = entry;
     return entry;
   }
 
@@ -154,9 +162,13 @@ export function openRouterPolicy(
    */
   function routeLbOnly(req: RoutedRequest, model: string, view: EndpointView, rng: Uniform): Decision | null {
     const body = req.body;
-    let entry = lbOnly.get(body);
+    let entry = body === lastBody ? lastEntry : lbOnly.get(body);
     if (entry === undefined || entry.view !== view || entry.all !== view.endpointsOf(entry.model))
       entry = lbOnlyEntry(body, model, view);
+    else if (body !== lastBody) {
+      lastBody = body;
+      lastEntry = entry;
+    }
     const ok = entry.ok;
     if (ok === null || conversationOf(req) !== null) return null;
     let survivors = ok;
