@@ -56,11 +56,12 @@ export type Decision =
       readonly kind: "route";
       readonly candidates: readonly number[];
       /**
-       * `candidates[0]`, when the policy computed the order lazily: `candidates` may then be a
-       * getter that builds the rest on first read (the same order it would have built eagerly), so
-       * a router that reads `first` for the first attempt pays for the full order only on a fallback.
+       * `candidates[k]`, or -1 past the end, for a policy that computes its order lazily:
+       * `candidates` may then be a getter that builds the whole order on first read (the same order
+       * it would have built eagerly), so a router that asks `candidateAt` for each attempt pays
+       * only for the candidates it tries.
        */
-      readonly first?: number;
+      candidateAt?(k: number): number;
       readonly delaysMs?: readonly number[];
       /** The final error when every candidate fails and the last candidate model had no eligible endpoint (R60). */
       readonly emptyTail?: FinalError & { readonly excludedBy?: readonly string[] };
@@ -105,7 +106,7 @@ export interface RouterBehaviour {
 export interface Policy {
   readonly name: string;
   /**
-   * `rng` is only valid during the call: a policy that defers draws (a lazy `Decision.first`)
+   * `rng` is only valid during the call: a policy that defers draws (`Decision.candidateAt`)
    * saves the generator state it needs, since the caller reseeds and reuses the generator.
    */
   route(req: RoutedRequest, view: EndpointView, rng: Rng): Decision;

@@ -125,25 +125,15 @@ export class Router {
   }
 
   private tryNext(st: InFlight): void {
-    // A lazy decision's first attempt needs no full order (Decision.first): no skips yet.
-    const first = st.decision.first;
-    if (first !== undefined && st.next === 0 && this.behaviour.maxAttempts > 0 && !st.decision.delaysMs) {
-      st.next = 1;
-      this.submit(st, first);
-      return;
-    }
-    const cands = st.decision.candidates;
-    while (
-      st.next < cands.length &&
-      st.skipModels !== null &&
-      st.skipModels.includes(this.catalog[cands[st.next]].model)
-    )
-      st.next++;
-    if (st.next >= cands.length || st.attempts.length >= this.behaviour.maxAttempts) {
+    const d = st.decision;
+    let e = candidateAt(d, st.next);
+    while (e >= 0 && st.skipModels !== null && st.skipModels.includes(this.catalog[e].model))
+      e = candidateAt(d, ++st.next);
+    if (e < 0 || st.attempts.length >= this.behaviour.maxAttempts) {
       this.fail(st);
       return;
     }
-    const e = cands[st.next++];
+    st.next++;
     const delay = st.decision.delaysMs?.[st.next - 1] ?? 0;
     if (delay > 0) {
       this.waiting.set(st.req.id, st);
@@ -277,6 +267,12 @@ export class Router {
     this.observer.outcome(req, o, attempts, d);
     for (const x of this.extra) x.outcome(req, o, attempts, d);
   }
+}
+
+/** Candidate k of a decision, -1 past the end; lazy decisions compute only what is asked. */
+function candidateAt(d: Decision & { kind: "route" }, k: number): number {
+  if (d.candidateAt !== undefined) return d.candidateAt(k);
+  return k < d.candidates.length ? d.candidates[k] : -1;
 }
 
 /** The conversation key prompt caches are keyed by (R83): explicit `session_id`, else the traffic's. */

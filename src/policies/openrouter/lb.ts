@@ -200,26 +200,61 @@ export class LoadBalancer {
     return s.first(0, c, rng);
   }
 
-  /** The full order of a lazy decision: its groups and draws replayed exactly as `orderIds` makes them. */
-  replay(d: LazyOrder): number[] {
+  /**
+   * Computes a lazy decision's candidates up to index `k` at least (all of them for k = n − 1) and
+   * returns them so far, replaying its groups and draws exactly as `orderIds` makes them. One pick
+   * at a time is R24b's next round: `WeightedScratch.first` over the group's items not yet picked,
+   * in canonical order (R24b's prefix sums after removals are the plain sums of what is left).
+   */
+  extend(d: LazyOrder, k: number): readonly number[] {
     const list = d.list;
     const n = list.length;
     const s = this.s;
-    s.reserve(4 * n);
-    let c0 = 0;
-    let c1 = 0;
-    let c2 = 0;
-    for (let i = 0; i < n; i++) {
-      const bit = 1 << i;
-      const slot = (d.m0 & bit) !== 0 ? c0++ : (d.m1 & bit) !== 0 ? n + c1++ : 2 * n + c2++;
-      s.pos[slot] = i;
-      s.w[slot] = this.weight(list[i]);
+    const rng = this.replayRng;
+    rng.restoreState(d);
+    let ids = d.ids;
+    if (ids === null) {
+      if (k >= n - 1 || this.cfg.fallbackOrder === "priceAsc") {
+        // All at once (price-sorted fallback groups only this way; rare with lazy orders).
+        s.reserve(4 * n);
+        let c0 = 0;
+        let c1 = 0;
+        let c2 = 0;
+        for (let i = 0; i < n; i++) {
+          const bit = 1 << i;
+          const slot = (d.m0 & bit) !== 0 ? c0++ : (d.m1 & bit) !== 0 ? n + c1++ : 2 * n + c2++;
+          s.pos[slot] = i;
+          s.w[slot] = this.weight(list[i]);
+        }
+        this.c0 = c0;
+        this.c1 = c1;
+        this.c2 = c2;
+        ids = this.sampledIds(list, rng);
+        d.left = 0;
+      } else {
+        ids = [];
+        d.left = n === 32 ? -1 : (1 << n) - 1;
+      }
+      d.ids = ids;
     }
-    this.c0 = c0;
-    this.c1 = c1;
-    this.c2 = c2;
-    this.replayRng.restoreState(d);
-    const ids = this.sampledIds(list, this.replayRng);
+    if (ids.length <= k) {
+      s.reserve(n);
+      while (ids.length <= k) {
+        // The current group: normal, degraded, then down/unstable, whichever has items left.
+        const left = d.left;
+        const g = (d.m0 & left) !== 0 ? d.m0 & left : (d.m1 & left) !== 0 ? d.m1 & left : left;
+        let c = 0;
+        for (let i = 0; i < n; i++)
+          if ((g & (1 << i)) !== 0) {
+            s.pos[c] = i;
+            s.w[c++] = this.weight(list[i]);
+          }
+        const p = s.first(0, c, rng);
+        d.left = left & ~(1 << p);
+        ids.push(list[p].id);
+      }
+      rng.saveState(d); // where the next pick's draws start
+    }
     if (ids[0] !== d.first) throw new Error(`lazy order: replay starts with ${ids[0]}, not ${d.first}`);
     return ids;
   }
@@ -377,13 +412,13 @@ export class LoadBalancer {
 }
 
 /**
- * A load-balancing decision whose order past the first endpoint is computed only when read: most
- * requests are served by their first attempt, so the router submits `first` and reads `candidates`
- * only on a fallback. It keeps what the full order depends on as of the decision: the survivors,
- * their health groups (bit i of m0/m1 = list[i] normal/degraded, else down or unstable; weights
- * are static in v1/v2) and the generator state before the first draw (s0..s3). Reading
- * `candidates` replays the draws, so the order is exactly the eager one, whatever the generator or
- * the endpoints' health did since.
+ * A load-balancing decision whose order past the first endpoint is computed only when needed: most
+ * requests are served by their first attempt, and a fallback usually needs one or two more. It
+ * keeps what the order depends on as of the decision: the survivors, their health groups (bit i of
+ * m0/m1 = list[i] normal/degraded, else down or unstable; weights are static in v1/v2) and the
+ * generator state (s0..s3: before the first draw, later where the next pick's draws start).
+ * `candidateAt(k)` computes picks up to k, `candidates` all of them, replaying the draws, so the
+ * order is exactly the eager one whatever the generator or the endpoints' health did since.
  */
 export class LazyOrder implements RngState {
   readonly kind = "route" as const;
@@ -393,7 +428,9 @@ export class LazyOrder implements RngState {
   s1 = 0;
   s2 = 0;
   s3 = 0;
-  private ids: number[] | null = null;
+  /** Candidates computed so far, and bit i set = list[i] not picked yet (for `LoadBalancer.extend`). */
+  ids: number[] | null = null;
+  left = 0;
 
   constructor(
     private readonly lb: LoadBalancer,
@@ -402,9 +439,16 @@ export class LazyOrder implements RngState {
     readonly m1: number,
   ) {}
 
+  candidateAt(k: number): number {
+    if (k === 0) return this.first;
+    if (k >= this.list.length) return -1;
+    const ids = this.ids;
+    return ids !== null && k < ids.length ? ids[k] : this.lb.extend(this, k)[k];
+  }
+
   get candidates(): readonly number[] {
-    if (this.ids === null) this.ids = this.lb.replay(this);
-    return this.ids;
+    const ids = this.ids;
+    return ids !== null && ids.length === this.list.length ? ids : this.lb.extend(this, this.list.length - 1);
   }
 }
 

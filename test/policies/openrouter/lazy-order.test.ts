@@ -1,6 +1,6 @@
 /**
- * Lazy load-balancing orders (`LazyOrder`, Decision.first): the first candidate is computed at
- * decision time, the rest only when `candidates` is read, possibly much later. The order read must
+ * Lazy load-balancing orders (`LazyOrder`, Decision.candidateAt): the first candidate is computed
+ * at decision time, the next ones when asked for, possibly much later. The order read must
  * be exactly the eager one (`orderIds`) as of the decision, whatever the generator, the health
  * state or the balancer's scratch arrays did in between (R24, R24a, R24b, R25, R93).
  */
@@ -58,6 +58,7 @@ const worldArb = fc.integer({ min: 1, max: 40 }).chain((n) =>
     before: fc.array(fc.constantFrom<State>(0, 1, 2), { minLength: n, maxLength: n }),
     after: fc.array(fc.constantFrom<State>(0, 1, 2), { minLength: n, maxLength: n }),
     seed: fc.integer(),
+    upTo: fc.integer({ min: 0, max: n + 1 }),
     cfg: fc.integer({ min: 0, max: CONFIGS.length - 1 }),
   }),
 );
@@ -65,7 +66,7 @@ const worldArb = fc.integer({ min: 1, max: 40 }).chain((n) =>
 describe("lazy load-balancing order", () => {
   it("reads as the eager order of the decision's moment, after the generator, health and scratch moved on", () => {
     fc.assert(
-      fc.property(worldArb, ({ prices, before, after, seed, cfg }) => {
+      fc.property(worldArb, ({ prices, before, after, seed, upTo, cfg }) => {
         const catalog = catalogWith(prices);
         const n = catalog.length;
         const health = new FakeHealth();
@@ -84,12 +85,19 @@ describe("lazy load-balancing order", () => {
           n < 2 || n > 32 || (config.fallbackOrder === "priceAsc" && before.every((s) => s !== 0));
         expect(lazy).toBe(!eagerCase);
         if (lazy) expect(d.first).toBe(eager[0]);
+        expect(d.candidateAt?.(0) ?? eager[0]).toBe(eager[0]);
 
         // The router reseeds and reuses the generator, health changes, other requests use the scratch.
         rng.reseed([seed, 7], 3);
         for (let i = 0; i < 5; i++) rng.next();
         setHealth(health, catalog, after);
         lb.orderIds(catalog.slice(0, Math.max(1, n >> 1)), view, rng);
+        // As the router asks, one fallback at a time, the generator reused in between.
+        for (let k = 1; k < Math.min(n, upTo); k++) {
+          expect(d.candidateAt?.(k) ?? eager[k]).toBe(eager[k]);
+          lb.route(catalog, view, rng);
+        }
+        if (lazy) expect(d.candidateAt(n)).toBe(-1);
         expect([...d.candidates]).toEqual(eager);
         expect(d.candidates).toBe(d.candidates); // materialised once
       }),
@@ -140,7 +148,7 @@ describe("lazy load-balancing order", () => {
     const rng = new Rng(1);
     const probe = new Rng(1);
     const d = lb.route(catalog, view, rng);
-    expect(d.first).toBe(1);
+    expect(d.candidateAt?.(0)).toBe(1);
     expect(rng.next()).toBe(probe.next()); // no draw consumed
     const two = catalogWith([1, 2]);
     const r2 = new Rng(2);
