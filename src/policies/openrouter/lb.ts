@@ -73,10 +73,9 @@ export class LoadBalancer {
   /** v1/v2 without top-K: weights are static, so an order can be replayed later (`LazyOrder`). */
   private readonly lazy: boolean;
   private readonly replayRng = new Rng(0);
-  // First-pick prefix sums of the last list whose first group was all of it (lazy orders).
-  private readonly whole = new WeightedScratch();
-  private wholeList: readonly Endpoint[] | null = null;
-  private wholeK = 0;
+  // First-pick prefix sums (lazy orders): of a whole list, and of the last group of a list that was not.
+  private readonly whole = new GroupSums();
+  private readonly part = new GroupSums();
 
   constructor(
     private readonly cfg: OpenRouterConfig,
@@ -167,37 +166,27 @@ export class LoadBalancer {
     const g = m0 !== 0 ? m0 : m1 !== 0 ? m1 : all;
     const d = new LazyOrder(this, list, m0, m1);
     rng.saveState(d);
-    d.first = list[g === all ? this.firstOfAll(list, rng) : this.firstOf(list, g, rng)].id;
+    // Two cached groups: the whole list (every endpoint in one health group) and the last other one.
+    d.first = list[this.firstIn(g === all ? this.whole : this.part, list, g, rng)].id;
     return d;
   }
 
-  /** First pick when the first group is the whole list: its prefix sums are kept per list. */
-  private firstOfAll(list: readonly Endpoint[], rng: Uniform): number {
-    const s = this.whole;
-    if (list !== this.wholeList) {
-      const n = list.length;
-      s.reserve(n);
-      for (let i = 0; i < n; i++) {
-        s.pos[i] = i;
-        s.w[i] = this.weight(list[i]);
-      }
-      this.wholeK = s.prepareFirst(0, n);
-      this.wholeList = list;
+  /** First pick (position in `list`) from the members of bitmask `g`, their prefix sums cached in `c`. */
+  private firstIn(c: GroupSums, list: readonly Endpoint[], g: number, rng: Uniform): number {
+    const s = c.s;
+    if (list !== c.list || g !== c.mask) {
+      s.reserve(list.length);
+      let k = 0;
+      for (let i = 0; i < list.length; i++)
+        if ((g & (1 << i)) !== 0) {
+          s.pos[k] = i;
+          s.w[k++] = this.weight(list[i]);
+        }
+      c.k = s.prepareFirst(0, k);
+      c.list = list;
+      c.mask = g;
     }
-    return s.drawFirst(this.wholeK, rng);
-  }
-
-  /** First pick from the members of `list` in bitmask `g` (canonical order). */
-  private firstOf(list: readonly Endpoint[], g: number, rng: Uniform): number {
-    const s = this.s;
-    s.reserve(list.length);
-    let c = 0;
-    for (let i = 0; i < list.length; i++)
-      if ((g & (1 << i)) !== 0) {
-        s.pos[c] = i;
-        s.w[c++] = this.weight(list[i]);
-      }
-    return s.first(0, c, rng);
+    return s.drawFirst(c.k, rng);
   }
 
   /**
@@ -409,6 +398,14 @@ export class LoadBalancer {
     const w = view.health.window(e.id, 60_000);
     return (w.successes + w.errors + w.rateLimited) / 60 > cap;
   }
+}
+
+/** One group's first-pick prefix sums (`WeightedScratch.prepareFirst`), valid for `list` and `mask`. */
+class GroupSums {
+  readonly s = new WeightedScratch();
+  list: readonly Endpoint[] | null = null;
+  mask = 0;
+  k = 0;
 }
 
 /**
