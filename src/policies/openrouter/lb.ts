@@ -76,6 +76,7 @@ export class LoadBalancer {
   // First-pick prefix sums (lazy orders): of a whole list, and of the last group of a list that was not.
   private readonly whole = new GroupSums();
   private readonly part = new GroupSums();
+  private readonly stepSums = new GroupSums();
 
   constructor(
     private readonly cfg: OpenRouterConfig,
@@ -162,7 +163,7 @@ export class LoadBalancer {
     // Group 0 empty and fallbacks by price: rare (no normal endpoint), so stay eager.
     if (m0 === 0 && cfg.fallbackOrder === "priceAsc")
       return { kind: "route", candidates: this.orderIds(list, view, rng) };
-    const all = n === 32 ? -1 : (1 << n) - 1;
+    const all = allBits(n);
     const g = m0 !== 0 ? m0 : m1 !== 0 ? m1 : all;
     const d = new LazyOrder(this, list, m0, m1);
     rng.saveState(d);
@@ -222,23 +223,18 @@ export class LoadBalancer {
         d.left = 0;
       } else {
         ids = [];
-        d.left = n === 32 ? -1 : (1 << n) - 1;
+        d.left = allBits(n);
       }
       d.ids = ids;
     }
     if (ids.length <= k) {
-      s.reserve(n);
       while (ids.length <= k) {
         // The current group: normal, degraded, then down/unstable, whichever has items left.
         const left = d.left;
         const g = (d.m0 & left) !== 0 ? d.m0 & left : (d.m1 & left) !== 0 ? d.m1 & left : left;
-        let c = 0;
-        for (let i = 0; i < n; i++)
-          if ((g & (1 << i)) !== 0) {
-            s.pos[c] = i;
-            s.w[c++] = this.weight(list[i]);
-          }
-        const p = s.first(0, c, rng);
+        // The first pick again (its group's sums are likely still cached by `route`), then the rest.
+        const c = ids.length > 0 ? this.stepSums : g === allBits(n) ? this.whole : this.part;
+        const p = this.firstIn(c, list, g, rng);
         d.left = left & ~(1 << p);
         ids.push(list[p].id);
       }
@@ -398,6 +394,11 @@ export class LoadBalancer {
     const w = view.health.window(e.id, 60_000);
     return (w.successes + w.errors + w.rateLimited) / 60 > cap;
   }
+}
+
+/** Bits 0..n−1 set (n ≤ 32). */
+function allBits(n: number): number {
+  return n === 32 ? -1 : (1 << n) - 1;
 }
 
 /** One group's first-pick prefix sums (`WeightedScratch.prepareFirst`), valid for `list` and `mask`. */
