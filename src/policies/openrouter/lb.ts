@@ -7,7 +7,7 @@ import { Rng, type RngState } from "../../rng/rng.js";
 import type { Endpoint } from "../../types.js";
 import type { Decision, EndpointView } from "../types.js";
 import { type Uniform, WeightedScratch } from "../weighted.js";
-import type { OpenRouterConfig } from "./config.js";
+import { type OpenRouterConfig, outageWindowMs } from "./config.js";
 import { weightingPrice } from "./price.js";
 import { healthClassSince, outageSince, statsOf, uptimePercent } from "./stats.js";
 
@@ -72,6 +72,8 @@ export class LoadBalancer {
   private c2 = 0;
   /** v1/v2 without top-K: weights are static, so an order can be replayed later (`LazyOrder`). */
   private readonly lazy: boolean;
+  /** R93 outage window (`outageSince` without the per-request lookup). */
+  private readonly outageMs: number;
   private readonly replayRng = new Rng(0);
   // First-pick prefix sums (lazy orders): of a whole list, and of the last group of a list that was not.
   private readonly whole = new GroupSums();
@@ -89,6 +91,7 @@ export class LoadBalancer {
     this.minShare = plugins.minShare ?? cfg.v3.minShare;
     this.power = cfg.lbMode === "v1" ? 1 : 2;
     this.lazy = cfg.lbMode !== "v3" && cfg.lbCandidateTopK === null;
+    this.outageMs = outageWindowMs(cfg);
   }
 
   /** Weight of one endpoint in v1/v2 (1/price^k; zero price → infinite, R24a); prices are static. */
@@ -148,7 +151,7 @@ export class LoadBalancer {
     // Health groups (R25, R93) as bitmasks over `list`: bit i set in m0 = normal, m1 = degraded.
     const cfg = this.cfg;
     const h = view.health;
-    const since = outageSince(view, cfg);
+    const since = view.now - this.outageMs;
     const quick = cfg.outageMinFailures === 1;
     let m0 = 0;
     let m1 = 0;
