@@ -17,8 +17,8 @@ export function scheduleArrivals(
   const h = sim.handler(() => {
     const req = pending!;
     pending = traffic.next();
-    if (pending) sim.schedule(Math.max(pending.arrivalMs, sim.now), h);
+    if (pending) sim.scheduleSource(Math.max(pending.arrivalMs, sim.now), h);
     arrive(req, ++arrived);
   });
-  if (pending) sim.schedule(pending.arrivalMs, h);
+  if (pending) sim.scheduleSource(pending.arrivalMs, h);
 }
