@@ -80,12 +80,21 @@ export class Router {
       byModel.set(e.model, list);
     }
     const empty: readonly Endpoint[] = [];
+    // Most traffic asks for one model: remember the latest answer (strings compare by identity first).
+    let lastModel: string | null = null;
+    let lastList = empty;
     this.view = {
       get now() {
         return sim.now;
       },
       catalog,
-      endpointsOf: (model) => byModel.get(model) ?? empty,
+      endpointsOf: (model) => {
+        if (model !== lastModel) {
+          lastModel = model;
+          lastList = byModel.get(model) ?? empty;
+        }
+        return lastList;
+      },
       health,
     };
   }
