@@ -20,10 +20,13 @@ export interface RunObserver {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** Shared by every request before its first attempt ends; never mutated (replaced instead). */
+const NO_ATTEMPTS: AttemptRecord[] = [];
+
 class InFlight {
   next = 0;
   /** Replaced by an exact-size array on the first attempt (most requests make one). */
-  attempts: AttemptRecord[] = [];
+  attempts: AttemptRecord[] = NO_ATTEMPTS;
   /** Models skipped after a model-fatal error (R45), also when interleaved (R52 partition none). */
   skipModels: string[] | null = null;
   /** Cached prompt tokens of the attempt in flight. */
@@ -160,7 +163,8 @@ export class Router {
     a.endpoint = endpoint;
     a.requestId = st.req.id;
     let tries = 0;
-    for (const p of st.attempts) if (p.endpoint.id === endpoint) tries++;
+    const done = st.attempts;
+    for (let i = 0; i < done.length; i++) if (done[i].endpoint.id === endpoint) tries++;
     a.tryKey = tries;
     a.promptTokens = st.req.promptTokens;
     a.completionTokens = st.req.completionTokens;
@@ -209,7 +213,8 @@ export class Router {
     this.health.record(endpoint.id, rec.endMs, rec.status, rec.error, rec.ttftMs, tps);
     if (ok && endpoint.cache !== undefined) this.caches.served(endpoint, sessionOf(st.req), rec.endMs);
     this.observer.attempt(rec);
-    for (const o of this.extra) o.attempt(rec);
+    const extra = this.extra;
+    for (let i = 0; i < extra.length; i++) extra[i].attempt(rec);
     this.policy.observe?.(rec, this.view);
 
     const now = this.sim.now;
@@ -277,7 +282,8 @@ export class Router {
     this.completed++;
     this.policy.settle?.(req, o, attempts, this.view);
     this.observer.outcome(req, o, attempts, d);
-    for (const x of this.extra) x.outcome(req, o, attempts, d);
+    const extra = this.extra;
+    for (let i = 0; i < extra.length; i++) extra[i].outcome(req, o, attempts, d);
   }
 }
 
