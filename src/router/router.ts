@@ -7,7 +7,7 @@ import type { Decision, EndpointView, Policy, RouterBehaviour } from "../policie
 import type { LiveAttempt, ProviderFarm } from "../providers/farm.js";
 import { hashKey, Rng } from "../rng/rng.js";
 import type { Simulator } from "../sim/kernel.js";
-import type { AttemptRecord, Endpoint, Outcome, RoutedRequest, TrafficRequest } from "../types.js";
+import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
 import { billUsd } from "./billing.js";
 import { ProviderCaches } from "./cache.js";
 import type { HealthTracker } from "./health.js";
@@ -61,7 +61,6 @@ export class Router {
     private readonly health: HealthTracker,
     private readonly policy: Policy,
     private readonly behaviour: RouterBehaviour,
-    private readonly bodyFor: (req: TrafficRequest) => RoutedRequest,
     private readonly observer: RunObserver,
     seed: number,
   ) {
@@ -111,9 +110,8 @@ export class Router {
     return this.view;
   }
 
-  /** A request arrives now. */
-  arrive(traffic: TrafficRequest): void {
-    const req = this.bodyFor(traffic);
+  /** A request arrives now (with its body: see `bodyFactory`/`bodyMerger` in simulate.ts). */
+  arrive(req: RoutedRequest): void {
     this.rng.reseed(this.rngKey, req.id);
     const decision = this.policy.route(req, this.view, this.rng);
     if (decision.kind === "reject") {

@@ -7,10 +7,10 @@ import type { TrafficRequest } from "../types.js";
 import type { TrafficSource } from "./synthetic.js";
 
 /** Schedules every request of `traffic`; `arrive(req, n)` runs at its arrival with n = 1, 2, … */
-export function scheduleArrivals(
+export function scheduleArrivals<R extends TrafficRequest>(
   sim: Simulator,
-  traffic: TrafficSource,
-  arrive: (req: TrafficRequest, n: number) => void,
+  traffic: TrafficSource<R>,
+  arrive: (req: R, n: number) => void,
 ): void {
   let pending = traffic.next();
   let arrived = 0;
