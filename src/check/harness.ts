@@ -19,7 +19,7 @@ import type {
   Traffic,
 } from "../scenario/schema.js";
 import { Simulator } from "../sim/kernel.js";
-import { bodyMerger, requestBody } from "../simulate.js";
+import { bodyFactory, requestBody } from "../simulate.js";
 import { scheduleArrivals } from "../traffic/arrivals.js";
 import { openTraffic } from "../traffic/index.js";
 import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
@@ -150,19 +150,9 @@ export function runCase(
     tap?.(a);
     router!.attemptDone(a);
   });
-  router = new Router(
-    sim,
-    farm,
-    catalog,
-    health,
-    built.policy,
-    built.behaviour,
-    bodyMerger(body),
-    observer,
-    scenario.seed,
-  );
+  router = new Router(sim, farm, catalog, health, built.policy, built.behaviour, observer, scenario.seed);
   const r = router;
-  const traffic = openTraffic(scenario.traffic, process.cwd(), scenario.seed, "<check>");
+  const traffic = openTraffic(scenario.traffic, process.cwd(), scenario.seed, "<check>", bodyFactory(body));
   let arrived = 0;
   scheduleArrivals(sim, traffic, (req, n) => {
     arrived = n;

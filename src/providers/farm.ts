@@ -13,6 +13,7 @@ import type { Simulator } from "../sim/kernel.js";
 import type { AttemptError } from "../types.js";
 import {
   activeOutage,
+  OutageClock,
   type OutageSource,
   type OutageWindow,
   RandomOutageProcess,
@@ -75,6 +76,9 @@ class EndpointRuntime {
   readonly refillPerMs: number;
   readonly latKey: [number, number];
   readonly errKey: [number, number];
+  readonly outages: OutageClock;
+  /** Whether any background or mid-stream error can happen (else the error stream is never drawn). */
+  readonly errorProne: boolean;
   constructor(
     readonly spec: Provider,
     readonly sources: OutageSource[],
@@ -99,6 +103,8 @@ class EndpointRuntime {
     this.tokens = this.bucketSize;
     this.latKey = hashKey([seed, "latency", spec.name, spec.model]);
     this.errKey = hashKey([seed, "errors", spec.name, spec.model]);
+    this.outages = new OutageClock(sources);
+    this.errorProne = spec.error_rate > 0 || spec.midstream_error_rate > 0;
   }
 
   push(tag: number): void {
@@ -204,7 +210,7 @@ export class ProviderFarm {
     a.ttftMs = Number.NaN;
     a.tokensOut = 0;
     // Streams are keyed, so they are reseeded only when a draw is needed (fail reseeds latRng).
-    const outage = activeOutage(rt.sources, now);
+    const outage = rt.outages.at(now);
     if (outage !== null) {
       const err = this.errRng;
       err.reseed(rt.errKey, a.requestId, a.tryKey, PHASE_ADMIT);
@@ -266,14 +272,14 @@ export class ProviderFarm {
     rt.running++;
     const err = this.errRng;
     const lat = this.latRng;
-    // An error-free endpoint never draws from `err`: skip its reseed.
-    if (rt.spec.error_rate > 0 || rt.spec.midstream_error_rate > 0)
-      err.reseed(rt.errKey, a.requestId, a.tryKey, PHASE_SERVE);
+    // An error-free endpoint never draws from `err`: skip its reseed and draws.
+    const errorProne = rt.errorProne;
+    if (errorProne) err.reseed(rt.errKey, a.requestId, a.tryKey, PHASE_SERVE);
     lat.reseed(rt.latKey, a.requestId, a.tryKey, PHASE_SERVE);
-    const outage = activeOutage(rt.sources, now);
+    const outage = rt.outages.at(now);
     const mult = outage !== null ? outage.latencyMultiplier : 1;
 
-    if (err.next() < rt.spec.error_rate) {
+    if (errorProne && err.next() < rt.spec.error_rate) {
       const u = err.next();
       const table = rt.errorTable;
       let k = 0;
@@ -300,7 +306,7 @@ export class ProviderFarm {
     a.ttftMs = firstToken - a.submitMs;
     const tps = Math.max(rt.tps.sample(lat), 1e-3);
     const gen = (a.completionTokens / tps) * 1000 * mult;
-    if (rt.spec.midstream_error_rate > 0 && err.next() < rt.spec.midstream_error_rate) {
+    if (errorProne && rt.spec.midstream_error_rate > 0 && err.next() < rt.spec.midstream_error_rate) {
       const f = err.next();
       a.tokensOut = Math.floor(f * a.completionTokens);
       this.end(a, firstToken + f * gen, 500, "mid_stream");

@@ -19,6 +19,8 @@ export interface OutageWindow {
 
 export interface OutageSource {
   activeAt(t: number): OutageWindow | null;
+  /** With no window active at `t` (just queried), the earliest time one can start (Infinity: never). */
+  nextStart(t: number): number;
 }
 
 export class ScheduledOutages implements OutageSource {
@@ -42,6 +44,11 @@ export class ScheduledOutages implements OutageSource {
     while (this.i < w.length && w[this.i].endMs <= t) this.i++;
     for (let j = this.i; j < w.length && w[j].startMs <= t; j++) if (w[j].endMs > t) return w[j];
     return null;
+  }
+  nextStart(t: number): number {
+    const w = this.windows;
+    for (let j = this.i; j < w.length; j++) if (w[j].startMs > t) return w[j].startMs;
+    return Number.POSITIVE_INFINITY;
   }
   all(): readonly OutageWindow[] {
     return this.windows;
@@ -80,6 +87,9 @@ export class RandomOutageProcess implements OutageSource {
     while (this.current.endMs <= t) this.current = this.draw(this.current.endMs);
     return this.current.startMs <= t ? this.current : null;
   }
+  nextStart(_t: number): number {
+    return this.current.startMs;
+  }
 }
 
 /** The first active window among several sources (scheduled ones listed first win). */
@@ -89,4 +99,22 @@ export function activeOutage(sources: readonly OutageSource[], t: number): Outag
     if (w) return w;
   }
   return null;
+}
+
+/**
+ * `activeOutage` for queries in non-decreasing time, remembering until when none can be active:
+ * the common case (no outage now or soon) then costs one comparison per attempt.
+ */
+export class OutageClock {
+  private quietUntil = Number.NEGATIVE_INFINITY;
+  constructor(readonly sources: readonly OutageSource[]) {}
+  at(t: number): OutageWindow | null {
+    if (t < this.quietUntil) return null;
+    const w = activeOutage(this.sources, t);
+    if (w !== null) return w;
+    let next = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.sources.length; i++) next = Math.min(next, this.sources[i].nextStart(t));
+    this.quietUntil = next;
+    return null;
+  }
 }

@@ -88,16 +88,56 @@ export class Rng {
 
   /** Re-keys this generator in place (no allocation): `(base words) + parts`. */
   reseed(base: readonly [number, number], k1: number, k2 = 0, k3 = 0): void {
-    let h1 = base[0];
-    let h2 = base[1];
-    h1 = mixWord(mixWord(mixWord(h1, k1), k2), k3);
-    h2 = mixWord(mixWord(mixWord(h2, k3 ^ 0x68e31da4), k2 ^ 0xb5297a4d), k1 ^ 0x1b56c4e9);
-    this.setState(fmix32(h1), fmix32(h2 ^ h1));
+    // Hot path (several times per request): everything inlined by hand and kept in int32, which
+    // gives exactly the values of `mixWord`/`fmix32`/`setState` (every step truncates to 32 bits).
+    const b0 = base[0] | 0;
+    const b1 = base[1] | 0;
+    let h1 = mixWord(mixWord(mixWord(b0, k1), k2), k3);
+    let h2 = mixWord(mixWord(mixWord(b1, k3 ^ 0x68e31da4), k2 ^ 0xb5297a4d), k1 ^ 0x1b56c4e9);
+    h2 ^= h1; // fmix32(h2 ^ h1) takes h1 before its own finalisation
+    h1 ^= h1 >>> 16;
+    h1 = Math.imul(h1, M1);
+    h1 ^= h1 >>> 13;
+    h1 = Math.imul(h1, M2);
+    h1 ^= h1 >>> 16;
+    h2 ^= h2 >>> 16;
+    h2 = Math.imul(h2, M1);
+    h2 ^= h2 >>> 13;
+    h2 = Math.imul(h2, M2);
+    h2 ^= h2 >>> 16;
+    let s = (h1 ^ Math.imul(h2, 0x9e3779b9)) | 0;
+    s = (s + 0x9e3779b9) | 0;
+    let z = s ^ (s >>> 16);
+    z = Math.imul(z, 0x21f0aaad);
+    z ^= z >>> 15;
+    z = Math.imul(z, 0x735a2d97);
+    const a = z ^ (z >>> 15) ^ h2;
+    s = (s + 0x9e3779b9) | 0;
+    z = s ^ (s >>> 16);
+    z = Math.imul(z, 0x21f0aaad);
+    z ^= z >>> 15;
+    z = Math.imul(z, 0x735a2d97);
+    const b = z ^ (z >>> 15);
+    s = (s + 0x9e3779b9) | 0;
+    z = s ^ (s >>> 16);
+    z = Math.imul(z, 0x21f0aaad);
+    z ^= z >>> 15;
+    z = Math.imul(z, 0x735a2d97);
+    const c = z ^ (z >>> 15) ^ h1;
+    s = (s + 0x9e3779b9) | 0;
+    z = s ^ (s >>> 16);
+    z = Math.imul(z, 0x21f0aaad);
+    z ^= z >>> 15;
+    z = Math.imul(z, 0x735a2d97);
+    const d = z ^ (z >>> 15);
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = (a | b | c | d) === 0 ? 1 : d;
   }
 
   private setState(h1: number, h2: number): void {
-    // splitmix32 expansion of the 64-bit hash into 128 bits of state (inlined: no closure, since
-    // the farm reseeds several times per request).
+    // splitmix32 expansion of the 64-bit hash into 128 bits of state.
     let s = (h1 ^ Math.imul(h2, 0x9e3779b9)) | 0;
     s = (s + 0x9e3779b9) | 0;
     this.a = splitmix32(s) ^ h2;

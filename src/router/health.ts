@@ -83,7 +83,9 @@ export class HealthTracker implements HealthView {
     this.inflightN[e]--;
     this.version[e]++;
     const b = Math.floor(endMs / BUCKET_MS);
-    const slot = e * BUCKETS + (b % BUCKETS);
+    // `& (BUCKETS - 1)` is `% BUCKETS` for 0 ≤ b < 2^31 (BUCKETS is a power of two); a double `%`
+    // would be a slow fmod on the hot path.
+    const slot = e * BUCKETS + (b & (BUCKETS - 1));
     if (this.bucketId[slot] !== b) {
       this.bucketId[slot] = b;
       this.ok[slot] = 0;

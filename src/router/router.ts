@@ -7,7 +7,7 @@ import type { Decision, EndpointView, Policy, RouterBehaviour } from "../policie
 import type { LiveAttempt, ProviderFarm } from "../providers/farm.js";
 import { hashKey, Rng } from "../rng/rng.js";
 import type { Simulator } from "../sim/kernel.js";
-import type { AttemptRecord, Endpoint, Outcome, RoutedRequest, TrafficRequest } from "../types.js";
+import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
 import { billUsd } from "./billing.js";
 import { ProviderCaches } from "./cache.js";
 import type { HealthTracker } from "./health.js";
@@ -20,10 +20,13 @@ export interface RunObserver {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** Shared by every request before its first attempt ends; never mutated (replaced instead). */
+const NO_ATTEMPTS: AttemptRecord[] = [];
+
 class InFlight {
   next = 0;
   /** Replaced by an exact-size array on the first attempt (most requests make one). */
-  attempts: AttemptRecord[] = [];
+  attempts: AttemptRecord[] = NO_ATTEMPTS;
   /** Models skipped after a model-fatal error (R45), also when interleaved (R52 partition none). */
   skipModels: string[] | null = null;
   /** Cached prompt tokens of the attempt in flight. */
@@ -58,7 +61,6 @@ export class Router {
     private readonly health: HealthTracker,
     private readonly policy: Policy,
     private readonly behaviour: RouterBehaviour,
-    private readonly bodyFor: (req: TrafficRequest) => RoutedRequest,
     private readonly observer: RunObserver,
     seed: number,
   ) {
@@ -80,12 +82,21 @@ export class Router {
       byModel.set(e.model, list);
     }
     const empty: readonly Endpoint[] = [];
+    // Most traffic asks for one model: remember the latest answer (strings compare by identity first).
+    let lastModel: string | null = null;
+    let lastList = empty;
     this.view = {
       get now() {
         return sim.now;
       },
       catalog,
-      endpointsOf: (model) => byModel.get(model) ?? empty,
+      endpointsOf: (model) => {
+        if (model !== lastModel) {
+          lastModel = model;
+          lastList = byModel.get(model) ?? empty;
+        }
+        return lastList;
+      },
       health,
     };
   }
@@ -99,9 +110,8 @@ export class Router {
     return this.view;
   }
 
-  /** A request arrives now. */
-  arrive(traffic: TrafficRequest): void {
-    const req = this.bodyFor(traffic);
+  /** A request arrives now (with its body: see `bodyFactory`/`bodyMerger` in simulate.ts). */
+  arrive(req: RoutedRequest): void {
     this.rng.reseed(this.rngKey, req.id);
     const decision = this.policy.route(req, this.view, this.rng);
     if (decision.kind === "reject") {
@@ -148,7 +158,8 @@ export class Router {
     a.endpoint = endpoint;
     a.requestId = st.req.id;
     let tries = 0;
-    for (const p of st.attempts) if (p.endpoint.id === endpoint) tries++;
+    const done = st.attempts;
+    for (let i = 0; i < done.length; i++) if (done[i].endpoint.id === endpoint) tries++;
     a.tryKey = tries;
     a.promptTokens = st.req.promptTokens;
     a.completionTokens = st.req.completionTokens;
@@ -197,7 +208,8 @@ export class Router {
     this.health.record(endpoint.id, rec.endMs, rec.status, rec.error, rec.ttftMs, tps);
     if (ok && endpoint.cache !== undefined) this.caches.served(endpoint, sessionOf(st.req), rec.endMs);
     this.observer.attempt(rec);
-    for (const o of this.extra) o.attempt(rec);
+    const extra = this.extra;
+    for (let i = 0; i < extra.length; i++) extra[i].attempt(rec);
     this.policy.observe?.(rec, this.view);
 
     const now = this.sim.now;
@@ -265,7 +277,8 @@ export class Router {
     this.completed++;
     this.policy.settle?.(req, o, attempts, this.view);
     this.observer.outcome(req, o, attempts, d);
-    for (const x of this.extra) x.outcome(req, o, attempts, d);
+    const extra = this.extra;
+    for (let i = 0; i < extra.length; i++) extra[i].outcome(req, o, attempts, d);
   }
 }
 

@@ -23,6 +23,13 @@ export class Simulator {
   private nextSeq = 0;
   private handlers: Handler[] = [];
   private stopped = false;
+  // The source lane: at most one pending event kept outside the heap, for a stream that schedules
+  // its next event only when the previous one fires (arrivals). It takes a sequence number like any
+  // event, so the order is exactly that of scheduling it on the heap, minus a push and a pop.
+  private laneTime = Number.POSITIVE_INFINITY;
+  private laneSeq = 0;
+  private laneKind = -1;
+  private laneArg = 0;
 
   constructor(initialCapacity = 1024) {
     const cap = Math.max(16, initialCapacity);
@@ -40,7 +47,7 @@ export class Simulator {
 
   /** Number of pending events. */
   get pending(): number {
-    return this.size;
+    return this.size + (this.laneKind >= 0 ? 1 : 0);
   }
 
   /** Schedules handler `kind` with `arg` at absolute time `time` (ms). Past times are a bug. */
@@ -72,6 +79,23 @@ export class Simulator {
     args[i] = arg;
   }
 
+  /**
+   * Schedules handler `kind` on the source lane, which holds one event at a time: use it for a
+   * stream whose next event is scheduled when the previous one runs (traffic arrivals). Ordering
+   * is the same as `schedule` (time, then sequence); it only saves the heap work.
+   */
+  scheduleSource(time: number, kind: number, arg = 0): void {
+    if (!(time >= this.now)) {
+      throw new Error(`Simulator.scheduleSource: time ${time} is before now ${this.now} (or NaN)`);
+    }
+    if (this.laneKind >= 0)
+      throw new Error("Simulator.scheduleSource: the source lane already holds an event");
+    this.laneTime = time;
+    this.laneSeq = this.nextSeq++;
+    this.laneKind = kind;
+    this.laneArg = arg;
+  }
+
   /** Schedules after a delay from now. */
   after(delay: number, kind: number, arg = 0): void {
     this.schedule(this.now + delay, kind, arg);
@@ -89,12 +113,25 @@ export class Simulator {
   run(until = Number.POSITIVE_INFINITY): void {
     this.stopped = false;
     const handlers = this.handlers;
-    while (this.size > 0 && !this.stopped) {
-      const t = this.times[0];
-      if (t > until) break;
-      const kind = this.kinds[0];
-      const arg = this.args[0];
-      this.popRoot();
+    while (!this.stopped) {
+      let t: number;
+      let kind: number;
+      let arg: number;
+      if (this.laneKind >= 0 && (this.size === 0 || this.laneFirst())) {
+        t = this.laneTime;
+        if (t > until) break;
+        kind = this.laneKind;
+        arg = this.laneArg;
+        this.laneKind = -1;
+        this.laneTime = Number.POSITIVE_INFINITY;
+      } else {
+        if (this.size === 0) break;
+        t = this.times[0];
+        if (t > until) break;
+        kind = this.kinds[0];
+        arg = this.args[0];
+        this.popRoot();
+      }
       this.now = t;
       this.executed++;
       handlers[kind](arg, t);
@@ -105,11 +142,22 @@ export class Simulator {
 
   /** Executes exactly one event; returns false when none is pending. */
   step(): boolean {
-    if (this.size === 0) return false;
-    const t = this.times[0];
-    const kind = this.kinds[0];
-    const arg = this.args[0];
-    this.popRoot();
+    let t: number;
+    let kind: number;
+    let arg: number;
+    if (this.laneKind >= 0 && (this.size === 0 || this.laneFirst())) {
+      t = this.laneTime;
+      kind = this.laneKind;
+      arg = this.laneArg;
+      this.laneKind = -1;
+      this.laneTime = Number.POSITIVE_INFINITY;
+    } else {
+      if (this.size === 0) return false;
+      t = this.times[0];
+      kind = this.kinds[0];
+      arg = this.args[0];
+      this.popRoot();
+    }
     this.now = t;
     this.executed++;
     this.handlers[kind](arg, t);
@@ -118,7 +166,14 @@ export class Simulator {
 
   /** Time of the next event, or Infinity. */
   peekTime(): number {
-    return this.size > 0 ? this.times[0] : Number.POSITIVE_INFINITY;
+    return Math.min(this.laneTime, this.size > 0 ? this.times[0] : Number.POSITIVE_INFINITY);
+  }
+
+  /** Whether the lane's event comes before the heap's root (the heap is not empty). */
+  private laneFirst(): boolean {
+    const t = this.laneTime;
+    const r = this.times[0];
+    return t < r || (t === r && this.laneSeq < this.seqs[0]);
   }
 
   private popRoot(): void {

@@ -7,18 +7,18 @@ import type { TrafficRequest } from "../types.js";
 import type { TrafficSource } from "./synthetic.js";
 
 /** Schedules every request of `traffic`; `arrive(req, n)` runs at its arrival with n = 1, 2, … */
-export function scheduleArrivals(
+export function scheduleArrivals<R extends TrafficRequest>(
   sim: Simulator,
-  traffic: TrafficSource,
-  arrive: (req: TrafficRequest, n: number) => void,
+  traffic: TrafficSource<R>,
+  arrive: (req: R, n: number) => void,
 ): void {
   let pending = traffic.next();
   let arrived = 0;
   const h = sim.handler(() => {
     const req = pending!;
     pending = traffic.next();
-    if (pending) sim.schedule(Math.max(pending.arrivalMs, sim.now), h);
+    if (pending) sim.scheduleSource(Math.max(pending.arrivalMs, sim.now), h);
     arrive(req, ++arrived);
   });
-  if (pending) sim.schedule(pending.arrivalMs, h);
+  if (pending) sim.scheduleSource(pending.arrivalMs, h);
 }

@@ -1,9 +1,13 @@
 /** Opens the traffic a scenario describes: synthetic generators or a trace reader. */
 import { InputError } from "../scenario/errors.js";
-import type { Traffic } from "../scenario/schema.js";
+import type { RequestBody, Traffic } from "../scenario/schema.js";
+import type { RoutedRequest } from "../types.js";
 import { SyntheticTraffic, type TrafficSource } from "./synthetic.js";
 
 export type { TrafficSource } from "./synthetic.js";
+
+/** A policy's request body for a traffic model (see `bodyFactory` in simulate.ts). */
+export type BodyFor = (trafficModel: string) => RequestBody;
 
 export type TraceOpener = (
   trace: Record<string, unknown>,
@@ -11,6 +15,7 @@ export type TraceOpener = (
   baseDir: string,
   seed: number,
   file: string,
+  bodies?: BodyFor,
 ) => TrafficSource;
 
 let traceOpener: TraceOpener | null = null;
@@ -20,13 +25,31 @@ export function setTraceOpener(open: TraceOpener): void {
   traceOpener = open;
 }
 
-export function openTraffic(traffic: Traffic, baseDir: string, seed: number, file: string): TrafficSource {
+/**
+ * Opens the scenario's traffic. With `bodies`, every request also carries the body a policy sends
+ * for its model (a RoutedRequest, ready for `Router.arrive`), so no per-request copy is needed.
+ */
+export function openTraffic(traffic: Traffic, baseDir: string, seed: number, file: string): TrafficSource;
+export function openTraffic(
+  traffic: Traffic,
+  baseDir: string,
+  seed: number,
+  file: string,
+  bodies: BodyFor,
+): TrafficSource<RoutedRequest>;
+export function openTraffic(
+  traffic: Traffic,
+  baseDir: string,
+  seed: number,
+  file: string,
+  bodies?: BodyFor,
+): TrafficSource {
   if (traffic.trace) {
     if (!traceOpener)
       throw new InputError(file, [
         { path: "traffic.trace", message: "trace replay is not available in this build" },
       ]);
-    return traceOpener(traffic.trace, traffic, baseDir, seed, file);
+    return traceOpener(traffic.trace, traffic, baseDir, seed, file, bodies);
   }
-  return new SyntheticTraffic(traffic, seed);
+  return new SyntheticTraffic(traffic, seed, bodies);
 }

@@ -6,13 +6,13 @@
  */
 import { compileDist, type Sampler } from "../rng/distributions.js";
 import { Rng } from "../rng/rng.js";
-import type { Arrivals, Traffic } from "../scenario/schema.js";
+import type { Arrivals, RequestBody, Traffic } from "../scenario/schema.js";
 import type { TrafficRequest } from "../types.js";
 import { ModelMix } from "./model-mix.js";
 
 /** A stream of requests in non-decreasing arrival time. */
-export interface TrafficSource {
-  next(): TrafficRequest | null;
+export interface TrafficSource<R extends TrafficRequest = TrafficRequest> {
+  next(): R | null;
   /** Total requests if known in advance (for progress bars). */
   readonly expected: number | null;
   /** Rows skipped as bad (trace readers with on_bad_row: skip). */
@@ -89,6 +89,8 @@ export class SyntheticTraffic implements TrafficSource {
   constructor(
     private readonly spec: Traffic,
     seed: number,
+    /** When given, each request also carries its body (see `openTraffic`). */
+    private readonly bodies?: (model: string) => RequestBody,
   ) {
     const arrivals = spec.arrivals;
     if (!arrivals) throw new Error("SyntheticTraffic needs traffic.arrivals");
@@ -148,13 +150,16 @@ export class SyntheticTraffic implements TrafficSource {
     const s = this.spec.sessions;
     let session: string | undefined;
     if (s && this.sessionRng.next() < s.share) session = `s${this.sessionRng.int(s.count)}`;
-    const req: TrafficRequest = {
+    // One object shape whether or not a body is attached (body undefined = plain traffic).
+    const req: TrafficRequest & { body: RequestBody | undefined } = {
       id: this.id++,
       arrivalMs: t,
       promptTokens,
       completionTokens,
       model,
       session,
+      priority: undefined,
+      body: this.bodies?.(model),
     };
     return req;
   }

@@ -10,7 +10,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { hashKey, Rng } from "../rng/rng.js";
 import { InputError } from "../scenario/errors.js";
-import type { TraceSpec, Traffic } from "../scenario/schema.js";
+import type { RequestBody, TraceSpec, Traffic } from "../scenario/schema.js";
 import type { TrafficRequest } from "../types.js";
 import { setTraceOpener } from "./index.js";
 import { ModelMix } from "./model-mix.js";
@@ -59,6 +59,8 @@ export class TraceTraffic implements TrafficSource {
     traffic: Traffic,
     readonly path: string,
     seed: number,
+    /** When given, each request also carries its body (see `openTraffic`). */
+    private readonly bodies?: (model: string) => RequestBody,
   ) {
     // Check the header now (bad input fails before any output), stream from a fresh reader later.
     this.openReader().close();
@@ -111,14 +113,16 @@ export class TraceTraffic implements TrafficSource {
     const r = p.row;
     const model = r.model ?? this.mix.pick(this.mixRng);
     const session = r.session !== undefined && p.copy > 0 ? `${r.session}#${p.copy}` : r.session;
-    const req: TrafficRequest = {
+    // One object shape for every request (no conditional spreads: they take a slow V8 path).
+    const req: TrafficRequest & { body: RequestBody | undefined } = {
       id: this.id++,
       arrivalMs: p.arrivalMs,
       promptTokens: r.promptTokens,
       completionTokens: r.completionTokens,
       model,
-      ...(session !== undefined ? { session } : {}),
-      ...(r.priority !== undefined ? { priority: r.priority } : {}),
+      session,
+      priority: r.priority,
+      body: this.bodies?.(model),
     };
     return req;
   }
@@ -211,7 +215,14 @@ export class TraceTraffic implements TrafficSource {
 }
 
 /** Opens a scenario's trace: checks the file and the model settings, then streams it. */
-export function openTrace(spec: TraceSpec, traffic: Traffic, baseDir: string, seed: number, file: string) {
+export function openTrace(
+  spec: TraceSpec,
+  traffic: Traffic,
+  baseDir: string,
+  seed: number,
+  file: string,
+  bodies?: (model: string) => RequestBody,
+) {
   const path = resolve(baseDir, spec.path);
   if (!existsSync(path) || !statSync(path).isFile())
     throw new InputError(file, [{ path: "traffic.trace.path", message: `trace file not found: ${path}` }]);
@@ -223,9 +234,9 @@ export function openTrace(spec: TraceSpec, traffic: Traffic, baseDir: string, se
         message: "expected model or model_mix: the trace has no model column",
       },
     ]);
-  return new TraceTraffic(spec, traffic, path, seed);
+  return new TraceTraffic(spec, traffic, path, seed, bodies);
 }
 
-setTraceOpener((_trace, traffic, baseDir, seed, file) =>
-  openTrace(traffic.trace!, traffic, baseDir, seed, file),
+setTraceOpener((_trace, traffic, baseDir, seed, file, bodies) =>
+  openTrace(traffic.trace!, traffic, baseDir, seed, file, bodies),
 );

@@ -37,7 +37,6 @@ function route(
     new HealthTracker(catalog.length, () => sim.now),
     policy,
     full,
-    (r) => ({ ...r, body: { model: r.model } }),
     {
       attempt: (a) => rows.push(a),
       outcome: (_req, o, attempts) => {
@@ -49,7 +48,14 @@ function route(
   );
   const r = router;
   const h = sim.handler(() =>
-    r.arrive({ id: 0, arrivalMs: 1000, promptTokens: 1000, completionTokens: 500, model: "m" }),
+    r.arrive({
+      id: 0,
+      arrivalMs: 1000,
+      promptTokens: 1000,
+      completionTokens: 500,
+      model: "m",
+      body: { model: "m" },
+    }),
   );
   sim.schedule(1000, h);
   sim.run();

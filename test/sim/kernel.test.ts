@@ -176,4 +176,66 @@ describe("Simulator", () => {
       { numRuns: 200, seed: 7 },
     );
   });
+
+  describe("source lane", () => {
+    /**
+     * A source that schedules its next event when the current one runs (gaps may be 0), and
+     * handlers that schedule follow-ups at random delays (0 included, for ties): run once with the
+     * source on the lane and once on the heap; the execution order must be the same.
+     */
+    function trace(gaps: readonly number[], delays: readonly number[], lane: boolean): string[] {
+      const sim = new Simulator(4);
+      const log: string[] = [];
+      let k = 0;
+      let j = 0;
+      const follow = sim.handler((arg, now) => log.push(`f${arg}@${now}`));
+      const src = sim.handler((arg, now) => {
+        log.push(`s${arg}@${now}`);
+        if (j < delays.length) sim.schedule(now + delays[j], follow, j++);
+        if (k < gaps.length) {
+          const at = now + gaps[k++];
+          if (lane) sim.scheduleSource(at, src, arg + 1);
+          else sim.schedule(at, src, arg + 1);
+        }
+      });
+      if (lane) sim.scheduleSource(0, src, 0);
+      else sim.schedule(0, src, 0);
+      sim.run();
+      return log;
+    }
+
+    it("property: runs in exactly the order the same events would run from the heap", () => {
+      const small = fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 200 });
+      fc.assert(
+        fc.property(small, small, (gaps, delays) => {
+          const onLane = trace(gaps, delays, true);
+          expect(onLane).toEqual(trace(gaps, delays, false));
+          expect(onLane).toHaveLength(gaps.length + 1 + Math.min(delays.length, gaps.length + 1));
+        }),
+        { numRuns: 300, seed: 11 },
+      );
+    });
+
+    it("counts in pending and peekTime, works with step() and run(until), holds one event", () => {
+      const sim = new Simulator();
+      const seen: number[] = [];
+      const h = sim.handler((arg) => seen.push(arg));
+      sim.schedule(20, h, 2);
+      sim.scheduleSource(10, h, 1);
+      expect(sim.pending).toBe(2);
+      expect(sim.peekTime()).toBe(10);
+      expect(() => sim.scheduleSource(15, h, 9)).toThrow(/already holds/);
+      expect(sim.step()).toBe(true);
+      expect(seen).toEqual([1]);
+      sim.scheduleSource(30, h, 3);
+      sim.run(25);
+      expect(seen).toEqual([1, 2]);
+      expect(sim.now).toBe(25);
+      expect(sim.pending).toBe(1);
+      sim.run();
+      expect(seen).toEqual([1, 2, 3]);
+      expect(sim.pending).toBe(0);
+      expect(() => sim.scheduleSource(5, h)).toThrow(/before now/);
+    });
+  });
 });

@@ -294,7 +294,6 @@ export function runScenario(input: Record<string, unknown>, policyName?: string)
     health,
     built.policy,
     built.behaviour,
-    bodyMerger(spec.request),
     {
       attempt: () => {},
       outcome: (req, o, attempts, d) => outcomes.push({ req, o, attempts: [...attempts], d }),
@@ -302,17 +301,20 @@ export function runScenario(input: Record<string, unknown>, policyName?: string)
     s.seed,
   );
   const r = router;
+  const merge = bodyMerger(spec.request);
   const gap = (s.traffic.arrivals?.rate_per_s ?? 1) > 0 ? 1000 / (s.traffic.arrivals?.rate_per_s ?? 1) : 1000;
   const n = s.traffic.requests ?? 1;
   const h = sim.handler((i) =>
-    r.arrive({
-      id: i,
-      arrivalMs: sim.now,
-      promptTokens: 1000,
-      completionTokens: 500,
-      model: s.traffic.model ?? "acme/m1",
-      ...((s.traffic.sessions ? { session: "s1" } : {}) as object),
-    }),
+    r.arrive(
+      merge({
+        id: i,
+        arrivalMs: sim.now,
+        promptTokens: 1000,
+        completionTokens: 500,
+        model: s.traffic.model ?? "acme/m1",
+        ...((s.traffic.sessions ? { session: "s1" } : {}) as object),
+      }),
+    ),
   );
   for (let i = 0; i < n; i++) sim.schedule(i * gap, h, i);
   sim.run();
