@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Traffic } from "../../src/scenario/schema.js";
+import { type RequestBody, Traffic } from "../../src/scenario/schema.js";
+import { bodyFactory } from "../../src/simulate.js";
+import { openTraffic } from "../../src/traffic/index.js";
 import { SyntheticTraffic } from "../../src/traffic/synthetic.js";
 import type { TrafficRequest } from "../../src/types.js";
 
@@ -137,5 +139,31 @@ describe("synthetic traffic", () => {
     const spec = { arrivals: { process: "poisson", rate_per_s: 10 }, requests: 100, model: "m" };
     expect(all(spec, 5)).toEqual(all(spec, 5));
     expect(all(spec, 6).map((r) => r.arrivalMs)).not.toEqual(all(spec, 5).map((r) => r.arrivalMs));
+  });
+
+  it("opened for a policy, requests carry that policy's body for their model, the rest unchanged", () => {
+    const spec = Traffic.parse({
+      arrivals: { process: "poisson", rate_per_s: 10 },
+      requests: 2_000,
+      model_mix: { a: 1, b: 1 },
+    });
+    const template = { provider: { sort: "price" as const } };
+    const routed = openTraffic(spec, ".", 3, "<test>", bodyFactory(template));
+    const plain = openTraffic(spec, ".", 3, "<test>");
+    const bodies = new Map<string, RequestBody>();
+    for (
+      let r = routed.next(), p = plain.next();
+      r !== null || p !== null;
+      r = routed.next(), p = plain.next()
+    ) {
+      expect(r).not.toBeNull();
+      const { body, ...rest } = r!;
+      expect(rest).toEqual(p); // same traffic (arrivals, sizes, models) with or without bodies
+      expect(body).toEqual({ ...template, model: r!.model });
+      // One shared body object per model, not a copy per request.
+      if (!bodies.has(r!.model)) bodies.set(r!.model, body);
+      expect(body).toBe(bodies.get(r!.model));
+    }
+    expect([...bodies.keys()].sort()).toEqual(["a", "b"]);
   });
 });
