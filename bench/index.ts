@@ -115,7 +115,7 @@ const ratios = sideBySide(root, sizes.perf, quick ? 1 : 2, !flag("--no-simpy"));
 const memory = flag("--no-memory")
   ? []
   : sizes.memory.map((n) => {
-      log(`memory: ${n.toLocaleString("en-US")} requests with CSV rows`);
+      log(`memory: replaying a ${n.toLocaleString("en-US")}-row trace with CSV rows`);
       return memoryRun(n);
     });
 
@@ -160,7 +160,7 @@ const targets = [
     met: or20.requestsPerSec >= 500_000,
   },
   {
-    target: `peak RSS ≤ 300 MB with rows streamed to disk (at ${mem10?.requests.toLocaleString("en-US") ?? "-"} requests)`,
+    target: `peak RSS ≤ 300 MB replaying a trace with rows streamed to disk (at ${mem10?.requests.toLocaleString("en-US") ?? "-"} requests)`,
     measured: mem10?.maxRssMB ?? null,
     goal: 300,
     met: mem10 ? memory.every((m) => m.maxRssMB <= 300) : null,

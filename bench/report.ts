@@ -87,14 +87,25 @@ export function renderBenchMarkdown(r: any): string {
   );
   if (r.memory.length) {
     out.push(
-      "## Memory: perf model with attempts.csv + requests.csv streamed to disk (fresh process each)",
+      "## Memory: trace replay with attempts.csv + requests.csv streamed to disk (fresh process each)",
+      "",
+      "A generated Azure-format trace (100 requests/s) replayed through the perf model's providers and routing (bench/memory-child.ts).",
       "",
     );
     out.push(
       table(
-        ["requests", "peak RSS MB", "live heap after GC MB", "CSV written MB", "wall s", "requests/s"],
+        [
+          "requests",
+          "trace MB",
+          "peak RSS MB",
+          "live heap after GC MB",
+          "CSV written MB",
+          "wall s",
+          "requests/s",
+        ],
         r.memory.map((m: Row) => [
           n0(m.requests as number),
+          m.traceMB === undefined ? "–" : n0(m.traceMB as number),
           n2(m.maxRssMB as number),
           n2(m.liveHeapMB as number),
           n0(m.outputMB as number),

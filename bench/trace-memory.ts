@@ -5,39 +5,13 @@
 //   npm run build && node --import tsx bench/trace-memory.ts            # 200k and 2M rows
 //   npm run build && node --import tsx bench/trace-memory.ts --big      # also 10M rows (~380 MB file)
 import { spawnSync } from "node:child_process";
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeAzureTrace } from "./trace-file.js";
 
 const sizes = [200_000, 2_000_000, ...(process.argv.includes("--big") ? [10_000_000] : [])];
 const dir = mkdtempSync(join(tmpdir(), "routesim-trace-mem-"));
-
-/** Writes `rows` Azure-format rows at 100 requests/s (10 ms apart), deterministic sizes. */
-function writeTrace(file: string, rows: number): void {
-  const fd = openSync(file, "w");
-  const start = Date.UTC(2023, 10, 16, 18, 0, 0);
-  let buf = "TIMESTAMP,ContextTokens,GeneratedTokens\n";
-  for (let i = 0; i < rows; i++) {
-    const t = start + i * 10;
-    const d = new Date(t).toISOString(); // 2023-11-16T18:00:00.010Z
-    buf += `${d.slice(0, 10)} ${d.slice(11, 23)}${String(i % 10_000).padStart(4, "0")},${500 + ((i * 7919) % 4000)},${10 + ((i * 104_729) % 300)}\n`;
-    if (buf.length > 1 << 20) {
-      writeSync(fd, buf);
-      buf = "";
-    }
-  }
-  writeSync(fd, buf);
-  closeSync(fd);
-}
 
 const exitHook = `data:text/javascript,process.on("exit",()=>process.stderr.write("MAXRSS_KB="+process.resourceUsage().maxRSS+"\\n"))`;
 
@@ -45,7 +19,7 @@ console.log("| rows | trace file MB | peak RSS MB | wall s |");
 console.log("|---:|---:|---:|---:|");
 for (const rows of sizes) {
   const trace = join(dir, `trace-${rows}.csv`);
-  writeTrace(trace, rows);
+  writeAzureTrace(trace, rows);
   const scenario = join(dir, `scenario-${rows}.yaml`);
   writeFileSync(
     scenario,
