@@ -4,7 +4,7 @@
  * same result on the main thread or in a worker.
  */
 
-import { type Timeline, TimelineObserver } from "../metrics/timeline.js";
+import { TIMELINE_BUCKET_MS, type Timeline, TimelineObserver } from "../metrics/timeline.js";
 import { hashKey } from "../rng/rng.js";
 import { type LoadedScenario, loadScenario, scenarioFromObject } from "../scenario/load.js";
 import { simulate, tee } from "../simulate.js";
@@ -61,7 +61,7 @@ export function runReplication(job: ReplicationJob): ReplicationResult {
     policies: job.policies,
     observe: ({ sim, farm, catalog }) => {
       const extra = new ExtraMetrics(catalog, loaded.scenario.providers);
-      const timeline = new TimelineObserver(catalog);
+      const timeline = new TimelineObserver(catalog, TIMELINE_BUCKET_MS, farm.outageSources);
       runs.push({ extra, finish: () => timeline.finish(sim.now, farm.outageSources) });
       return tee(extra, timeline);
     },

@@ -56,21 +56,31 @@ export class TimelineObserver implements RunObserver {
   private readonly failed: number[] = [];
   private readonly served: number[][];
   private readonly attemptsAt: number[][];
-  /** Start times of successful attempts per endpoint (sorted at the end). */
-  private readonly successStarts: number[][];
+  /**
+   * Start times of successful attempts per endpoint (sorted at the end), kept only for endpoints
+   * that can go through an outage (null otherwise): they serve only to measure recoveries.
+   */
+  private readonly successStarts: (number[] | null)[];
 
+  /**
+   * `outageSources` (per endpoint, as the farm has them) lets the observer skip recording success
+   * times of endpoints that can have no outage window; without it every endpoint is recorded.
+   */
   constructor(
     private readonly catalog: readonly Endpoint[],
     private readonly bucketMs = TIMELINE_BUCKET_MS,
+    outageSources?: readonly (readonly OutageSource[])[],
   ) {
     this.served = catalog.map(() => []);
     this.attemptsAt = catalog.map(() => []);
-    this.successStarts = catalog.map(() => []);
+    this.successStarts = catalog.map((_, i) =>
+      outageSources === undefined || mayHaveWindows(outageSources[i] ?? []) ? [] : null,
+    );
   }
 
   attempt(a: AttemptRecord): void {
     bump(this.attemptsAt[a.endpoint.id], Math.floor(a.startMs / this.bucketMs));
-    if (a.status === 200) this.successStarts[a.endpoint.id].push(a.startMs);
+    if (a.status === 200) this.successStarts[a.endpoint.id]?.push(a.startMs);
   }
 
   outcome(req: RoutedRequest, o: Outcome, _attempts: readonly AttemptRecord[], _d: Decision): void {
@@ -91,8 +101,10 @@ export class TimelineObserver implements RunObserver {
     const outages: OutageSpan[] = [];
     const recoveries: Recovery[] = [];
     this.catalog.forEach((e, i) => {
-      const starts = this.successStarts[i].sort((x, y) => x - y);
-      for (const w of windowsOf(outageSources[i] ?? [])) {
+      const windows = windowsOf(outageSources[i] ?? []);
+      // A typed array sorts numerically without a comparator call per pair.
+      const starts = windows.length > 0 ? Float64Array.from(this.successStarts[i] ?? []).sort() : EMPTY;
+      for (const w of windows) {
         if (w.startMs >= endMs) continue;
         const span: OutageSpan = {
           endpoint: e.tag,
@@ -142,6 +154,13 @@ interface Window {
   source: string;
 }
 
+const EMPTY = new Float64Array(0);
+
+/** Whether any of these sources can ever yield an outage window (unknown kinds: assume so). */
+function mayHaveWindows(sources: readonly OutageSource[]): boolean {
+  return sources.some((s) => !(s instanceof ScheduledOutages) || s.all().length > 0);
+}
+
 function windowsOf(sources: readonly OutageSource[]): Window[] {
   const out: Window[] = [];
   for (const s of sources) {
@@ -151,7 +170,7 @@ function windowsOf(sources: readonly OutageSource[]): Window[] {
   return out;
 }
 
-function lowerBound(a: readonly number[], x: number): number {
+function lowerBound(a: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {

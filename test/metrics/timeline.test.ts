@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { runReplication } from "../../src/compare/replicate.js";
 import { rawScenario } from "../../src/compare/sweep.js";
+import { TimelineObserver } from "../../src/metrics/timeline.js";
+import { buildCatalog } from "../../src/providers/catalog.js";
+import { ScheduledOutages } from "../../src/providers/outages.js";
+import { Provider } from "../../src/scenario/schema.js";
+import type { AttemptRecord, Outcome, RoutedRequest } from "../../src/types.js";
 
 function shortFlagship(): unknown {
   const o = structuredClone(rawScenario("scenarios/flagship.yaml")) as Record<string, unknown>;
@@ -76,5 +81,32 @@ describe("timeline observer", () => {
     expect(
       r.policies.find((p) => p.policy === "pinned-groq")!.values["incidentUtilisation.groq"],
     ).toBeGreaterThan(1.5);
+  });
+
+  it("knowing which endpoints can have outages changes nothing but what it records", () => {
+    const catalog = buildCatalog(
+      ["a", "b"].map((name) => Provider.parse({ name, model: "m", price: { prompt: 1, completion: 1 } })),
+    );
+    const window = { start_s: 5, duration_s: 5, status: 503 as const, error_rate: 1, latency_multiplier: 1 };
+    const sources = () => [[new ScheduledOutages([window], "a")], [new ScheduledOutages([], "b")]];
+    const feed = (t: TimelineObserver) => {
+      // Successes on both endpoints every 700 ms (out of start order, as completions come), none
+      // on `a` during its window.
+      for (let i = 0; i < 40; i++) {
+        const e = catalog[i % 2];
+        const startMs = 700 * (i ^ 1);
+        if (e.tag === "a" && startMs >= 5000 && startMs < 10_000) continue;
+        const a = { endpoint: e, startMs, status: 200 } as AttemptRecord;
+        t.attempt(a);
+        const o = { kind: "served", endpoint: e } as Outcome;
+        t.outcome({ arrivalMs: startMs } as RoutedRequest, o, [a], { kind: "route", candidates: [] });
+      }
+      return t.finish(30_000, sources());
+    };
+    const told = feed(new TimelineObserver(catalog, 1000, sources()));
+    const plain = feed(new TimelineObserver(catalog));
+    expect(told).toEqual(plain);
+    expect(told.recoveries).toEqual([{ endpoint: "a", endMs: 10_000, recoverMs: expect.any(Number) }]);
+    expect(told.recoveries[0].recoverMs).toBeGreaterThanOrEqual(0);
   });
 });
