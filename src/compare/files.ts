@@ -120,11 +120,13 @@ export function tablesOf(
       const add = (series: string, a: readonly number[]): void => {
         const acc = per.get(series) ?? [];
         per.set(series, acc);
-        a.forEach((c, i) => {
+        // A plain loop: this runs on the main thread over every bucket of every series of every
+        // replication, after the workers are done.
+        for (let i = 0; i < a.length; i++) {
           const b = Math.floor((i * t.bucketMs) / 1000 / bucketS);
           while (acc.length <= b) acc.push(0);
-          acc[b] += c;
-        });
+          acc[b] += a[i];
+        }
       };
       add("requests", t.requests);
       add("failed", t.failed);
