@@ -74,7 +74,9 @@ export interface CliJobsRow {
   jobs: number;
   replications: number;
   requestsEach: number;
+  /** Wall time of the whole process (the mean over `rounds` runs when there are several). */
   wallMs: number;
+  rounds?: number;
 }
 
 /**

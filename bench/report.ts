@@ -120,14 +120,17 @@ export function renderBenchMarkdown(r: any): string {
     out.push(
       "## Replications in parallel: `routesim compare` (perf model, 8 replications, whole process)",
       "",
+      "Rounds alternate --jobs 1 and --jobs 2. Compare the speed-up with the worker pool below: when two busy workers each run slower than one alone (cores used near 2, speed-up well below it), the machine's two vCPUs are not delivering two cores' worth of work (a shared physical core, host load or memory bandwidth), and that caps both figures.",
+      "",
     );
     out.push(
       table(
-        ["--jobs", "requests each", "wall s"],
+        ["--jobs", "requests each", "wall s (mean)", "rounds"],
         r.cliJobs.map((j: Row) => [
           String(j.jobs),
           n0(j.requestsEach as number),
           n2((j.wallMs as number) / 1000),
+          String(j.rounds ?? 1),
         ]),
       ),
       "",
