@@ -20,6 +20,7 @@ import type { RequestBody } from "./scenario/schema.js";
 import { Simulator } from "./sim/kernel.js";
 import { scheduleArrivals } from "./traffic/arrivals.js";
 import { openTraffic } from "./traffic/index.js";
+import { type BodyFor, makeRequest } from "./traffic/request.js";
 import "./traffic/trace.js"; // registers the trace reader
 import type { Endpoint, RoutedRequest, TrafficRequest } from "./types.js";
 // Gateway policy kinds register themselves (imported here: registry.ts importing them would be a cycle).
@@ -126,7 +127,6 @@ export function routesimVersion(): string {
   }
 }
 
-/** The RoutedRequest a policy sees: the traffic request plus the policy's request template. */
 /** The body a request carries: the policy's template, or the template plus the traffic's model. */
 export function requestBody(template: RequestBody, trafficModel: string): RequestBody {
   return template.model !== undefined || template.models !== undefined
@@ -135,7 +135,7 @@ export function requestBody(template: RequestBody, trafficModel: string): Reques
 }
 
 /** The body of each traffic model for a policy's template: one shared body object per model. */
-export function bodyFactory(template: RequestBody): (trafficModel: string) => RequestBody {
+export function bodyFactory(template: RequestBody): BodyFor {
   const cache = new Map<string, RequestBody>();
   let lastModel: string | null = null;
   let last: RequestBody = template;
@@ -159,20 +159,17 @@ export function bodyFactory(template: RequestBody): (trafficModel: string) => Re
 export function bodyMerger(template: RequestBody): (r: TrafficRequest) => RoutedRequest {
   const bodyOf = bodyFactory(template);
   return (r) => {
-    const body = bodyOf(r.model);
-    // Fields copied one by one: `{ ...r, body }` takes a slow V8 path (~1 µs per request). The
-    // `satisfies` makes a TrafficRequest field added later a compile error here until it is copied.
-    const routed: RoutedRequest = {
-      id: r.id,
-      arrivalMs: r.arrivalMs,
-      promptTokens: r.promptTokens,
-      completionTokens: r.completionTokens,
-      model: r.model,
-      session: r.session,
-      priority: r.priority,
-      body,
-    } satisfies Record<keyof RoutedRequest, unknown>;
-    return routed;
+    // Fields copied one by one (`{ ...r, body }` takes a slow V8 path, ~1 µs per request).
+    return makeRequest(
+      r.id,
+      r.arrivalMs,
+      r.promptTokens,
+      r.completionTokens,
+      r.model,
+      r.session,
+      r.priority,
+      bodyOf(r.model),
+    );
   };
 }
 

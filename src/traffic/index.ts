@@ -1,13 +1,12 @@
 /** Opens the traffic a scenario describes: synthetic generators or a trace reader. */
 import { InputError } from "../scenario/errors.js";
-import type { RequestBody, Traffic } from "../scenario/schema.js";
+import type { Traffic } from "../scenario/schema.js";
 import type { RoutedRequest } from "../types.js";
+import type { BodyFor } from "./request.js";
 import { SyntheticTraffic, type TrafficSource } from "./synthetic.js";
 
+export type { BodyFor } from "./request.js";
 export type { TrafficSource } from "./synthetic.js";
-
-/** A policy's request body for a traffic model (see `bodyFactory` in simulate.ts). */
-export type BodyFor = (trafficModel: string) => RequestBody;
 
 export type TraceOpener = (
   trace: Record<string, unknown>,

@@ -6,9 +6,10 @@
  */
 import { compileDist, type Sampler } from "../rng/distributions.js";
 import { Rng } from "../rng/rng.js";
-import type { Arrivals, RequestBody, Traffic } from "../scenario/schema.js";
+import type { Arrivals, Traffic } from "../scenario/schema.js";
 import type { TrafficRequest } from "../types.js";
 import { ModelMix } from "./model-mix.js";
+import { type BodyFor, makeRequest } from "./request.js";
 
 /** A stream of requests in non-decreasing arrival time. */
 export interface TrafficSource<R extends TrafficRequest = TrafficRequest> {
@@ -90,7 +91,7 @@ export class SyntheticTraffic implements TrafficSource {
     private readonly spec: Traffic,
     seed: number,
     /** When given, each request also carries its body (see `openTraffic`). */
-    private readonly bodies?: (model: string) => RequestBody,
+    private readonly bodies?: BodyFor,
   ) {
     const arrivals = spec.arrivals;
     if (!arrivals) throw new Error("SyntheticTraffic needs traffic.arrivals");
@@ -150,17 +151,15 @@ export class SyntheticTraffic implements TrafficSource {
     const s = this.spec.sessions;
     let session: string | undefined;
     if (s && this.sessionRng.next() < s.share) session = `s${this.sessionRng.int(s.count)}`;
-    // One object shape whether or not a body is attached (body undefined = plain traffic).
-    const req: TrafficRequest & { body: RequestBody | undefined } = {
-      id: this.id++,
-      arrivalMs: t,
+    return makeRequest(
+      this.id++,
+      t,
       promptTokens,
       completionTokens,
       model,
       session,
-      priority: undefined,
-      body: this.bodies?.(model),
-    };
-    return req;
+      undefined,
+      this.bodies?.(model),
+    );
   }
 }

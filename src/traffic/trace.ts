@@ -10,10 +10,11 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { hashKey, Rng } from "../rng/rng.js";
 import { InputError } from "../scenario/errors.js";
-import type { RequestBody, TraceSpec, Traffic } from "../scenario/schema.js";
+import type { TraceSpec, Traffic } from "../scenario/schema.js";
 import type { TrafficRequest } from "../types.js";
 import { setTraceOpener } from "./index.js";
 import { ModelMix } from "./model-mix.js";
+import { type BodyFor, makeRequest } from "./request.js";
 import type { TrafficSource } from "./synthetic.js";
 import { type RowParser, rowParser, type TraceRow } from "./trace-formats.js";
 import { LineReader, MinHeap } from "./trace-io.js";
@@ -60,7 +61,7 @@ export class TraceTraffic implements TrafficSource {
     readonly path: string,
     seed: number,
     /** When given, each request also carries its body (see `openTraffic`). */
-    private readonly bodies?: (model: string) => RequestBody,
+    private readonly bodies?: BodyFor,
   ) {
     // Check the header now (bad input fails before any output), stream from a fresh reader later.
     this.openReader().close();
@@ -113,18 +114,16 @@ export class TraceTraffic implements TrafficSource {
     const r = p.row;
     const model = r.model ?? this.mix.pick(this.mixRng);
     const session = r.session !== undefined && p.copy > 0 ? `${r.session}#${p.copy}` : r.session;
-    // One object shape for every request (no conditional spreads: they take a slow V8 path).
-    const req: TrafficRequest & { body: RequestBody | undefined } = {
-      id: this.id++,
-      arrivalMs: p.arrivalMs,
-      promptTokens: r.promptTokens,
-      completionTokens: r.completionTokens,
+    return makeRequest(
+      this.id++,
+      p.arrivalMs,
+      r.promptTokens,
+      r.completionTokens,
       model,
       session,
-      priority: r.priority,
-      body: this.bodies?.(model),
-    };
-    return req;
+      r.priority,
+      this.bodies?.(model),
+    );
   }
 
   /** Moves one sorted, windowed row into the output heap (with its replicas), or ends the input. */
@@ -221,7 +220,7 @@ export function openTrace(
   baseDir: string,
   seed: number,
   file: string,
-  bodies?: (model: string) => RequestBody,
+  bodies?: BodyFor,
 ) {
   const path = resolve(baseDir, spec.path);
   if (!existsSync(path) || !statSync(path).isFile())

@@ -1,0 +1,25 @@
+/** The one place request objects are made, for every traffic source and for `bodyMerger`. */
+import type { RequestBody } from "../scenario/schema.js";
+import type { RoutedRequest, TrafficRequest } from "../types.js";
+
+/** A policy's request body for a traffic model (see `bodyFactory` in simulate.ts). */
+export type BodyFor = (trafficModel: string) => RequestBody;
+
+/**
+ * A request with every field present (`body` undefined for plain traffic), so requests from any
+ * source share one object shape and the hot path's property reads stay monomorphic. The
+ * `satisfies` makes a field added to `RoutedRequest` a compile error here until it is set.
+ */
+export function makeRequest<B extends RequestBody | undefined>(
+  id: number,
+  arrivalMs: number,
+  promptTokens: number,
+  completionTokens: number,
+  model: string,
+  session: string | undefined,
+  priority: number | undefined,
+  body: B,
+): TrafficRequest & { readonly body: B } {
+  const req = { id, arrivalMs, promptTokens, completionTokens, model, session, priority, body };
+  return req satisfies Record<keyof RoutedRequest, unknown>;
+}
