@@ -1,16 +1,21 @@
-/** Worker-thread entry: runs replication jobs sent by the pool (src/compare/pool.ts). */
-import { parentPort } from "node:worker_threads";
+/**
+ * Worker-thread entry: claims replication jobs from the pool's shared counter until none are left
+ * and posts each result (or error) back with its index (src/compare/pool.ts).
+ */
+import { parentPort, workerData } from "node:worker_threads";
 import { InputError } from "../scenario/errors.js";
-import { type ReplicationJob, runReplication } from "./replicate.js";
+import { claimJob, type WorkerInput, type WorkerReply } from "./pool.js";
+import { runReplication } from "./replicate.js";
 
-parentPort?.on("message", (msg: { index: number; job: ReplicationJob }) => {
+const { jobs, next } = workerData as WorkerInput;
+for (let index = claimJob(next); index < jobs.length; index = claimJob(next)) {
+  let reply: WorkerReply;
   try {
-    parentPort?.postMessage({ index: msg.index, result: runReplication(msg.job) });
+    reply = { index, result: runReplication(jobs[index]) };
   } catch (e) {
     const input = e instanceof InputError ? { file: e.file, problems: e.problems } : null;
-    parentPort?.postMessage({
-      index: msg.index,
-      error: { message: String((e as Error)?.stack ?? e), input },
-    });
+    reply = { index, error: { message: String((e as Error)?.stack ?? e), input } };
   }
-});
+  parentPort?.postMessage(reply);
+  if ("error" in reply) break;
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { runJobs } from "../../src/compare/pool.js";
+import { type ReplicationJob, replicationSeed } from "../../src/compare/replicate.js";
+import { rawScenario } from "../../src/compare/sweep.js";
+import { InputError } from "../../src/scenario/errors.js";
+
+/** Replication jobs of the flagship scenario, shortened to `requests` requests. */
+function flagshipJobs(count: number, requests: number): ReplicationJob[] {
+  const input = rawScenario("scenarios/flagship.yaml") as { traffic: Record<string, unknown> };
+  delete input.traffic.duration_s;
+  input.traffic.requests = requests;
+  const source = { kind: "object" as const, input, baseDir: process.cwd(), label: "flagship-short" };
+  return Array.from({ length: count }, (_v, replication) => ({
+    source,
+    replication,
+    seed: replicationSeed(1, replication),
+  }));
+}
+
+describe("runJobs", () => {
+  it("the main thread plus workers give the results of --jobs 1, in job order, and count every job done", async () => {
+    const jobs = flagshipJobs(5, 400);
+    const inline = await runJobs(jobs, 1);
+    // Workers alone (mainThread: false) and the main thread with workers, which may well run
+    // every one of these short jobs before a worker is up.
+    for (const [parallel, mainThread] of [
+      [2, false],
+      [2, true],
+      [3, true],
+    ] as const) {
+      const progress: [number, number][] = [];
+      const results = await runJobs(jobs, parallel, (done, total) => progress.push([done, total]), {
+        mainThread,
+      });
+      expect(results).toEqual(inline);
+      expect(progress).toEqual(jobs.map((_j, i) => [i + 1, jobs.length]));
+    }
+    expect(inline.map((r) => r.replication)).toEqual([0, 1, 2, 3, 4]);
+  }, 30_000);
+
+  it("a failing job's InputError is reported, wherever it ran", async () => {
+    const jobs = flagshipJobs(4, 300);
+    const bad = structuredClone(jobs[0].source.kind === "object" ? jobs[0].source.input : null) as {
+      providers: { concurrency: unknown }[];
+    };
+    bad.providers[1].concurrency = "many";
+    // Every job but the first fails: whichever runner (main thread or worker) claims one reports it.
+    const failing = jobs.map((j, i) => (i === 0 ? j : { ...j, source: { ...j.source, input: bad } }));
+    for (const [parallel, mainThread] of [
+      [1, true],
+      [2, true],
+      [2, false],
+    ] as const) {
+      const e = await runJobs(failing, parallel, undefined, { mainThread }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(InputError);
+      expect((e as InputError).problems[0].path).toBe("providers[1].concurrency");
+    }
+  }, 30_000);
+});
