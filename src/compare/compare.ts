@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { buildCatalog } from "../providers/catalog.js";
+import { preloadRenderer } from "../report/charts.js";
 import { renderCompareMarkdown } from "../report/compare-markdown.js";
 import { renderCompareHtml } from "../report/html.js";
 import { InputError } from "../scenario/errors.js";
@@ -203,6 +204,7 @@ export function runInfo(
 export async function compare(o: CompareOptions): Promise<CompareResult> {
   const t0 = o.wallClock?.();
   const { jobs, meta } = planCompare(o);
+  if (o.outDir) preloadRenderer();
   const results = await runJobs(jobs, o.jobs, o.onProgress);
   const data = compareData(meta, results);
   const outDir = o.outDir ?? null;
