@@ -78,7 +78,10 @@ export function registerCompare(program: Command): void {
     .option("--baseline <name>", "policy the others are compared with (default: the first)")
     .option("--seed <n>", "root seed (default: the scenario's)")
     .option("--requests <n>", "override the number of requests per replication")
-    .option("-j, --jobs <n>", "worker threads (default: available cores; results do not depend on it)")
+    .option(
+      "-j, --jobs <n>",
+      "replications run at once: the main thread and n − 1 worker threads (default: available cores; results do not depend on it)",
+    )
     .option("--target <rel>", "relative CI half-width to aim for, e.g. 0.05 or 5% (default 5%)")
     .option("-o, --out <dir>", "output folder (default: results/<scenario name>-compare)")
     .option("--no-rows", "skip attempts.csv and requests.csv of the first replication")

@@ -28,7 +28,10 @@ export function registerSweep(program: Command): void {
     .option("--baseline <name>", "baseline policy (default: the first)")
     .option("--seed <n>", "root seed (default: the scenario's)")
     .option("--requests <n>", "override the number of requests per replication")
-    .option("-j, --jobs <n>", "worker threads (default: available cores)")
+    .option(
+      "-j, --jobs <n>",
+      "replications run at once: the main thread and n − 1 worker threads (default: available cores)",
+    )
     .option("--target <rel>", "relative CI half-width to aim for (default 5%)")
     .option("-o, --out <dir>", "output folder (default: results/<scenario name>-sweep[-shard-i-of-n])")
     .option("-q, --quiet", "print nothing but errors")

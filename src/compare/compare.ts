@@ -1,5 +1,5 @@
 /**
- * `compare`: R replications of every selected policy with derived seeds, on worker threads or
+ * `compare`: R replications of every selected policy with derived seeds, on several threads or
  * inline (identical results), folded into per-replication tables, statistics and reports. Output
  * is written to a temp folder and renamed at the end, like `run`.
  */
@@ -38,7 +38,7 @@ export interface CompareOptions {
   requests?: number;
   policies?: readonly string[];
   baseline?: string;
-  /** Worker threads; 1 = inline. */
+  /** Replications run at once: the main thread and jobs − 1 worker threads; 1 = inline. */
   jobs: number;
   /** Relative CI half-width beyond which replications needed are reported. */
   targetRelHalfWidth?: number;
