@@ -49,6 +49,8 @@ export class Router {
   private readonly view: EndpointView;
   private readonly caches = new ProviderCaches();
   private readonly byokFee: number;
+  /** Health books are kept only for a policy that reads them. */
+  private readonly tracksHealth: boolean;
   /** Requests that reached an outcome. */
   completed = 0;
   /** Extra observers (e.g. the decision log), called after the main one. */
@@ -67,6 +69,7 @@ export class Router {
     // Keyed by purpose only (not by policy name), so identical policies draw identically (CRN).
     this.rngKey = hashKey([seed, "policy"]);
     this.byokFee = behaviour.byokFeeShare ?? 0.05;
+    this.tracksHealth = policy.readsHealth !== false;
     this.rng = new Rng(0);
     this.hRetry = sim.handler((arg) => {
       const st = this.waiting.get(arg);
@@ -172,7 +175,7 @@ export class Router {
     a.ttftScale = st.cached > 0 ? e.cache!.ttftFactor : 1;
     a.owner = st;
     a.attemptNo = st.attempts.length + 1;
-    this.health.started(endpoint);
+    if (this.tracksHealth) this.health.started(endpoint);
     this.farm.submit(a);
   }
 
@@ -202,10 +205,14 @@ export class Router {
     this.farm.release(a);
     if (st.attempts.length === 0) st.attempts = [rec];
     else st.attempts.push(rec);
-    // R7: end-to-end throughput = output tokens ÷ (TTFT + streaming time).
-    const tps =
-      ok && rec.endMs > rec.startMs ? rec.completionTokens / ((rec.endMs - rec.startMs) / 1000) : Number.NaN;
-    this.health.record(endpoint.id, rec.endMs, rec.status, rec.error, rec.ttftMs, tps);
+    if (this.tracksHealth) {
+      // R7: end-to-end throughput = output tokens ÷ (TTFT + streaming time).
+      const tps =
+        ok && rec.endMs > rec.startMs
+          ? rec.completionTokens / ((rec.endMs - rec.startMs) / 1000)
+          : Number.NaN;
+      this.health.record(endpoint.id, rec.endMs, rec.status, rec.error, rec.ttftMs, tps);
+    }
     if (ok && endpoint.cache !== undefined) this.caches.served(endpoint, sessionOf(st.req), rec.endMs);
     this.observer.attempt(rec);
     const extra = this.extra;
