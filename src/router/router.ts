@@ -78,30 +78,7 @@ export class Router {
         this.submit(st, st.decision.candidates[st.next - 1]);
       }
     });
-    const byModel = new Map<string, Endpoint[]>();
-    for (const e of catalog) {
-      const list = byModel.get(e.model) ?? [];
-      list.push(e);
-      byModel.set(e.model, list);
-    }
-    const empty: readonly Endpoint[] = [];
-    // Most traffic asks for one model: remember the latest answer (strings compare by identity first).
-    let lastModel: string | null = null;
-    let lastList = empty;
-    this.view = {
-      get now() {
-        return sim.now;
-      },
-      catalog,
-      endpointsOf: (model) => {
-        if (model !== lastModel) {
-          lastModel = model;
-          lastList = byModel.get(model) ?? empty;
-        }
-        return lastList;
-      },
-      health,
-    };
+    this.view = new RouterView(sim, catalog, health);
   }
 
   /** Adds an observer that sees every attempt and outcome after the main observer. */
@@ -288,6 +265,44 @@ export class Router {
     for (let i = 0; i < extra.length; i++) extra[i].outcome(req, o, attempts, d);
   }
 }
+
+/**
+ * What policies see. A class, not an object literal with a getter: V8 then compiles
+ * `view.endpointsOf` as a plain method load (the literal's shape made it a generic lookup per call).
+ */
+class RouterView implements EndpointView {
+  private readonly byModel: ReadonlyMap<string, readonly Endpoint[]>;
+  // Most traffic asks for one model: remember the latest answer (strings compare by identity first).
+  private lastModel: string | null = null;
+  private lastList: readonly Endpoint[] = NO_ENDPOINTS;
+  constructor(
+    private readonly sim: Simulator,
+    readonly catalog: readonly Endpoint[],
+    readonly health: HealthTracker,
+  ) {
+    const byModel = new Map<string, Endpoint[]>();
+    for (const e of catalog) {
+      const list = byModel.get(e.model) ?? [];
+      list.push(e);
+      byModel.set(e.model, list);
+    }
+    this.byModel = byModel;
+  }
+
+  get now(): number {
+    return this.sim.now;
+  }
+
+  endpointsOf(model: string): readonly Endpoint[] {
+    if (model !== this.lastModel) {
+      this.lastModel = model;
+      this.lastList = this.byModel.get(model) ?? NO_ENDPOINTS;
+    }
+    return this.lastList;
+  }
+}
+
+const NO_ENDPOINTS: readonly Endpoint[] = [];
 
 /** Candidate k of a decision, -1 past the end; lazy decisions compute only what is asked. */
 function candidateAt(d: Decision & { kind: "route" }, k: number): number {
