@@ -208,14 +208,17 @@ export class Simulator {
     let i = 0;
     const half = n >> 1;
     while (i < half) {
-      let c = 2 * i + 1;
+      // The earlier child: its time is read once and carried into the comparison with `t`.
+      let c = (i << 1) | 1;
+      let ct = times[c];
       const r = c + 1;
       if (r < n) {
-        const tr = times[r];
-        const tc = times[c];
-        if (tr < tc || (tr === tc && seqs[slots[r]] < seqs[slots[c]])) c = r;
+        const rt = times[r];
+        if (rt < ct || (rt === ct && seqs[slots[r]] < seqs[slots[c]])) {
+          c = r;
+          ct = rt;
+        }
       }
-      const ct = times[c];
       if (t < ct || (t === ct && s < seqs[slots[c]])) break;
       times[i] = ct;
       slots[i] = slots[c];
