@@ -18,7 +18,6 @@ import {
   type CompareData,
   type CompareMeta,
   readCompareData,
-  TimelineSums,
   tablesOf,
   writeCompareData,
 } from "./files.js";
@@ -140,13 +139,12 @@ export async function renderReports(dir: string): Promise<CompareSummary> {
   return summary;
 }
 
-/** Folds replication results (in job order) into the saved tables of one comparison; `sums`: their timelines, already added up. */
+/** Folds replication results (in job order) into the saved tables of one comparison. */
 export function compareData(
   meta: Omit<CompareMeta, "requests">,
   results: readonly ReplicationResult[],
-  sums?: TimelineSums,
 ): CompareData {
-  const { bucketS, ...tables } = tablesOf(results, sums);
+  const { bucketS, ...tables } = tablesOf(results);
   const requests = Math.round(results.reduce((a, r) => a + r.requests, 0) / Math.max(1, results.length));
   return { meta: { ...meta, requests, bucketS }, ...tables };
 }
@@ -207,10 +205,8 @@ export async function compare(o: CompareOptions): Promise<CompareResult> {
   const t0 = o.wallClock?.();
   const { jobs, meta } = planCompare(o);
   if (o.outDir) preloadRenderer();
-  // Timelines are summed as results come in, between jobs, rather than all after the last one.
-  const sums = new TimelineSums();
-  const results = await runJobs(jobs, o.jobs, o.onProgress, { onResult: (r) => sums.add(r) });
-  const data = compareData(meta, results, sums);
+  const results = await runJobs(jobs, o.jobs, o.onProgress);
+  const data = compareData(meta, results);
   const outDir = o.outDir ?? null;
   if (!outDir) return { data, summary: summarize(data), outDir: null };
   const summary = await atomicDir(outDir, (tmp) => {

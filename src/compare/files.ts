@@ -98,66 +98,14 @@ export function chartBucketS(endMs: number): number {
   return Math.max(1, Math.ceil(endMs / 1000 / 150));
 }
 
-/**
- * Timeline counts summed over replications per policy and series, still in the timelines' own
- * buckets. The counts are integers, so the sums do not depend on the order results are added in:
- * `compare` adds each result as it comes in, while other replications are still running.
- */
-export class TimelineSums {
-  private readonly sums = new Map<string, Map<string, number[]>>();
-  private bucketMs = 0;
-
-  add(r: ReplicationResult): void {
-    for (const p of r.policies) {
-      const t = p.timeline;
-      if (this.bucketMs === 0) this.bucketMs = t.bucketMs;
-      if (t.bucketMs !== this.bucketMs) throw new Error("timelines with different bucket sizes");
-      const per = this.sums.get(p.policy) ?? new Map<string, number[]>();
-      this.sums.set(p.policy, per);
-      const add = (series: string, a: readonly number[]): void => {
-        const sum = per.get(series) ?? [];
-        per.set(series, sum);
-        while (sum.length < a.length) sum.push(0);
-        for (let i = 0; i < a.length; i++) sum[i] += a[i];
-      };
-      add("requests", t.requests);
-      add("failed", t.failed);
-      for (const [tag, a] of Object.entries(t.served)) add(`served:${tag}`, a);
-      for (const [tag, a] of Object.entries(t.attempts)) add(`attempts:${tag}`, a);
-    }
-  }
-
-  /** The timeline.csv rows in buckets of `bucketS` seconds, policies and series in `policies` order. */
-  rows(policies: readonly string[], bucketS: number): TimelineRow[] {
-    const timeline: TimelineRow[] = [];
-    for (const policy of policies)
-      for (const [series, sum] of this.sums.get(policy) ?? []) {
-        const acc: number[] = [];
-        for (let i = 0; i < sum.length; i++) {
-          const b = Math.floor((i * this.bucketMs) / 1000 / bucketS);
-          while (acc.length <= b) acc.push(0);
-          acc[b] += sum[i];
-        }
-        acc.forEach((count, b) => {
-          if (count > 0 || series === "requests" || series === "failed")
-            timeline.push({ policy, tS: b * bucketS, series, count });
-        });
-      }
-    return timeline;
-  }
-}
-
-/**
- * Folds replication results into the saved tables; `sums` are their timelines already added up
- * (by default they are added here).
- */
+/** Folds replication results into the saved tables. */
 export function tablesOf(
   results: readonly ReplicationResult[],
-  sums?: TimelineSums,
 ): Omit<CompareData, "meta"> & { bucketS: number } {
   const rows: MetricRow[] = [];
   const endMs = Math.max(0, ...results.flatMap((r) => r.policies.map((p) => p.timeline.endMs)));
   const bucketS = chartBucketS(endMs);
+  const counts = new Map<string, Map<string, number[]>>();
   const cdfSum = new Map<string, number[]>();
   const cdfN = new Map<string, number[]>();
   const outages: OutageRow[] = [];
@@ -167,6 +115,23 @@ export function tablesOf(
       for (const [metric, value] of Object.entries(p.values))
         rows.push({ replication: r.replication, seed: r.seed, policy: p.policy, metric, value });
       const t = p.timeline;
+      const per = counts.get(p.policy) ?? new Map<string, number[]>();
+      counts.set(p.policy, per);
+      const add = (series: string, a: readonly number[]): void => {
+        const acc = per.get(series) ?? [];
+        per.set(series, acc);
+        // A plain loop: this runs on the main thread over every bucket of every series of every
+        // replication, after the workers are done.
+        for (let i = 0; i < a.length; i++) {
+          const b = Math.floor((i * t.bucketMs) / 1000 / bucketS);
+          while (acc.length <= b) acc.push(0);
+          acc[b] += a[i];
+        }
+      };
+      add("requests", t.requests);
+      add("failed", t.failed);
+      for (const [tag, a] of Object.entries(t.served)) add(`served:${tag}`, a);
+      for (const [tag, a] of Object.entries(t.attempts)) add(`attempts:${tag}`, a);
       const s = cdfSum.get(p.policy) ?? CDF_QUANTILES.map(() => 0);
       const n = cdfN.get(p.policy) ?? CDF_QUANTILES.map(() => 0);
       p.latencyCdf.forEach((v, i) => {
@@ -194,13 +159,13 @@ export function tablesOf(
       }
     }
   }
-  let timelineSums = sums;
-  if (!timelineSums) {
-    timelineSums = new TimelineSums();
-    for (const r of results) timelineSums.add(r);
-  }
-  const policies = [...new Set(results.flatMap((r) => r.policies.map((p) => p.policy)))];
-  const timeline = timelineSums.rows(policies, bucketS);
+  const timeline: TimelineRow[] = [];
+  for (const [policy, per] of counts)
+    for (const [series, acc] of per)
+      acc.forEach((count, b) => {
+        if (count > 0 || series === "requests" || series === "failed")
+          timeline.push({ policy, tS: b * bucketS, series, count });
+      });
   const cdf: CdfRow[] = [];
   for (const [policy, s] of cdfSum) {
     const n = cdfN.get(policy)!;

@@ -74,11 +74,6 @@ export interface RunJobsOptions {
    * false, `parallel` workers run them all and the main thread's event loop stays free.
    */
   mainThread?: boolean;
-  /**
-   * Called with each result as it comes in (in completion order, on the main thread), e.g. to fold
-   * results while other jobs still run.
-   */
-  onResult?: (result: ReplicationResult, index: number) => void;
 }
 
 export async function runJobs(
@@ -93,7 +88,6 @@ export async function runJobs(
   if (runners <= 1) {
     jobs.forEach((job, i) => {
       results[i] = runReplication(job);
-      options.onResult?.(results[i], i);
       onDone?.(i + 1, total);
     });
     return results;
@@ -113,7 +107,6 @@ export async function runJobs(
   };
   const completed = (index: number, result: ReplicationResult): void => {
     results[index] = result;
-    options.onResult?.(result, index);
     done++;
     onDone?.(done, total);
     if (done === total) settle();

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { TimelineSums, tablesOf } from "../../src/compare/files.js";
 import { runJobs } from "../../src/compare/pool.js";
 import { type ReplicationJob, replicationSeed } from "../../src/compare/replicate.js";
 import { rawScenario } from "../../src/compare/sweep.js";
@@ -56,19 +55,5 @@ describe("runJobs", () => {
       expect(e).toBeInstanceOf(InputError);
       expect((e as InputError).problems[0].path).toBe("providers[1].concurrency");
     }
-  }, 30_000);
-
-  it("timelines summed as results come in, in any order, give the tables of the results in job order", async () => {
-    const results = await runJobs(flagshipJobs(3, 400), 1);
-    const sums = new TimelineSums();
-    for (const r of [...results].reverse()) sums.add(r);
-    const inOrder = tablesOf(results);
-    // Every request of every replication is counted once, in some bucket, for every policy.
-    const total = results.reduce((a, r) => a + r.requests, 0);
-    for (const p of results[0].policies) {
-      const counted = inOrder.timeline.filter((t) => t.policy === p.policy && t.series === "requests");
-      expect(counted.reduce((a, t) => a + t.count, 0)).toBe(total);
-    }
-    expect(tablesOf(results, sums)).toEqual(inOrder);
   }, 30_000);
 });
