@@ -88,8 +88,8 @@ class Exponential implements Sampler {
  * One word per fast draw: bits 0–7 pick the layer, bits 8–31 give the uniform (as NumPy's float32
  * ziggurat), centred so it is never 0 and symmetric. So a value lies on a grid of 2^−23 (normal) or
  * 2^−24 (exponential) of its layer's width, below 5e-7 in z: far finer than anything a latency
- * simulation resolves. A second word for a 53-bit uniform was measured: it cost V8 enough
- * instructions and inlining budget to give back most of the gain over Box–Muller.
+ * simulation resolves. A second word for a 53-bit uniform was measured: 67 more instructions per
+ * perf-model request, a fifth of the gain (docs/performance.md, "Samplers").
  *
  * Draws stay keyed: a variable number of words per value, all from the `rng` passed in.
  */
@@ -121,7 +121,7 @@ function zigguratTables(
   return { r, v, x, f: fx };
 }
 
-/** Normal, 256 layers: r and v as published by Marsaglia & Tsang (2000) for n = 256. */
+/** Normal, 256 layers: the published r and v for n = 256 (as in NumPy and rand_distr). */
 export const NORMAL_ZIGGURAT = zigguratTables(
   3.6541528853610088,
   0.00492867323399,
@@ -129,7 +129,7 @@ export const NORMAL_ZIGGURAT = zigguratTables(
   (y) => Math.sqrt(-2 * Math.log(y)),
 );
 
-/** Exponential, 256 layers: r and v from Marsaglia & Tsang (2000). */
+/** Exponential, 256 layers: r and v from Marsaglia & Tsang (2000), as in NumPy and rand_distr. */
 export const EXPONENTIAL_ZIGGURAT = zigguratTables(
   7.697117470131487,
   3.949659822581572e-3,
@@ -155,7 +155,7 @@ export function standardNormal(rng: Rng): number {
   return normalEdge(rng, i, x);
 }
 
-/** The rare ziggurat cases (≈ 1 % of normal draws): tail or wedge; a rejection draws afresh. */
+/** The rare ziggurat cases (1.5 % of normal draws): tail or wedge; a rejection draws afresh. */
 function normalEdge(rng: Rng, i: number, x: number): number {
   if (i === 0) {
     // Marsaglia (1964) tail beyond r: x = −ln(u1)/r, y = −ln(u2), accept when 2y > x².
