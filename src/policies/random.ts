@@ -18,6 +18,7 @@ export function randomPolicy(name: string, catalogSize: number): Policy {
   const none: Decision = { kind: "reject", status: 404, code: "no_endpoints" };
   return {
     name,
+    readsHealth: false,
     route(req: RoutedRequest, view: EndpointView, rng: Rng): Decision {
       const list = view.endpointsOf(req.body.model ?? req.model);
       if (list.length === 0) return none;

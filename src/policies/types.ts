@@ -116,4 +116,9 @@ export interface Policy {
   settle?(req: RoutedRequest, outcome: Outcome, attempts: readonly AttemptRecord[], view: EndpointView): void;
   /** Optional: from now on, fill `Decision.explain` (decision log); off by default for speed. */
   enableExplain?(): void;
+  /**
+   * False when the policy never reads `view.health`: the router then keeps no health books for it
+   * (a measurable share of a request's cost). Default: it reads them.
+   */
+  readonly readsHealth?: boolean;
 }

@@ -49,6 +49,8 @@ export class Router {
   private readonly view: EndpointView;
   private readonly caches = new ProviderCaches();
   private readonly byokFee: number;
+  /** Health books are kept only for a policy that reads them. */
+  private readonly tracksHealth: boolean;
   /** Requests that reached an outcome. */
   completed = 0;
   /** Extra observers (e.g. the decision log), called after the main one. */
@@ -67,6 +69,7 @@ export class Router {
     // Keyed by purpose only (not by policy name), so identical policies draw identically (CRN).
     this.rngKey = hashKey([seed, "policy"]);
     this.byokFee = behaviour.byokFeeShare ?? 0.05;
+    this.tracksHealth = policy.readsHealth !== false;
     this.rng = new Rng(0);
     this.hRetry = sim.handler((arg) => {
       const st = this.waiting.get(arg);
@@ -75,30 +78,7 @@ export class Router {
         this.submit(st, st.decision.candidates[st.next - 1]);
       }
     });
-    const byModel = new Map<string, Endpoint[]>();
-    for (const e of catalog) {
-      const list = byModel.get(e.model) ?? [];
-      list.push(e);
-      byModel.set(e.model, list);
-    }
-    const empty: readonly Endpoint[] = [];
-    // Most traffic asks for one model: remember the latest answer (strings compare by identity first).
-    let lastModel: string | null = null;
-    let lastList = empty;
-    this.view = {
-      get now() {
-        return sim.now;
-      },
-      catalog,
-      endpointsOf: (model) => {
-        if (model !== lastModel) {
-          lastModel = model;
-          lastList = byModel.get(model) ?? empty;
-        }
-        return lastList;
-      },
-      health,
-    };
+    this.view = new RouterView(sim, catalog, health);
   }
 
   /** Adds an observer that sees every attempt and outcome after the main observer. */
@@ -172,7 +152,7 @@ export class Router {
     a.ttftScale = st.cached > 0 ? e.cache!.ttftFactor : 1;
     a.owner = st;
     a.attemptNo = st.attempts.length + 1;
-    this.health.started(endpoint);
+    if (this.tracksHealth) this.health.started(endpoint);
     this.farm.submit(a);
   }
 
@@ -202,10 +182,14 @@ export class Router {
     this.farm.release(a);
     if (st.attempts.length === 0) st.attempts = [rec];
     else st.attempts.push(rec);
-    // R7: end-to-end throughput = output tokens ÷ (TTFT + streaming time).
-    const tps =
-      ok && rec.endMs > rec.startMs ? rec.completionTokens / ((rec.endMs - rec.startMs) / 1000) : Number.NaN;
-    this.health.record(endpoint.id, rec.endMs, rec.status, rec.error, rec.ttftMs, tps);
+    if (this.tracksHealth) {
+      // R7: end-to-end throughput = output tokens ÷ (TTFT + streaming time).
+      const tps =
+        ok && rec.endMs > rec.startMs
+          ? rec.completionTokens / ((rec.endMs - rec.startMs) / 1000)
+          : Number.NaN;
+      this.health.record(endpoint.id, rec.endMs, rec.status, rec.error, rec.ttftMs, tps);
+    }
     if (ok && endpoint.cache !== undefined) this.caches.served(endpoint, sessionOf(st.req), rec.endMs);
     this.observer.attempt(rec);
     const extra = this.extra;
@@ -281,6 +265,44 @@ export class Router {
     for (let i = 0; i < extra.length; i++) extra[i].outcome(req, o, attempts, d);
   }
 }
+
+/**
+ * What policies see. A class, not an object literal with a getter: V8 then compiles
+ * `view.endpointsOf` as a plain method load (the literal's shape made it a generic lookup per call).
+ */
+class RouterView implements EndpointView {
+  private readonly byModel: ReadonlyMap<string, readonly Endpoint[]>;
+  // Most traffic asks for one model: remember the latest answer (strings compare by identity first).
+  private lastModel: string | null = null;
+  private lastList: readonly Endpoint[] = NO_ENDPOINTS;
+  constructor(
+    private readonly sim: Simulator,
+    readonly catalog: readonly Endpoint[],
+    readonly health: HealthTracker,
+  ) {
+    const byModel = new Map<string, Endpoint[]>();
+    for (const e of catalog) {
+      const list = byModel.get(e.model) ?? [];
+      list.push(e);
+      byModel.set(e.model, list);
+    }
+    this.byModel = byModel;
+  }
+
+  get now(): number {
+    return this.sim.now;
+  }
+
+  endpointsOf(model: string): readonly Endpoint[] {
+    if (model !== this.lastModel) {
+      this.lastModel = model;
+      this.lastList = this.byModel.get(model) ?? NO_ENDPOINTS;
+    }
+    return this.lastList;
+  }
+}
+
+const NO_ENDPOINTS: readonly Endpoint[] = [];
 
 /** Candidate k of a decision, -1 past the end; lazy decisions compute only what is asked. */
 function candidateAt(d: Decision & { kind: "route" }, k: number): number {

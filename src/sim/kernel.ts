@@ -15,10 +15,15 @@ export class Simulator {
   /** Events executed so far. */
   executed = 0;
 
+  // The heap orders (time, slot) pairs; an event's sequence number, handler and argument stay put
+  // in its slot, so a sift moves two numbers instead of four. Slots are recycled through `free`.
   private times: Float64Array;
+  private slots: Int32Array;
   private seqs: Float64Array;
   private kinds: Int32Array;
   private args: Float64Array;
+  private free: Int32Array;
+  private freeCount: number;
   private size = 0;
   private nextSeq = 0;
   private handlers: Handler[] = [];
@@ -34,9 +39,13 @@ export class Simulator {
   constructor(initialCapacity = 1024) {
     const cap = Math.max(16, initialCapacity);
     this.times = new Float64Array(cap);
+    this.slots = new Int32Array(cap);
     this.seqs = new Float64Array(cap);
     this.kinds = new Int32Array(cap);
     this.args = new Float64Array(cap);
+    this.free = new Int32Array(cap);
+    for (let i = 0; i < cap; i++) this.free[i] = cap - 1 - i;
+    this.freeCount = cap;
   }
 
   /** Registers a callback and returns its id for `schedule`. */
@@ -55,28 +64,27 @@ export class Simulator {
     if (!(time >= this.now)) {
       throw new Error(`Simulator.schedule: time ${time} is before now ${this.now} (or NaN)`);
     }
-    if (this.size === this.times.length) this.grow();
-    let i = this.size++;
+    if (this.freeCount === 0) this.grow();
+    const slot = this.free[--this.freeCount];
     const seq = this.nextSeq++;
-    const times = this.times;
     const seqs = this.seqs;
-    const kinds = this.kinds;
-    const args = this.args;
+    seqs[slot] = seq;
+    this.kinds[slot] = kind;
+    this.args[slot] = arg;
+    const times = this.times;
+    const slots = this.slots;
+    let i = this.size++;
     // Sift up.
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pt = times[p];
-      if (pt < time || (pt === time && seqs[p] < seq)) break;
+      if (pt < time || (pt === time && seqs[slots[p]] < seq)) break;
       times[i] = pt;
-      seqs[i] = seqs[p];
-      kinds[i] = kinds[p];
-      args[i] = args[p];
+      slots[i] = slots[p];
       i = p;
     }
     times[i] = time;
-    seqs[i] = seq;
-    kinds[i] = kind;
-    args[i] = arg;
+    slots[i] = slot;
   }
 
   /**
@@ -128,8 +136,10 @@ export class Simulator {
         if (this.size === 0) break;
         t = this.times[0];
         if (t > until) break;
-        kind = this.kinds[0];
-        arg = this.args[0];
+        const slot = this.slots[0];
+        kind = this.kinds[slot];
+        arg = this.args[slot];
+        this.free[this.freeCount++] = slot;
         this.popRoot();
       }
       this.now = t;
@@ -142,11 +152,17 @@ export class Simulator {
 
   /** Executes exactly one event; returns false when none is pending. */
   step(): boolean {
+    return this.fire(Number.POSITIVE_INFINITY);
+  }
+
+  /** Runs the next event if it is due by `until`; false when there is none. */
+  private fire(until: number): boolean {
     let t: number;
     let kind: number;
     let arg: number;
     if (this.laneKind >= 0 && (this.size === 0 || this.laneFirst())) {
       t = this.laneTime;
+      if (t > until) return false;
       kind = this.laneKind;
       arg = this.laneArg;
       this.laneKind = -1;
@@ -154,8 +170,11 @@ export class Simulator {
     } else {
       if (this.size === 0) return false;
       t = this.times[0];
-      kind = this.kinds[0];
-      arg = this.args[0];
+      if (t > until) return false;
+      const slot = this.slots[0];
+      kind = this.kinds[slot];
+      arg = this.args[slot];
+      this.free[this.freeCount++] = slot;
       this.popRoot();
     }
     this.now = t;
@@ -173,53 +192,63 @@ export class Simulator {
   private laneFirst(): boolean {
     const t = this.laneTime;
     const r = this.times[0];
-    return t < r || (t === r && this.laneSeq < this.seqs[0]);
+    return t < r || (t === r && this.laneSeq < this.seqs[this.slots[0]]);
   }
 
+  /** Removes the root: the last entry sifts down from the top. */
   private popRoot(): void {
     const n = --this.size;
     if (n === 0) return;
     const times = this.times;
+    const slots = this.slots;
     const seqs = this.seqs;
-    const kinds = this.kinds;
-    const args = this.args;
     const t = times[n];
-    const s = seqs[n];
-    const k = kinds[n];
-    const a = args[n];
+    const slot = slots[n];
+    const s = seqs[slot];
     let i = 0;
     const half = n >> 1;
     while (i < half) {
-      let c = 2 * i + 1;
+      // The earlier child: its time is read once and carried into the comparison with `t`.
+      let c = (i << 1) | 1;
+      let ct = times[c];
       const r = c + 1;
-      if (r < n && (times[r] < times[c] || (times[r] === times[c] && seqs[r] < seqs[c]))) c = r;
-      const ct = times[c];
-      if (t < ct || (t === ct && s < seqs[c])) break;
+      if (r < n) {
+        const rt = times[r];
+        if (rt < ct || (rt === ct && seqs[slots[r]] < seqs[slots[c]])) {
+          c = r;
+          ct = rt;
+        }
+      }
+      if (t < ct || (t === ct && s < seqs[slots[c]])) break;
       times[i] = ct;
-      seqs[i] = seqs[c];
-      kinds[i] = kinds[c];
-      args[i] = args[c];
+      slots[i] = slots[c];
       i = c;
     }
     times[i] = t;
-    seqs[i] = s;
-    kinds[i] = k;
-    args[i] = a;
+    slots[i] = slot;
   }
 
   private grow(): void {
-    const cap = this.times.length * 2;
-    const t = new Float64Array(cap);
-    t.set(this.times);
-    this.times = t;
-    const s = new Float64Array(cap);
-    s.set(this.seqs);
-    this.seqs = s;
-    const k = new Int32Array(cap);
-    k.set(this.kinds);
-    this.kinds = k;
-    const a = new Float64Array(cap);
-    a.set(this.args);
-    this.args = a;
+    const old = this.times.length;
+    const cap = old * 2;
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.times = f64(this.times);
+    this.slots = i32(this.slots);
+    this.seqs = f64(this.seqs);
+    this.kinds = i32(this.kinds);
+    this.args = f64(this.args);
+    // Every old slot is in use (grow runs when none is free): the new ones are free.
+    this.free = new Int32Array(cap);
+    for (let i = 0; i < old; i++) this.free[i] = cap - 1 - i;
+    this.freeCount = old;
   }
 }
