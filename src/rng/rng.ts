@@ -168,17 +168,19 @@ export class Rng {
 
   /** Next 32-bit unsigned integer. */
   nextU32(): number {
+    // Each field read once and written once, and the multiplies by 5 and 9 as exact products
+    // truncated to 32 bits (same bits as Math.imul): a smaller body, which leaves V8 more inlining
+    // budget at the call sites (measured with callgrind on the perf model).
+    const a = this.a;
     const b = this.b;
-    let r = Math.imul(b, 5);
-    r = Math.imul((r << 7) | (r >>> 25), 9);
-    const t = b << 9;
-    this.c ^= this.a;
-    this.d ^= b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = (this.d << 11) | (this.d >>> 21);
-    return r >>> 0;
+    const c = this.c ^ a;
+    const d = this.d ^ b;
+    this.a = a ^ d;
+    this.b = b ^ c;
+    this.c = c ^ (b << 9);
+    this.d = (d << 11) | (d >>> 21);
+    const r = (b * 5) | 0;
+    return (((r << 7) | (r >>> 25)) * 9) >>> 0;
   }
 
   /** Uniform in [0, 1) with 32 bits of resolution. */
