@@ -59,10 +59,11 @@ export function runReplication(job: ReplicationJob): ReplicationResult {
   const { summary } = simulate(loaded, {
     outDir: null,
     policies: job.policies,
-    observe: ({ sim, farm, catalog }) => {
+    observe: ({ farm, catalog }) => {
       const extra = new ExtraMetrics(catalog, loaded.scenario.providers);
       const timeline = new TimelineObserver(catalog, TIMELINE_BUCKET_MS, farm.outageSources);
-      runs.push({ extra, finish: () => timeline.finish(sim.now, farm.outageSources) });
+      // The series ends with the run's last attempt or request, not with the clock (see lastActivityMs).
+      runs.push({ extra, finish: () => timeline.finish(timeline.lastActivityMs, farm.outageSources) });
       return tee(extra, timeline);
     },
   });

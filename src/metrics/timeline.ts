@@ -78,12 +78,22 @@ export class TimelineObserver implements RunObserver {
     );
   }
 
+  /**
+   * When the last attempt or request ended: the end of the series. The clock itself can run on
+   * well past it, through events that no longer do anything (a queued attempt's timeout, a day
+   * away, still fires after the attempt was served).
+   */
+  lastActivityMs = 0;
+
   attempt(a: AttemptRecord): void {
+    if (a.endMs > this.lastActivityMs) this.lastActivityMs = a.endMs;
     bump(this.attemptsAt[a.endpoint.id], Math.floor(a.startMs / this.bucketMs));
     if (a.status === 200) this.successStarts[a.endpoint.id]?.push(a.startMs);
   }
 
   outcome(req: RoutedRequest, o: Outcome, _attempts: readonly AttemptRecord[], _d: Decision): void {
+    const end = req.arrivalMs + o.latencyMs;
+    if (end > this.lastActivityMs) this.lastActivityMs = end;
     const b = Math.floor(req.arrivalMs / this.bucketMs);
     bump(this.requests, b);
     if (o.kind === "served") bump(this.served[o.endpoint.id], b);

@@ -110,3 +110,21 @@ describe("timeline observer", () => {
     expect(told.recoveries[0].recoverMs).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe("the series ends with the run's last activity, not with the clock", () => {
+  it("a queued attempt's timeout a day away does not stretch the perf model's timeline", () => {
+    // The perf model queues some attempts, each with a 1-day timeout event that still fires (as a
+    // no-op) after the attempt was served; the series must stop at the last request's end.
+    const o = structuredClone(rawScenario("scenarios/bench/perf-model.yaml")) as Record<string, unknown>;
+    (o.traffic as Record<string, unknown>).requests = 20_000; // about 143 s at 140 requests/s
+    const rep = runReplication({
+      source: { kind: "object", input: o, baseDir: process.cwd(), label: "perf" },
+      replication: 0,
+      seed: 3,
+    });
+    const t = rep.policies[0].timeline;
+    expect(t.endMs).toBeGreaterThan(140_000);
+    expect(t.endMs).toBeLessThan(160_000);
+    expect(t.requests.length).toBe(Math.floor(t.endMs / t.bucketMs) + 1);
+  });
+});
