@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import type { Decision, EndpointView, HealthView, Policy, RouterBehaviour } from "../policies/types.js";
-import { buildCatalog } from "../providers/catalog.js";
+import { buildCatalog, endpointsByModel } from "../providers/catalog.js";
 import { type LiveAttempt, ProviderFarm } from "../providers/farm.js";
 import { HealthTracker } from "../router/health.js";
 import { Router, type RunObserver } from "../router/router.js";
@@ -207,8 +207,7 @@ export function syntheticView(
   failuresAgoMs: readonly number[][],
   uptime: readonly UptimeCounts[] = [],
 ): EndpointView {
-  const byModel = new Map<string, Endpoint[]>();
-  for (const e of catalog) byModel.set(e.model, [...(byModel.get(e.model) ?? []), e]);
+  const byModel = endpointsByModel(catalog);
   return {
     now: ROUTE_NOW_MS,
     catalog,

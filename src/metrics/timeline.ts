@@ -79,14 +79,13 @@ export class TimelineObserver implements RunObserver {
   }
 
   /**
-   * When the last attempt or request ended: the end of the series. The clock itself can run on
-   * well past it, through events that no longer do anything (a queued attempt's timeout, a day
-   * away, still fires after the attempt was served).
+   * When the last request ended (its attempts end no later): the end of the series. The clock
+   * itself can run on well past it, through events that no longer do anything (a queued attempt's
+   * timeout, a day away, still fires after the attempt was served).
    */
   lastActivityMs = 0;
 
   attempt(a: AttemptRecord): void {
-    if (a.endMs > this.lastActivityMs) this.lastActivityMs = a.endMs;
     bump(this.attemptsAt[a.endpoint.id], Math.floor(a.startMs / this.bucketMs));
     if (a.status === 200) this.successStarts[a.endpoint.id]?.push(a.startMs);
   }

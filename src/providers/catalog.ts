@@ -51,6 +51,17 @@ function openRouterExtras(p: Provider): Partial<Endpoint> {
 }
 
 /** Cost of serving `prompt` + `completion` tokens on an endpoint, in USD. */
+/** The catalog's endpoints per model, each list in catalog order (what `EndpointView.endpointsOf` answers). */
+export function endpointsByModel(catalog: readonly Endpoint[]): Map<string, Endpoint[]> {
+  const byModel = new Map<string, Endpoint[]>();
+  for (const e of catalog) {
+    const list = byModel.get(e.model);
+    if (list === undefined) byModel.set(e.model, [e]);
+    else list.push(e);
+  }
+  return byModel;
+}
+
 export function attemptCostUsd(e: Endpoint, promptTokens: number, completionTokens: number): number {
   const p = e.price;
   return ((promptTokens * p.prompt + completionTokens * p.completion) / 1e6 + p.request) * (1 - p.discount);

@@ -4,6 +4,7 @@
  * ends in exactly one outcome.
  */
 import type { Decision, EndpointView, Policy, RouterBehaviour } from "../policies/types.js";
+import { endpointsByModel } from "../providers/catalog.js";
 import type { LiveAttempt, ProviderFarm } from "../providers/farm.js";
 import { hashKey, Rng } from "../rng/rng.js";
 import type { Simulator } from "../sim/kernel.js";
@@ -75,7 +76,7 @@ export class Router {
       const st = this.waiting.get(arg);
       if (st) {
         this.waiting.delete(arg);
-        this.submit(st, st.decision.candidates[st.next - 1]);
+        this.submit(st, candidateAt(st.decision, st.next - 1));
       }
     });
     this.view = new RouterView(sim, catalog, health);
@@ -280,13 +281,7 @@ class RouterView implements EndpointView {
     readonly catalog: readonly Endpoint[],
     readonly health: HealthTracker,
   ) {
-    const byModel = new Map<string, Endpoint[]>();
-    for (const e of catalog) {
-      const list = byModel.get(e.model) ?? [];
-      list.push(e);
-      byModel.set(e.model, list);
-    }
-    this.byModel = byModel;
+    this.byModel = endpointsByModel(catalog);
   }
 
   get now(): number {
