@@ -120,32 +120,7 @@ export class Simulator {
    */
   run(until = Number.POSITIVE_INFINITY): void {
     this.stopped = false;
-    const handlers = this.handlers;
-    while (!this.stopped) {
-      let t: number;
-      let kind: number;
-      let arg: number;
-      if (this.laneKind >= 0 && (this.size === 0 || this.laneFirst())) {
-        t = this.laneTime;
-        if (t > until) break;
-        kind = this.laneKind;
-        arg = this.laneArg;
-        this.laneKind = -1;
-        this.laneTime = Number.POSITIVE_INFINITY;
-      } else {
-        if (this.size === 0) break;
-        t = this.times[0];
-        if (t > until) break;
-        const slot = this.slots[0];
-        kind = this.kinds[slot];
-        arg = this.args[slot];
-        this.free[this.freeCount++] = slot;
-        this.popRoot();
-      }
-      this.now = t;
-      this.executed++;
-      handlers[kind](arg, t);
-    }
+    while (!this.stopped && this.fire(until)) {}
     // Reaching `until` (whether or not events remain) means the clock reads `until`.
     if (!this.stopped && until !== Number.POSITIVE_INFINITY && this.now < until) this.now = until;
   }
