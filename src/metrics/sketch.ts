@@ -1,3 +1,5 @@
+import { storeAsDoubles } from "../sim/doubles.js";
+
 /**
  * Streaming quantiles in constant memory: a log-bucketed histogram (DDSketch-style) with relative
  * accuracy ALPHA = 0.5 %: every reported quantile is within 0.5 % of a value actually observed at
@@ -70,6 +72,7 @@ export class QuantileSketch {
     return this.max;
   }
 }
+storeAsDoubles(new QuantileSketch(), ["sum"]);
 
 /** Kahan–Babuška (Neumaier) summation: a million small costs add up without drift. */
 export class ExactSum {
@@ -85,3 +88,4 @@ export class ExactSum {
     return this.s + this.c;
   }
 }
+storeAsDoubles(new ExactSum(), ["s", "c"]);

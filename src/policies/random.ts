@@ -13,18 +13,28 @@ import type { Decision, EndpointView, Policy } from "./types.js";
 const RandomOptions = z.strictObject({});
 
 export function randomPolicy(name: string, catalogSize: number): Policy {
-  const decisions: Decision[] = [];
-  for (let i = 0; i < catalogSize; i++) decisions.push({ kind: "route", candidates: [i] });
-  const none: Decision = { kind: "reject", status: 404, code: "no_endpoints" };
-  return {
-    name,
-    readsHealth: false,
-    route(req: RoutedRequest, view: EndpointView, rng: Rng): Decision {
-      const list = view.endpointsOf(req.body.model ?? req.model);
-      if (list.length === 0) return none;
-      return decisions[list[rng.int(list.length)].id];
-    },
-  };
+  return new RandomPolicy(name, catalogSize);
+}
+
+// A class, not an object literal with a `route` closure: every run (of `compare`, `sweep`) then
+// calls the same function, and code compiled for one run's policy still fits the next run's.
+class RandomPolicy implements Policy {
+  readonly readsHealth = false;
+  private readonly decisions: Decision[] = [];
+  private readonly none: Decision = { kind: "reject", status: 404, code: "no_endpoints" };
+
+  constructor(
+    readonly name: string,
+    catalogSize: number,
+  ) {
+    for (let i = 0; i < catalogSize; i++) this.decisions.push({ kind: "route", candidates: [i] });
+  }
+
+  route(req: RoutedRequest, view: EndpointView, rng: Rng): Decision {
+    const list = view.endpointsOf(req.body.model ?? req.model);
+    if (list.length === 0) return this.none;
+    return this.decisions[list[rng.int(list.length)].id];
+  }
 }
 
 /** Factory for `kind: random` (registered in registry.ts; no options). */

@@ -9,6 +9,7 @@
 import { compileDist, type Sampler } from "../rng/distributions.js";
 import { hashKey, Rng } from "../rng/rng.js";
 import type { FailureStatus, OutageGroup, Provider } from "../scenario/schema.js";
+import { storeAsDoubles } from "../sim/doubles.js";
 import type { Simulator } from "../sim/kernel.js";
 import type { AttemptError } from "../types.js";
 import {
@@ -52,6 +53,7 @@ export class LiveAttempt {
   /** Retry-After hint (s) given with a rate-limit 429; NaN = none. */
   retryAfterS = Number.NaN;
 }
+storeAsDoubles(new LiveAttempt(), ["submitMs", "deadlineMs", "endMs"]);
 
 interface ErrorChoice {
   cum: number;

@@ -7,6 +7,8 @@
  * Two events at the same instant always run in the order they were scheduled.
  */
 
+import { storeAsDoubles } from "./doubles.js";
+
 export type Handler = (arg: number, now: number) => void;
 
 export class Simulator {
@@ -227,3 +229,4 @@ export class Simulator {
     this.freeCount = old;
   }
 }
+storeAsDoubles(new Simulator(16), ["now"]);

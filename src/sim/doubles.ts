@@ -1,0 +1,18 @@
+/**
+ * Keeps a class's numeric fields stored as doubles from the first instance on.
+ *
+ * V8 lays a field out from its first value: `0` makes it a small-integer field, and the first
+ * fraction stored into it later changes the class's layout (its hidden class is replaced). Objects
+ * built after that, such as the next run's in the same process (`compare`, `sweep`, a benchmark's
+ * warm-up), get the new layout, and every compiled function that relied on the old one is thrown
+ * away and compiled again: about 15 % of the CPU time of a 1M-request perf-model run that followed
+ * a 20k-request one (docs/performance.md, "The second run"). Calling this once, right after the
+ * class, on a throwaway instance makes that change before any real instance exists.
+ */
+export function storeAsDoubles(sample: object, fields: readonly string[]): void {
+  const o = sample as Record<string, unknown>;
+  for (const f of fields) {
+    if (typeof o[f] !== "number") throw new Error(`storeAsDoubles: ${f} is not a numeric field`);
+    o[f] = 0.5;
+  }
+}
