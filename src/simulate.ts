@@ -135,21 +135,35 @@ export function requestBody(template: RequestBody, trafficModel: string): Reques
 }
 
 /** The body of each traffic model for a policy's template: one shared body object per model. */
-export function bodyFactory(template: RequestBody): BodyFor {
-  const cache = new Map<string, RequestBody>();
-  let lastModel: string | null = null;
-  let last: RequestBody = template;
-  return (model) => {
-    if (model === lastModel) return last;
-    let body = cache.get(model);
+export function bodyFactory(template: RequestBody, expectedModel = ""): BodyFor {
+  return new BodyCache(template, expectedModel);
+}
+
+class BodyCache implements BodyFor {
+  private readonly cache = new Map<string, RequestBody>();
+  // Starts with the traffic's model, so single-model traffic never takes the look-up branch: taken
+  // only at a run's first request, it would have no type feedback, and the next run in the process
+  // would discard the compiled code there.
+  private lastModel: string;
+  private last: RequestBody;
+  constructor(
+    private readonly template: RequestBody,
+    expectedModel: string,
+  ) {
+    this.lastModel = expectedModel;
+    this.last = requestBody(template, expectedModel);
+  }
+  bodyFor(model: string): RequestBody {
+    if (model === this.lastModel) return this.last;
+    let body = this.cache.get(model);
     if (body === undefined) {
-      body = requestBody(template, model);
-      cache.set(model, body);
+      body = requestBody(this.template, model);
+      this.cache.set(model, body);
     }
-    lastModel = model;
-    last = body;
+    this.lastModel = model;
+    this.last = body;
     return body;
-  };
+  }
 }
 
 /**
@@ -168,7 +182,7 @@ export function bodyMerger(template: RequestBody): (r: TrafficRequest) => Routed
       r.model,
       r.session,
       r.priority,
-      bodyOf(r.model),
+      bodyOf.bodyFor(r.model),
     );
   };
 }
@@ -225,13 +239,12 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
     built.forEach((b, pi) => {
       warnings.push(...b.warnings.map((w) => `${b.policy.name}: ${w}`));
       const sim = new Simulator(4096);
-      const metrics = new PolicyMetrics(b.policy.name, attemptsCsv, requestsCsv);
+      const metrics = new PolicyMetrics(b.policy.name, attemptsCsv, requestsCsv, catalog);
       if (decisionLog) b.policy.enableExplain?.();
       const health = new HealthTracker(catalog.length, () => sim.now);
-      let router: Router | null = null;
-      const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed, (a) => router!.attemptDone(a));
+      const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed);
       const extra = options.observe?.({ policy: b.policy.name, policyIndex: pi, sim, farm, catalog });
-      router = new Router(
+      const router = new Router(
         sim,
         farm,
         catalog,
@@ -241,7 +254,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
         extra ? tee(metrics, extra) : metrics,
         s.seed,
       );
-      const r = router;
+      const r = router; // (the Router registered itself with the farm)
       if (decisionLog) r.alsoObserve(decisionLog.observer(b.policy.name));
       // Requests come with this policy's body attached (no per-request copy).
       const traffic = openTraffic(
@@ -249,7 +262,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
         loaded.baseDir,
         s.seed,
         loaded.file,
-        bodyFactory(selected[pi].request),
+        bodyFactory(selected[pi].request, s.traffic.model),
       );
       let arrived = 0;
       scheduleArrivals(sim, traffic, (req, n) => {

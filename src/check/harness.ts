@@ -144,14 +144,17 @@ export function runCase(
   const observer = hooks?.observer ? hooks.observer(recorder) : recorder;
   const sim = new Simulator(1024);
   const health = new HealthTracker(catalog.length, () => sim.now);
-  let router: Router | null = null;
   const tap = hooks?.attemptDone;
-  const farm = new ProviderFarm(sim, scenario.providers, scenario.outage_groups, scenario.seed, (a) => {
-    tap?.(a);
-    router!.attemptDone(a);
-  });
-  router = new Router(sim, farm, catalog, health, built.policy, built.behaviour, observer, scenario.seed);
-  const r = router;
+  const farm = new ProviderFarm(sim, scenario.providers, scenario.outage_groups, scenario.seed);
+  const r = new Router(sim, farm, catalog, health, built.policy, built.behaviour, observer, scenario.seed);
+  // The router listens to the farm; a tap goes in front of it.
+  if (tap)
+    farm.listen({
+      attemptDone: (a) => {
+        tap(a);
+        r.attemptDone(a);
+      },
+    });
   const traffic = openTraffic(scenario.traffic, process.cwd(), scenario.seed, "<check>", bodyFactory(body));
   let arrived = 0;
   scheduleArrivals(sim, traffic, (req, n) => {

@@ -105,6 +105,7 @@ export class PolicyMetrics implements RunObserver {
   private readonly endpoints: Endpoint[] = [];
   private servedById: number[] = [];
   private attemptsById: number[] = [];
+  /** Requests by attempts made, with 0 and 1 present from the start (zeros are not reported). */
   private attemptsHist: number[] = [];
   /** Escaped CSV fields, cached: `tag,model` and `model,tag` by endpoint id, the policy name. */
   private cols: string[] = [];
@@ -117,8 +118,17 @@ export class PolicyMetrics implements RunObserver {
     readonly name: string,
     private readonly attemptsCsv: CsvWriter | null,
     private readonly requestsCsv: CsvWriter | null,
+    /**
+     * The endpoints, when known: their counters then exist from the start, so the arrays keep one
+     * layout through the run (and the next run in the process). Unseen ones are not reported.
+     */
+    catalog: readonly Endpoint[] = [],
   ) {
     this.nameField = field(name);
+    for (const e of catalog) this.seen(e);
+    // Pushed, not an `[0, 0]` literal: a literal's elements are copy-on-write, a layout the first
+    // increment changes (and code compiled for the changed one would not fit the next run's).
+    this.attemptsHist.push(0, 0);
   }
 
   attempt(a: AttemptRecord): void {

@@ -79,9 +79,15 @@ export class ExactSum {
   private s = 0;
   private c = 0;
   add(x: number): void {
-    const t = this.s + x;
-    if (Math.abs(this.s) >= Math.abs(x)) this.c += this.s - t + x;
-    else this.c += x - t + this.s;
+    const s = this.s;
+    const t = s + x;
+    // The same operations as branching on the larger operand, as selections: a branch first taken
+    // late (x larger than the sum: a run's first value) would have no type feedback, and the next run
+    // in the process would discard the compiled code there.
+    const sLarger = Math.abs(s) >= Math.abs(x);
+    const large = sLarger ? s : x;
+    const small = sLarger ? x : s;
+    this.c += large - t + small;
     this.s = t;
   }
   get value(): number {

@@ -128,12 +128,26 @@ class EndpointRuntime {
   }
 }
 
-export type AttemptDone = (a: LiveAttempt) => void;
+/**
+ * Told of every finished attempt: the router (`Router` registers itself with `listen`). An object
+ * with a method rather than a closure, so every run calls the same function from `finish`.
+ */
+export interface AttemptListener {
+  attemptDone(a: LiveAttempt): void;
+}
+
+const NOBODY: AttemptListener = {
+  attemptDone() {
+    throw new Error("ProviderFarm: an attempt finished with no listener (call listen first)");
+  },
+};
 
 export class ProviderFarm {
   private readonly runtimes: EndpointRuntime[];
-  private readonly pool: LiveAttempt[] = [];
-  private readonly free: number[] = [];
+  // The pool starts with one attempt: an array born holding an object has the layout it keeps, so
+  // code compiled in one run still fits the next run's pool (an empty one would change layout).
+  private readonly pool: LiveAttempt[] = [new LiveAttempt()];
+  private readonly free: number[] = [0];
   private readonly hDone: number;
   private readonly hQueueTimeout: number;
   private readonly latRng = new Rng(0);
@@ -146,7 +160,7 @@ export class ProviderFarm {
     providers: readonly Provider[],
     groups: readonly OutageGroup[],
     seed: number,
-    private readonly onDone: AttemptDone,
+    private listener: AttemptListener = NOBODY,
   ) {
     const groupSources = new Map<string, OutageSource[]>();
     for (const g of groups) {
@@ -166,6 +180,11 @@ export class ProviderFarm {
     this.runtimes = providers.map((p, i) => new EndpointRuntime(p, this.outageSources[i], seed));
     this.hDone = sim.handler((arg) => this.finish(arg));
     this.hQueueTimeout = sim.handler((arg) => this.queueTimeout(arg));
+  }
+
+  /** Sets (or replaces) who is told of finished attempts. */
+  listen(listener: AttemptListener): void {
+    this.listener = listener;
   }
 
   /** Attempts currently holding a slot at endpoint `e`. */
@@ -335,7 +354,7 @@ export class ProviderFarm {
       rt.running--;
       this.startNext(rt);
     }
-    this.onDone(a);
+    this.listener.attemptDone(a);
   }
 
   private startNext(rt: EndpointRuntime): void {
@@ -356,6 +375,6 @@ export class ProviderFarm {
     a.endMs = this.sim.now;
     a.status = 408;
     a.error = "timeout";
-    this.onDone(a);
+    this.listener.attemptDone(a);
   }
 }

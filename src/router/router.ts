@@ -80,6 +80,7 @@ export class Router {
       }
     });
     this.view = new RouterView(sim, catalog, health);
+    farm.listen(this);
   }
 
   /** Adds an observer that sees every attempt and outcome after the main observer. */
@@ -274,14 +275,19 @@ export class Router {
 class RouterView implements EndpointView {
   private readonly byModel: ReadonlyMap<string, readonly Endpoint[]>;
   // Most traffic asks for one model: remember the latest answer (strings compare by identity first).
-  private lastModel: string | null = null;
-  private lastList: readonly Endpoint[] = NO_ENDPOINTS;
+  // It starts as the catalog's first model, so that single-model runs never take the branch that
+  // looks the answer up: taken only at a run's first request, it would have no type feedback, and
+  // the next run in the process would discard the compiled code there.
+  private lastModel: string;
+  private lastList: readonly Endpoint[];
   constructor(
     private readonly sim: Simulator,
     readonly catalog: readonly Endpoint[],
     readonly health: HealthTracker,
   ) {
     this.byModel = endpointsByModel(catalog);
+    this.lastModel = catalog.length > 0 ? catalog[0].model : "";
+    this.lastList = this.byModel.get(this.lastModel) ?? NO_ENDPOINTS;
   }
 
   get now(): number {

@@ -11,6 +11,8 @@ import { storeAsDoubles } from "./doubles.js";
 
 export type Handler = (arg: number, now: number) => void;
 
+const FOREVER = Number.POSITIVE_INFINITY;
+
 export class Simulator {
   /** Current simulated time in milliseconds. */
   now = 0;
@@ -120,11 +122,18 @@ export class Simulator {
    * Runs events until the queue is empty, `until` is passed, or `stop()` is called. With a finite
    * `until` and no stop, the clock ends at `until` even if the queue ran dry earlier.
    */
-  run(until = Number.POSITIVE_INFINITY): void {
+  run(until = FOREVER): void {
+    this.loop(until);
+    // Reaching `until` (whether or not events remain) means the clock reads `until`.
+    if (!this.stopped && until !== FOREVER && this.now < until) this.now = until;
+  }
+
+  // The loop is its own function so that its compiled code holds nothing that runs once per run
+  // (such code has no type feedback, and the next run in the process would discard the compiled
+  // loop there); `run` itself stays uncompiled.
+  private loop(until: number): void {
     this.stopped = false;
     while (!this.stopped && this.fire(until)) {}
-    // Reaching `until` (whether or not events remain) means the clock reads `until`.
-    if (!this.stopped && until !== Number.POSITIVE_INFINITY && this.now < until) this.now = until;
   }
 
   /** Executes exactly one event; returns false when none is pending. */

@@ -2,8 +2,13 @@
 import type { RequestBody } from "../scenario/schema.js";
 import type { RoutedRequest, TrafficRequest } from "../types.js";
 
-/** A policy's request body for a traffic model (see `bodyFactory` in simulate.ts). */
-export type BodyFor = (trafficModel: string) => RequestBody;
+/**
+ * A policy's request body for a traffic model (see `bodyFactory` in simulate.ts). An object with a
+ * method rather than a closure: every run then calls the same function from the traffic source.
+ */
+export interface BodyFor {
+  bodyFor(trafficModel: string): RequestBody;
+}
 
 /**
  * A request with every field present (`body` undefined for plain traffic), so requests from any

@@ -142,7 +142,7 @@ export class SyntheticTraffic implements TrafficSource {
 
   next(): TrafficRequest | null {
     if (this.spec.requests !== undefined && this.id >= this.spec.requests) return null;
-    const t = this.id === 0 && this.gap === null ? 0 : this.nextArrival();
+    const t = this.gap === null && this.id === 0 ? 0 : this.nextArrival();
     if (t >= this.limitMs) return null;
     const sizes = this.sizesRng;
     const promptTokens = Math.max(1, Math.round(this.prompt.sample(sizes)));
@@ -159,7 +159,7 @@ export class SyntheticTraffic implements TrafficSource {
       model,
       session,
       undefined,
-      this.bodies?.(model),
+      this.bodies?.bodyFor(model),
     );
   }
 }

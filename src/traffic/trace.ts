@@ -122,7 +122,7 @@ export class TraceTraffic implements TrafficSource {
       model,
       session,
       r.priority,
-      this.bodies?.(model),
+      this.bodies?.bodyFor(model),
     );
   }
 

@@ -44,18 +44,20 @@ export function runFarm(
 ): Result[] {
   const sim = new Simulator();
   const results: Result[] = [];
-  const farm: ProviderFarm = new ProviderFarm(sim, providers, opts.groups ?? [], opts.seed ?? 1, (a) => {
-    results[a.owner as number] = {
-      requestId: a.requestId,
-      endpoint: a.endpoint,
-      submitMs: a.submitMs,
-      endMs: a.endMs,
-      ttftMs: a.ttftMs,
-      status: a.status,
-      error: a.error,
-      tokensOut: a.tokensOut,
-    };
-    farm.release(a);
+  const farm: ProviderFarm = new ProviderFarm(sim, providers, opts.groups ?? [], opts.seed ?? 1, {
+    attemptDone: (a) => {
+      results[a.owner as number] = {
+        requestId: a.requestId,
+        endpoint: a.endpoint,
+        submitMs: a.submitMs,
+        endMs: a.endMs,
+        ttftMs: a.ttftMs,
+        status: a.status,
+        error: a.error,
+        tokensOut: a.tokensOut,
+      };
+      farm.release(a);
+    },
   });
   const queue: Submission[] = [...subs];
   const hSubmit = sim.handler((i) => {

@@ -29,7 +29,7 @@ function route(
   const rows: AttemptRecord[] = [];
   let result: { attempts: AttemptRecord[]; outcome: Outcome } | null = null;
   let router: Router | null = null;
-  const farm = new ProviderFarm(sim, providers, [], 1, (a) => router!.attemptDone(a));
+  const farm = new ProviderFarm(sim, providers, [], 1); // the router listens itself
   router = new Router(
     sim,
     farm,

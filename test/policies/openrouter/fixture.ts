@@ -286,7 +286,7 @@ export function runScenario(input: Record<string, unknown>, policyName?: string)
   const health = new HealthTracker(catalog.length, () => sim.now);
   const outcomes: RunResult["outcomes"] = [];
   let router: Router | null = null;
-  const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed, (a) => router!.attemptDone(a));
+  const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed); // the router listens itself
   router = new Router(
     sim,
     farm,
