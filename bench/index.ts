@@ -110,7 +110,7 @@ for (const outputs of [false, true])
   );
 
 log(`perf model side by side (${sizes.perf.toLocaleString("en-US")} requests)`);
-const ratios = sideBySide(root, sizes.perf, quick ? 1 : 2, !flag("--no-simpy"));
+const ratios = sideBySide(root, sizes.perf, quick ? 1 : 3, !flag("--no-simpy"));
 
 const memory = flag("--no-memory")
   ? []

@@ -64,10 +64,12 @@ export function renderBenchMarkdown(r: any): string {
         s.simpy ? impl(s.simpy, s.simpy.version) : [`SimPy: ${s.simpySkipped}`, "–", "–", "–", "–", "–"],
         impl(s.routesim, s.routesim.name),
         impl(s.typedLoop, s.typedLoop.name),
+        impl(s.routesimSecondRun, s.routesimSecondRun.name),
+        impl(s.routesimFirstRun, s.routesimFirstRun.name),
       ],
     ),
     "",
-    `Per CPU second: routesim ÷ SimPy **${s.speedupVsSimpy === null ? "not measured" : `${n2(s.speedupVsSimpy)}×`}**, typed loop ÷ routesim **${n2(s.slowdownVsTypedLoop)}×**, typed loop ÷ SimPy ${s.typedLoopVsSimpy === null ? "not measured" : `${n2(s.typedLoopVsSimpy)}×`}. Per wall second: ${s.speedupVsSimpyWall === null ? "SimPy not measured" : `${n2(s.speedupVsSimpyWall)}×`} and ${n2(s.slowdownVsTypedLoopWall)}×.`,
+    `Per CPU second: routesim ÷ SimPy **${s.speedupVsSimpy === null ? "not measured" : `${n2(s.speedupVsSimpy)}×`}**, typed loop ÷ routesim **${n2(s.slowdownVsTypedLoop)}×**, typed loop ÷ SimPy ${s.typedLoopVsSimpy === null ? "not measured" : `${n2(s.typedLoopVsSimpy)}×`}. Per wall second: ${s.speedupVsSimpyWall === null ? "SimPy not measured" : `${n2(s.speedupVsSimpyWall)}×`} and ${n2(s.slowdownVsTypedLoopWall)}×. Each measurement runs in a fresh process; the JavaScript ones after ${s.warmups} short warm-up runs (the steady state a sweep runs in), with ${s.measuredRuns} measured runs per round. Per CPU second as the second run in its process, routesim ÷ SimPy is ${s.speedupVsSimpySecondRun === null ? "not measured" : `${n2(s.speedupVsSimpySecondRun)}×`} (V8 still compiles some functions for the first time in it), and as the only run ${s.speedupVsSimpyFirstRun === null ? "not measured" : `${n2(s.speedupVsSimpyFirstRun)}×`} (JIT compilation included; docs/performance.md, "Warm-up and the second run in a process").`,
     "",
   );
   out.push("## Whole runs (simulated requests per wall-second, best of reps)", "");
