@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ExactSum, QuantileSketch } from "../../src/metrics/sketch.js";
+import { bucketByLog, bucketOf, ExactSum, QuantileSketch } from "../../src/metrics/sketch.js";
 import { compileDist } from "../../src/rng/distributions.js";
 import { Rng } from "../../src/rng/rng.js";
 
@@ -63,6 +63,57 @@ describe("QuantileSketch", () => {
     a.merge(b);
     for (const q of [0.1, 0.5, 0.99]) expect(a.quantile(q)).toBe(all.quantile(q));
     expect(a.mean).toBeCloseTo(all.mean, 9);
+  });
+});
+
+describe("bucketOf: the sketch's bucket without a logarithm", () => {
+  // The sketch's constants (src/metrics/sketch.ts): relative accuracy 0.5 %, zero bucket up to 1e-3.
+  const GAMMA = 1.005 / 0.995;
+  const OFFSET = Math.ceil(Math.log(1e-3) / Math.log(GAMMA));
+  const word = new Float64Array(1);
+  const bits = new BigUint64Array(word.buffer);
+  const ulps = (v: number, n: number): number => {
+    word[0] = v;
+    bits[0] += BigInt(n); // positive doubles: the bit pattern counts units in the last place
+    return word[0];
+  };
+  const same = (v: number): boolean => bucketOf(v) === bucketByLog(v);
+
+  it("agrees with the logarithm at every bucket boundary and 40 doubles either side", () => {
+    let checked = 0;
+    // Boundaries up to 2^45: past the table's end (2^40) too, where the logarithm answers.
+    for (let k = 0; GAMMA ** (k - 1 + OFFSET) < 2 ** 45; k++) {
+      const edge = GAMMA ** (k - 1 + OFFSET);
+      for (let d = -40; d <= 40; d++) {
+        const v = ulps(edge, d);
+        if (v <= 1e-3) continue;
+        checked++;
+        if (!same(v)) expect.fail(`bucketOf(${v}) = ${bucketOf(v)}, by logarithm ${bucketByLog(v)}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(300_000);
+  });
+
+  it("agrees at every cell edge (powers of two times 1 + m/256) and on 300k log-uniform values", () => {
+    for (let e = -10; e <= 41; e++)
+      for (let m = 0; m < 256; m++)
+        for (const d of [-2, -1, 0, 1, 2]) {
+          const v = ulps(2 ** e * (1 + m / 256), d);
+          if (v > 1e-3) expect(same(v), String(v)).toBe(true);
+        }
+    const rng = new Rng(11, "bucketOf");
+    const lo = Math.log(1e-3);
+    const hi = Math.log(2 ** 42);
+    for (let i = 0; i < 300_000; i++) {
+      const v = Math.exp(lo + rng.next() * (hi - lo));
+      if (v > 1e-3 && !same(v))
+        expect.fail(`bucketOf(${v}) = ${bucketOf(v)}, by logarithm ${bucketByLog(v)}`);
+    }
+  });
+
+  it("the first value above the zero bucket, and huge values", () => {
+    for (const v of [ulps(1e-3, 1), ulps(1e-3, 2), 0.0011, 1, 1000, 2 ** 40, ulps(2 ** 40, -1), 1e15, 1e300])
+      expect(same(v), String(v)).toBe(true);
   });
 });
 
