@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist/ by `npm run build` (run automatically by `npm ci` via prepare).
-import { main } from "../dist/cli/main.js";
+// `compare` and `sweep` with several jobs get their worker threads started first, so that the
+// workers load their modules while this thread loads the CLI's (src/compare/prestart.ts).
+import { prestartWorkers } from "../dist/compare/prestart.js";
 
-main(process.argv.slice(2)).then(
+const args = process.argv.slice(2);
+prestartWorkers(args, new URL("../dist/compare/worker.js", import.meta.url));
+const { main } = await import("../dist/cli/main.js");
+
+main(args).then(
   (code) => {
     process.exitCode = code;
   },

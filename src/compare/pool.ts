@@ -13,6 +13,7 @@ import { availableParallelism } from "node:os";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { InputError } from "../scenario/errors.js";
+import { adoptPrestarted } from "./prestart.js";
 import { type ReplicationJob, type ReplicationResult, runReplication } from "./replicate.js";
 
 export function defaultJobs(): number {
@@ -85,6 +86,9 @@ export async function runJobs(
   const total = jobs.length;
   const results: ReplicationResult[] = new Array(total);
   const runners = Math.min(Math.max(1, parallel), total);
+  const mainThread = options.mainThread ?? true;
+  // Workers the launcher started ahead (src/compare/prestart.ts); any not needed are terminated.
+  const prestarted = adoptPrestarted(runners <= 1 ? 0 : runners - (mainThread ? 1 : 0));
   if (runners <= 1) {
     jobs.forEach((job, i) => {
       results[i] = runReplication(job);
@@ -92,7 +96,6 @@ export async function runJobs(
     });
     return results;
   }
-  const mainThread = options.mainThread ?? true;
   const next = new Int32Array(new SharedArrayBuffer(4));
   let done = 0;
   let failure: Error | null = null;
@@ -115,7 +118,9 @@ export async function runJobs(
   const workers: Worker[] = [];
   try {
     for (let t = mainThread ? 1 : 0; t < runners; t++) {
-      const w = startWorker({ jobs, next });
+      const pre = prestarted[t - (mainThread ? 1 : 0)];
+      const w = pre ?? startWorker({ jobs, next });
+      if (pre) pre.postMessage({ jobs, next } satisfies WorkerInput);
       workers.push(w);
       w.on("message", (m: WorkerReply) => {
         if ("error" in m) fail(replyError(m));

@@ -191,6 +191,23 @@ describe("routesim CLI", () => {
     rmSync(join(cwd, "custom"), { recursive: true });
   });
 
+  it("compare through the launcher: --jobs 2 (a worker started before the CLI loads) writes what --jobs 1 writes; bad input still exits 2", async () => {
+    const f = write("tiny.yaml", SCENARIO);
+    const common = ["compare", f, "--replications", "3", "--requests", "300", "-q"];
+    expect(await cli([...common, "--jobs", "1", "--out", "j1"])).toMatchObject({ code: 0, stderr: "" });
+    expect(await cli([...common, "--jobs=2", "--out", "j2"])).toMatchObject({ code: 0, stderr: "" });
+    for (const file of ["summary.json", "replications.csv", "timeline.csv", "attempts.csv", "report.md"])
+      expect(readFileSync(join(cwd, "j2", file), "utf8"), file).toBe(
+        readFileSync(join(cwd, "j1", file), "utf8"),
+      );
+    const bad = write("bad.yaml", "name: bad\n");
+    const r = await cli(["compare", bad, "-j", "2", "-q", "--out", "bad"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml/);
+    expect(existsSync(join(cwd, "bad"))).toBe(false);
+    for (const d of ["j1", "j2"]) rmSync(join(cwd, d), { recursive: true });
+  }, 60_000);
+
   it("the same seed gives byte-identical files from the command line (in-process)", async () => {
     const f = write("tiny.yaml", SCENARIO);
     await inProcess(["run", f, "-q", "--out", "one"], cwd);

@@ -1,0 +1,33 @@
+/** Which commands get worker threads from the launcher before the CLI loads (src/compare/prestart.ts). */
+import { availableParallelism } from "node:os";
+import { describe, expect, it } from "vitest";
+import { adoptPrestarted, workersWanted } from "../../src/compare/prestart.js";
+
+describe("workersWanted", () => {
+  it("counts one worker fewer than the jobs, for compare and sweep only", () => {
+    expect(workersWanted(["compare", "s.yaml", "--jobs", "2"])).toBe(1);
+    expect(workersWanted(["compare", "s.yaml", "--jobs=4"])).toBe(3);
+    expect(workersWanted(["compare", "s.yaml", "-j", "3"])).toBe(2);
+    expect(workersWanted(["compare", "s.yaml", "-j2"])).toBe(1);
+    expect(workersWanted(["sweep", "s.yaml", "--set", "a=1,2", "--jobs", "2"])).toBe(1);
+    expect(workersWanted(["run", "s.yaml", "--jobs", "2"])).toBe(0);
+    expect(workersWanted(["report", "dir"])).toBe(0);
+  });
+
+  it("no more workers than replications need, none for one job, --help or a bad value", () => {
+    expect(workersWanted(["compare", "s.yaml", "--jobs", "4", "--replications", "2"])).toBe(1);
+    expect(workersWanted(["compare", "s.yaml", "--jobs", "4", "-r", "1"])).toBe(0);
+    expect(workersWanted(["compare", "s.yaml", "--jobs", "1"])).toBe(0);
+    expect(workersWanted(["compare", "s.yaml", "--jobs", "two"])).toBe(0);
+    expect(workersWanted(["compare", "--help"])).toBe(0);
+  });
+
+  it("defaults to the machine's cores, and to compare's 10 replications", () => {
+    const cores = availableParallelism();
+    expect(workersWanted(["compare", "s.yaml"])).toBe(cores < 2 ? 0 : Math.min(cores, 10) - 1);
+  });
+
+  it("nothing is adopted when nothing was started", () => {
+    expect(adoptPrestarted(3)).toEqual([]);
+  });
+});
