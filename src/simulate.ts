@@ -244,6 +244,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
       const health = new HealthTracker(catalog.length, () => sim.now);
       const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed);
       const extra = options.observe?.({ policy: b.policy.name, policyIndex: pi, sim, farm, catalog });
+      // The router registers itself with the farm as the listener for finished attempts.
       const router = new Router(
         sim,
         farm,
@@ -254,8 +255,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
         extra ? tee(metrics, extra) : metrics,
         s.seed,
       );
-      const r = router; // (the Router registered itself with the farm)
-      if (decisionLog) r.alsoObserve(decisionLog.observer(b.policy.name));
+      if (decisionLog) router.alsoObserve(decisionLog.observer(b.policy.name));
       // Requests come with this policy's body attached (no per-request copy).
       const traffic = openTraffic(
         s.traffic,
@@ -267,7 +267,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
       let arrived = 0;
       scheduleArrivals(sim, traffic, (req, n) => {
         arrived = n;
-        r.arrive(req);
+        router.arrive(req);
         if (options.onProgress && n % 5000 === 0)
           options.onProgress({
             policy: b.policy.name,
@@ -279,9 +279,9 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
           });
       });
       sim.run();
-      if (r.completed !== arrived)
+      if (router.completed !== arrived)
         throw new Error(
-          `conservation violated: ${arrived} requests arrived, ${r.completed} outcomes (${b.policy.name})`,
+          `conservation violated: ${arrived} requests arrived, ${router.completed} outcomes (${b.policy.name})`,
         );
       events += sim.executed;
       trafficCount = arrived;

@@ -50,7 +50,6 @@ function openRouterExtras(p: Provider): Partial<Endpoint> {
   return x;
 }
 
-/** Cost of serving `prompt` + `completion` tokens on an endpoint, in USD. */
 /** The catalog's endpoints per model, each list in catalog order (what `EndpointView.endpointsOf` answers). */
 export function endpointsByModel(catalog: readonly Endpoint[]): Map<string, Endpoint[]> {
   const byModel = new Map<string, Endpoint[]>();
@@ -62,6 +61,7 @@ export function endpointsByModel(catalog: readonly Endpoint[]): Map<string, Endp
   return byModel;
 }
 
+/** Cost of serving `prompt` + `completion` tokens on an endpoint, in USD. */
 export function attemptCostUsd(e: Endpoint, promptTokens: number, completionTokens: number): number {
   const p = e.price;
   return ((promptTokens * p.prompt + completionTokens * p.completion) / 1e6 + p.request) * (1 - p.discount);

@@ -11,6 +11,7 @@ import { storeAsDoubles } from "./doubles.js";
 
 export type Handler = (arg: number, now: number) => void;
 
+// A module constant: read in `run` once per run, a global lookup would have no type feedback there.
 const FOREVER = Number.POSITIVE_INFINITY;
 
 export class Simulator {
@@ -35,7 +36,7 @@ export class Simulator {
   // The source lane: at most one pending event kept outside the heap, for a stream that schedules
   // its next event only when the previous one fires (arrivals). It takes a sequence number like any
   // event, so the order is exactly that of scheduling it on the heap, minus a push and a pop.
-  private laneTime = Number.POSITIVE_INFINITY;
+  private laneTime = FOREVER;
   private laneSeq = 0;
   private laneKind = -1;
   private laneArg = 0;
@@ -138,7 +139,7 @@ export class Simulator {
 
   /** Executes exactly one event; returns false when none is pending. */
   step(): boolean {
-    return this.fire(Number.POSITIVE_INFINITY);
+    return this.fire(FOREVER);
   }
 
   /** Runs the next event if it is due by `until`; false when there is none. */
@@ -152,7 +153,7 @@ export class Simulator {
       kind = this.laneKind;
       arg = this.laneArg;
       this.laneKind = -1;
-      this.laneTime = Number.POSITIVE_INFINITY;
+      this.laneTime = FOREVER;
     } else {
       if (this.size === 0) return false;
       t = this.times[0];
@@ -171,7 +172,7 @@ export class Simulator {
 
   /** Time of the next event, or Infinity. */
   peekTime(): number {
-    return Math.min(this.laneTime, this.size > 0 ? this.times[0] : Number.POSITIVE_INFINITY);
+    return Math.min(this.laneTime, this.size > 0 ? this.times[0] : FOREVER);
   }
 
   /** Whether the lane's event comes before the heap's root (the heap is not empty). */

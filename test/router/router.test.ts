@@ -28,9 +28,8 @@ function route(
   };
   const rows: AttemptRecord[] = [];
   let result: { attempts: AttemptRecord[]; outcome: Outcome } | null = null;
-  let router: Router | null = null;
-  const farm = new ProviderFarm(sim, providers, [], 1); // the router listens itself
-  router = new Router(
+  const farm = new ProviderFarm(sim, providers, [], 1); // the router registers itself as its listener
+  const r = new Router(
     sim,
     farm,
     catalog,
@@ -46,7 +45,6 @@ function route(
     },
     1,
   );
-  const r = router;
   const h = sim.handler(() =>
     r.arrive({
       id: 0,

@@ -285,9 +285,8 @@ export function runScenario(input: Record<string, unknown>, policyName?: string)
   const sim = new Simulator(1024);
   const health = new HealthTracker(catalog.length, () => sim.now);
   const outcomes: RunResult["outcomes"] = [];
-  let router: Router | null = null;
-  const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed); // the router listens itself
-  router = new Router(
+  const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed); // the router registers itself as its listener
+  const r = new Router(
     sim,
     farm,
     catalog,
@@ -300,7 +299,6 @@ export function runScenario(input: Record<string, unknown>, policyName?: string)
     },
     s.seed,
   );
-  const r = router;
   const merge = bodyMerger(spec.request);
   const gap = (s.traffic.arrivals?.rate_per_s ?? 1) > 0 ? 1000 / (s.traffic.arrivals?.rate_per_s ?? 1) : 1000;
   const n = s.traffic.requests ?? 1;
