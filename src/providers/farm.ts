@@ -27,7 +27,10 @@ const PHASE_SERVE = 2;
 /** One in-flight attempt, pooled and reused; `gen` guards stale events after reuse. */
 export class LiveAttempt {
   id = 0;
-  gen = 0;
+  // From 128, an event's tag (id + gen · 2^24) is past 2^31 from the first event on: compiled code
+  // then does that arithmetic in doubles from the start instead of discarding itself when a tag
+  // first outgrows a 32-bit integer mid-run.
+  gen = 128;
   endpoint = 0;
   requestId = 0;
   /** Distinguishes repeated tries of one endpoint by one request (retries). */
