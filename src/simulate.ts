@@ -22,7 +22,8 @@ import { scheduleArrivals } from "./traffic/arrivals.js";
 import { openTraffic } from "./traffic/index.js";
 import { type BodyFor, makeRequest } from "./traffic/request.js";
 import "./traffic/trace.js"; // registers the trace reader
-import type { Endpoint, RoutedRequest, TrafficRequest } from "./types.js";
+import type { Decision } from "./policies/types.js";
+import type { AttemptRecord, Endpoint, Outcome, RoutedRequest, TrafficRequest } from "./types.js";
 // Gateway policy kinds register themselves (imported here: registry.ts importing them would be a cycle).
 import "./policies/classic.js";
 import "./policies/envoy.js";
@@ -95,18 +96,30 @@ export interface ObservedRun {
   catalog: readonly Endpoint[];
 }
 
-/** Sends every attempt and outcome to two observers, in order. */
+/**
+ * Sends every attempt and outcome to two observers, in order. A class, not an object of closures:
+ * closures made per run are new call targets in every run, and the router's compiled code, which
+ * inlines them, would be thrown away at the start of each later run in the process.
+ */
+class Tee implements RunObserver {
+  constructor(
+    private readonly a: RunObserver,
+    private readonly b: RunObserver,
+  ) {}
+
+  attempt(x: AttemptRecord): void {
+    this.a.attempt(x);
+    this.b.attempt(x);
+  }
+
+  outcome(req: RoutedRequest, o: Outcome, attempts: readonly AttemptRecord[], d: Decision): void {
+    this.a.outcome(req, o, attempts, d);
+    this.b.outcome(req, o, attempts, d);
+  }
+}
+
 export function tee(a: RunObserver, b: RunObserver): RunObserver {
-  return {
-    attempt: (x) => {
-      a.attempt(x);
-      b.attempt(x);
-    },
-    outcome: (req, o, attempts, d) => {
-      a.outcome(req, o, attempts, d);
-      b.outcome(req, o, attempts, d);
-    },
-  };
+  return new Tee(a, b);
 }
 
 export interface SimulationResult {

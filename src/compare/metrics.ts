@@ -47,7 +47,14 @@ export class ExtraMetrics implements RunObserver {
   private qualityN = 0;
   private completionTokens = 0;
   private attempts = 0;
-  private readonly depth: Record<string, number> = {};
+  /**
+   * Requests served at once, after k ≥ 1 fallbacks (at index k − 1), and failed. Plain counters
+   * rather than a record keyed "0", "1", …: those keys are array indices, and each new run's empty
+   * record made the previous run's compiled code read out of bounds and be thrown away.
+   */
+  private servedFirst = 0;
+  private readonly servedAfterFallbacks: number[] = [];
+  private failed = 0;
   private readonly quality: (number | null)[];
   /** End-to-end latency of every request, for the CDF chart. */
   readonly latency = new QuantileSketch();
@@ -73,15 +80,19 @@ export class ExtraMetrics implements RunObserver {
       const last = i === attempts.length - 1;
       if (o.kind === "failed" || !last) this.wasted += attempts[i].costUsd;
     }
-    const key = o.kind === "served" ? String(Math.max(0, o.attempts - 1)) : "failed";
-    this.depth[key] = (this.depth[key] ?? 0) + 1;
     if (o.kind === "served") {
+      if (o.attempts <= 1) this.servedFirst++;
+      else {
+        const counts = this.servedAfterFallbacks;
+        while (counts.length < o.attempts - 1) counts.push(0);
+        counts[o.attempts - 2]++;
+      }
       const q = this.quality[o.endpoint.id];
       if (q !== null) {
         this.qualitySum += q;
         this.qualityN++;
       }
-    }
+    } else this.failed++;
   }
 
   latencyCdf(): number[] {
@@ -109,7 +120,11 @@ export class ExtraMetrics implements RunObserver {
       qualityScore: this.qualityN ? this.qualitySum / this.qualityN : Number.NaN,
     };
     for (const [k, c] of Object.entries(p.errors)) v[`errors.${k}`] = c / n;
-    for (const [k, c] of Object.entries(this.depth)) v[`fallbackDepth.${k}`] = c / n;
+    if (this.servedFirst > 0) v["fallbackDepth.0"] = this.servedFirst / n;
+    this.servedAfterFallbacks.forEach((c, k) => {
+      if (c > 0) v[`fallbackDepth.${k + 1}`] = c / n;
+    });
+    if (this.failed > 0) v["fallbackDepth.failed"] = this.failed / n;
     for (const e of catalog) v[`providerShare.${e.tag}`] = p.providerShare[e.tag] ?? 0;
     for (const [k, s] of Object.entries(p.modelShare)) v[`modelShare.${k}`] = s;
     this.incidentLoad(t, catalog, v);

@@ -19,6 +19,12 @@ export interface LoadedScenario {
   readonly hash: string;
 }
 
+/**
+ * The last file this thread parsed, reused while its text is unchanged. Validation never mutates
+ * the parsed object (zod builds a new one), so sharing it between loads is safe.
+ */
+let lastParsed: { file: string; text: string; raw: unknown } | null = null;
+
 /** Reads and validates a scenario file. Throws InputError (never a raw parser/zod error). */
 export function loadScenario(path: string, overrides: ScenarioOverrides = {}): LoadedScenario {
   const file = resolve(path);
@@ -31,7 +37,9 @@ export function loadScenario(path: string, overrides: ScenarioOverrides = {}): L
       { path: "", message: code === "ENOENT" ? "file not found" : `cannot read file (${code ?? String(e)})` },
     ]);
   }
-  const raw = parseText(path, text);
+  // Replications load the same file once per job (compare, sweep): parse it once per thread.
+  const raw = lastParsed?.file === file && lastParsed.text === text ? lastParsed.raw : parseText(path, text);
+  lastParsed = { file, text, raw };
   const scenario = validateScenario(raw, path, overrides);
   return {
     scenario,

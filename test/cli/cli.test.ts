@@ -1,6 +1,7 @@
 /**
- * The command line as users run it: the compiled package (built here into a private folder, so the
- * test never depends on a stale dist/) started through bin/routesim.js with plain node.
+ * The command line as users run it: the compiled and bundled package (built here into a private
+ * folder by scripts/build.mjs, so the test never depends on a stale dist/), started through
+ * bin/routesim.js with plain node.
  */
 import { execFile, spawnSync } from "node:child_process";
 import {
@@ -75,22 +76,13 @@ function outputs(dir = cwd): string[] {
 
 beforeAll(() => {
   rmSync(PKG, { recursive: true, force: true });
-  const tsc = spawnSync(
+  // The real build (tsc, then the bundles bin/routesim.js loads), into the private folder.
+  const build = spawnSync(
     process.execPath,
-    [
-      join(ROOT, "node_modules", "typescript", "bin", "tsc"),
-      "-p",
-      join(ROOT, "tsconfig.build.json"),
-      "--outDir",
-      join(PKG, "dist"),
-      "--declaration",
-      "false",
-      "--sourceMap",
-      "false",
-    ],
+    [join(ROOT, "scripts", "build.mjs"), "--out", PKG, "--no-declarations"],
     { encoding: "utf8" },
   );
-  if (tsc.status !== 0) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
+  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
   mkdirSync(join(PKG, "bin"));
   copyFileSync(join(ROOT, "bin", "routesim.js"), BIN);
   copyFileSync(join(ROOT, "package.json"), join(PKG, "package.json"));

@@ -90,6 +90,20 @@ describe("scenario files", () => {
     expect(inline.file).toBe("<inline>");
   });
 
+  it("loading a file again (as every replication does) gives fresh results and sees edits", () => {
+    const file = tmpFile("again.yaml", JSON.stringify(minimal()));
+    const a = loadScenario(file, { seed: 5, requests: 10 });
+    const b = loadScenario(file, { seed: 6 });
+    expect([a.scenario.seed, a.scenario.traffic.requests]).toEqual([5, 10]);
+    expect(b.scenario.seed).toBe(6);
+    expect(b.scenario.traffic.requests).toBe(5);
+    expect(b.hash).toBe(a.hash);
+    writeFileSync(file, JSON.stringify({ ...minimal(), seed: 77 }));
+    const c = loadScenario(file);
+    expect(c.scenario.seed).toBe(77);
+    expect(c.hash).not.toBe(a.hash);
+  });
+
   it("reports every problem at once, each with its path", () => {
     const bad = minimal() as Record<string, unknown>;
     bad.seed = -1;
