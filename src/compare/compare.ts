@@ -6,11 +6,11 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { buildCatalog } from "../providers/catalog.js";
-import { preloadRenderer } from "../report/charts.js";
+import { type ChartRenderer, renderHere } from "../report/charts.js";
 import { renderCompareMarkdown } from "../report/compare-markdown.js";
 import { renderCompareHtml } from "../report/html.js";
 import { InputError } from "../scenario/errors.js";
-import { routesimVersion, simulate } from "../simulate.js";
+import { routesimVersion } from "../simulate.js";
 import { CONFIDENCE } from "../stats/ci.js";
 import { type CompareSummary, summarize } from "./aggregate.js";
 import {
@@ -21,7 +21,7 @@ import {
   tablesOf,
   writeCompareData,
 } from "./files.js";
-import { runJobs } from "./pool.js";
+import { withJobs } from "./pool.js";
 import {
   loadSource,
   type ReplicationJob,
@@ -130,12 +130,24 @@ export function planCompare(o: CompareOptions): {
   };
 }
 
-/** Writes summary.json, report.md and report.html of a results folder from its saved data. */
-export async function renderReports(dir: string): Promise<CompareSummary> {
+/**
+ * Writes summary.json, report.md and report.html of a results folder from its saved data. The
+ * charts are asked for first: drawn on another thread (see ChartRenderer), they are drawn while
+ * this one writes the Markdown.
+ */
+export async function renderReports(
+  dir: string,
+  render: ChartRenderer = renderHere,
+): Promise<CompareSummary> {
   const data = readCompareData(dir);
   const summary = summarize(data);
-  writeFileSync(join(dir, "report.md"), renderCompareMarkdown(data, summary));
-  writeFileSync(join(dir, "report.html"), await renderCompareHtml(data, summary));
+  const html = renderCompareHtml(data, summary, render);
+  try {
+    writeFileSync(join(dir, "report.md"), renderCompareMarkdown(data, summary));
+  } finally {
+    // Awaited either way, so a failure of the charts is never left unhandled.
+    writeFileSync(join(dir, "report.html"), await html);
+  }
   return summary;
 }
 
@@ -150,22 +162,22 @@ export function compareData(
 }
 
 /** Writes a complete comparison folder (data, summary.json, reports, run.json) into `dir`. */
-export async function writeCompare(dir: string, data: CompareData, run: object): Promise<CompareSummary> {
+export async function writeCompare(
+  dir: string,
+  data: CompareData,
+  run: object,
+  render: ChartRenderer = renderHere,
+): Promise<CompareSummary> {
   writeCompareData(dir, data);
   // Reports are built from the saved files, exactly as `routesim report` rebuilds them.
-  const summary = await renderReports(dir);
+  const summary = await renderReports(dir, render);
   writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(join(dir, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
   return summary;
 }
 
-/** The per-attempt and per-request rows of replication 1, so a comparison can be inspected row by row. */
-function writeFirstReplicationRows(dir: string, job: ReplicationJob): void {
-  const rowsDir = join(dir, ".rows");
-  simulate(loadSource(job.source, { seed: job.seed, requests: job.requests }), {
-    outDir: rowsDir,
-    policies: job.policies,
-  });
+/** Moves replication 1's attempt and request rows (written by its job, see `rowsDir`) into `dir`. */
+function keepFirstReplicationRows(rowsDir: string, dir: string): void {
   for (const f of ["attempts.csv", "requests.csv"]) renameSync(join(rowsDir, f), join(dir, f));
   rmSync(rowsDir, { recursive: true, force: true });
 }
@@ -204,15 +216,21 @@ export function runInfo(
 export async function compare(o: CompareOptions): Promise<CompareResult> {
   const t0 = o.wallClock?.();
   const { jobs, meta } = planCompare(o);
-  if (o.outDir) preloadRenderer();
-  const results = await runJobs(jobs, o.jobs, o.onProgress);
-  const data = compareData(meta, results);
   const outDir = o.outDir ?? null;
-  if (!outDir) return { data, summary: summarize(data), outDir: null };
+  if (!outDir)
+    return withJobs(jobs, o.jobs, { onDone: o.onProgress }, async (results) => {
+      const data = compareData(meta, results);
+      return { data, summary: summarize(data), outDir: null };
+    });
   const summary = await atomicDir(outDir, (tmp) => {
-    if (o.rows !== false) writeFirstReplicationRows(tmp, jobs[0]);
-    const wall = o.wallClock && t0 !== undefined ? o.wallClock() - t0 : null;
-    return writeCompare(tmp, data, runInfo(o, wall, results));
+    // Replication 1 writes its rows as it runs, next to the other replications (not after them).
+    const rowsDir = o.rows !== false ? join(tmp, ".rows") : null;
+    const run = rowsDir ? jobs.map((j, i) => (i === 0 ? { ...j, rowsDir } : j)) : jobs;
+    return withJobs(run, o.jobs, { onDone: o.onProgress, charts: true }, (results, render) => {
+      if (rowsDir) keepFirstReplicationRows(rowsDir, tmp);
+      const wall = o.wallClock && t0 !== undefined ? o.wallClock() - t0 : null;
+      return writeCompare(tmp, compareData(meta, results), runInfo(o, wall, results), render);
+    });
   });
   return { data: readCompareData(outDir), summary, outDir };
 }

@@ -1,17 +1,25 @@
 /**
- * Runs replication jobs, inline or in parallel. Results come back in job order, and each job is a
- * pure function of its inputs, so `--jobs N` gives exactly what `--jobs 1` gives.
+ * Runs replication jobs, inline or in parallel, then hands the results to the caller while the
+ * threads are still up, so that the report's charts can be drawn on one of them. Results come back
+ * in job order, and each job is a pure function of its inputs, so `--jobs N` gives exactly what
+ * `--jobs 1` gives.
  *
  * With N > 1 the main thread is one of the N runners, next to N − 1 worker threads: one worker
  * start-up (module graph load and a cold JIT) fewer, and the main thread is not left idle. Every
  * runner claims the next job index from a shared counter (Atomics.add), so claiming never waits
  * for the main thread's event loop, which is busy simulating; workers get the job list once and
  * post each result back with its index.
+ *
+ * Charts: the first runner to run out of jobs, while the others finish theirs, loads vega (about
+ * 0.1 s) and later draws the charts. That time would otherwise be idle; the main thread loading
+ * vega between two of its jobs instead put it on the critical path of every parallel comparison.
  */
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import type { TopLevelSpec } from "vega-lite";
+import { type ChartRenderer, loadRenderer, renderHere } from "../report/charts.js";
 import { InputError } from "../scenario/errors.js";
 import { adoptPrestarted } from "./prestart.js";
 import { type ReplicationJob, type ReplicationResult, runReplication } from "./replicate.js";
@@ -20,27 +28,57 @@ export function defaultJobs(): number {
   return availableParallelism();
 }
 
-/** What a worker is started with: the whole job list and the shared next-job counter. */
+/** What a worker is started with: the whole job list and the shared counters. */
 export interface WorkerInput {
   jobs: readonly ReplicationJob[];
-  /** Int32Array over a SharedArrayBuffer; element 0 is the next unclaimed job index. */
-  next: Int32Array;
+  /** Int32Array over a SharedArrayBuffer: the next unclaimed job index, and the chart drawer. */
+  shared: Int32Array;
+  /** This runner's number; the main thread, when it runs jobs, is runner 0. */
+  runner: number;
+  /** Whether the results will be drawn: the first runner out of jobs then loads vega. */
+  charts: boolean;
 }
+
+/** Indices into WorkerInput.shared. */
+const NEXT = 0;
+/** 0 while no runner has run out of jobs; then the number of the first that did, plus one. */
+const DRAWER = 1;
 
 type ErrorReply = {
   index: number;
   error: { message: string; input: { file: string; problems: InputError["problems"] } | null };
 };
-export type WorkerReply = { index: number; result: ReplicationResult } | ErrorReply;
+/** Charts drawn by a worker, or why they could not be, for the request with the same number. */
+export type DrawReply = { drawn: number; svgs: string[] } | { drawn: number; failure: string };
+export type WorkerReply = { index: number; result: ReplicationResult } | ErrorReply | DrawReply;
+/** Asks the drawing worker for the SVG of these specs. */
+export interface DrawRequest {
+  draw: number;
+  specs: readonly TopLevelSpec[];
+}
 
 /** Claims the next job index; ≥ the job count once all are claimed (or after `stopClaims`). */
-export function claimJob(next: Int32Array): number {
-  return Atomics.add(next, 0, 1);
+export function claimJob(shared: Int32Array): number {
+  return Atomics.add(shared, NEXT, 1);
+}
+
+/**
+ * Called by a runner that has run out of jobs, when results are to be drawn: loads vega if this is
+ * the first runner to get there (the others are still busy), and says whether it did.
+ */
+export function becomeDrawer(shared: Int32Array, runner: number): boolean {
+  if (Atomics.compareExchange(shared, DRAWER, 0, runner + 1) !== 0) return false;
+  try {
+    loadRenderer();
+  } catch {
+    // Reported when a chart is drawn.
+  }
+  return true;
 }
 
 /** Makes every later claim come back past the end, so runners stop after their current job. */
-function stopClaims(next: Int32Array, total: number): void {
-  Atomics.store(next, 0, total);
+function stopClaims(shared: Int32Array, total: number): void {
+  Atomics.store(shared, NEXT, total);
 }
 
 /**
@@ -70,19 +108,39 @@ function replyError(e: ErrorReply): Error {
 const yieldToEvents = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export interface RunJobsOptions {
+  /** Called after each job, in completion order. */
+  onDone?: (done: number, total: number) => void;
   /**
    * Whether the main thread runs jobs next to the workers when `parallel` > 1 (default true). With
    * false, `parallel` workers run them all and the main thread's event loop stays free.
    */
   mainThread?: boolean;
+  /** Whether `use` will draw charts (default false): the first runner out of jobs loads vega. */
+  charts?: boolean;
 }
 
-export async function runJobs(
+/** Runs the jobs; the results, in job order. */
+export function runJobs(
   jobs: readonly ReplicationJob[],
   parallel: number,
   onDone?: (done: number, total: number) => void,
-  options: RunJobsOptions = {},
+  options: Omit<RunJobsOptions, "onDone" | "charts"> = {},
 ): Promise<ReplicationResult[]> {
+  return withJobs(jobs, parallel, { ...options, onDone }, async (results) => results);
+}
+
+/**
+ * Runs the jobs, then `use(results, render, drawer)` before the worker threads stop: `render` draws
+ * charts on the runner that loaded vega while the others finished their jobs, `drawer` says where
+ * that is.
+ */
+export async function withJobs<T>(
+  jobs: readonly ReplicationJob[],
+  parallel: number,
+  options: RunJobsOptions,
+  use: (results: ReplicationResult[], render: ChartRenderer, drawer: "this thread" | "worker") => Promise<T>,
+): Promise<T> {
+  const { onDone, charts = false } = options;
   const total = jobs.length;
   const results: ReplicationResult[] = new Array(total);
   const runners = Math.min(Math.max(1, parallel), total);
@@ -94,9 +152,9 @@ export async function runJobs(
       results[i] = runReplication(job);
       onDone?.(i + 1, total);
     });
-    return results;
+    return use(results, renderHere, "this thread");
   }
-  const next = new Int32Array(new SharedArrayBuffer(4));
+  const shared = new Int32Array(new SharedArrayBuffer(8));
   let done = 0;
   let failure: Error | null = null;
   let settle!: () => void;
@@ -105,7 +163,7 @@ export async function runJobs(
   });
   const fail = (e: Error): void => {
     failure ??= e;
-    stopClaims(next, total);
+    stopClaims(shared, total);
     settle();
   };
   const completed = (index: number, result: ReplicationResult): void => {
@@ -114,37 +172,70 @@ export async function runJobs(
     onDone?.(done, total);
     if (done === total) settle();
   };
+  // Chart requests sent to a worker, by number, until it answers (or stops).
+  const drawing = new Map<number, { resolve: (svgs: string[]) => void; reject: (e: Error) => void }>();
+  const stopDrawing = (e: Error): void => {
+    for (const d of drawing.values()) d.reject(e);
+    drawing.clear();
+  };
   // Workers start first, so their start-up overlaps the main thread's first job.
+  const first = mainThread ? 1 : 0;
   const workers: Worker[] = [];
   try {
-    for (let t = mainThread ? 1 : 0; t < runners; t++) {
-      const pre = prestarted[t - (mainThread ? 1 : 0)];
-      const w = pre ?? startWorker({ jobs, next });
-      if (pre) pre.postMessage({ jobs, next } satisfies WorkerInput);
+    for (let runner = first; runner < runners; runner++) {
+      const input: WorkerInput = { jobs, shared, runner, charts };
+      const pre = prestarted[runner - first];
+      const w = pre ?? startWorker(input);
+      if (pre) pre.postMessage(input);
       workers.push(w);
       w.on("message", (m: WorkerReply) => {
-        if ("error" in m) fail(replyError(m));
+        if ("drawn" in m) {
+          const d = drawing.get(m.drawn);
+          drawing.delete(m.drawn);
+          if ("svgs" in m) d?.resolve(m.svgs);
+          else d?.reject(new Error(`chart drawing failed: ${m.failure}`));
+        } else if ("error" in m) fail(replyError(m));
         else completed(m.index, m.result);
       });
-      w.on("error", (e) => fail(e));
+      w.on("error", (e) => {
+        fail(e);
+        stopDrawing(e);
+      });
       w.on("exit", (code) => {
-        if (done < total && code !== 0) fail(new Error(`replication worker exited with code ${code}`));
+        const e = new Error(`replication worker exited with code ${code}`);
+        if (done < total && code !== 0) fail(e);
+        stopDrawing(e);
       });
     }
-    for (let i = mainThread ? claimJob(next) : total; i < total && !failure; i = claimJob(next)) {
-      try {
-        completed(i, runReplication(jobs[i]));
-      } catch (e) {
-        fail(e as Error);
-        break;
+    if (mainThread) {
+      for (let i = claimJob(shared); i < total && !failure; i = claimJob(shared)) {
+        try {
+          completed(i, runReplication(jobs[i]));
+        } catch (e) {
+          fail(e as Error);
+          break;
+        }
+        await yieldToEvents();
       }
-      await yieldToEvents();
+      if (charts && !failure) becomeDrawer(shared, 0);
     }
     await finished;
     if (failure) throw failure;
+    const drawer = Atomics.load(shared, DRAWER) - 1;
+    let render = renderHere;
+    if (drawer >= first) {
+      const w = workers[drawer - first];
+      let requests = 0;
+      render = (specs) =>
+        new Promise((resolve, reject) => {
+          const draw = ++requests;
+          drawing.set(draw, { resolve, reject });
+          w.postMessage({ draw, specs } satisfies DrawRequest);
+        });
+    }
+    return await use(results, render, render === renderHere ? "this thread" : "worker");
   } finally {
-    stopClaims(next, total);
+    stopClaims(shared, total);
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return results;
 }

@@ -21,6 +21,11 @@ export interface ReplicationJob {
   seed: number;
   requests?: number;
   policies?: readonly string[];
+  /**
+   * Also write this replication's run folder here (attempts.csv and requests.csv among it), as
+   * `routesim run` would. The result is the same with or without.
+   */
+  rowsDir?: string;
 }
 
 export interface PolicyReplication {
@@ -57,7 +62,7 @@ export function runReplication(job: ReplicationJob): ReplicationResult {
   const loaded = loadSource(job.source, { seed: job.seed, requests: job.requests });
   const runs: { extra: ExtraMetrics; finish: () => Timeline }[] = [];
   const { summary } = simulate(loaded, {
-    outDir: null,
+    outDir: job.rowsDir ?? null,
     policies: job.policies,
     observe: ({ farm, catalog }) => {
       const extra = new ExtraMetrics(catalog, loaded.scenario.providers);

@@ -5,6 +5,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { type ChartRenderer, renderHere } from "../report/charts.js";
 import { renderSweepHtml } from "../report/sweep-html.js";
 import { renderSweepMarkdown } from "../report/sweep-markdown.js";
 import { InputError } from "../scenario/errors.js";
@@ -18,7 +19,7 @@ import {
   writeCompare,
 } from "./compare.js";
 import { type CompareData, readCompareData, readVersionedJson } from "./files.js";
-import { runJobs } from "./pool.js";
+import { withJobs } from "./pool.js";
 import {
   expandGrid,
   type GridPoint,
@@ -76,11 +77,6 @@ export async function sweep(o: SweepOptions): Promise<SweepMeta> {
       point: p.values as Record<string, string | number | boolean>,
     }),
   );
-  const results = await runJobs(
-    plans.flatMap((p) => p.jobs),
-    o.jobs,
-    o.onProgress,
-  );
   const name = (rawName(raw) ?? "sweep") as string;
   const meta: SweepMeta = {
     schemaVersion: SWEEP_SCHEMA_VERSION,
@@ -95,18 +91,26 @@ export async function sweep(o: SweepOptions): Promise<SweepMeta> {
     seed: o.seed ?? null,
     requestsFlag: o.requests ?? null,
   };
-  await atomicDir(o.outDir, async (tmp) => {
-    let k = 0;
-    for (let i = 0; i < mine.length; i++) {
-      const dir = join(tmp, "points", pointDir(mine[i].index));
-      mkdirSync(dir, { recursive: true });
-      const mineResults = results.slice(k, k + plans[i].jobs.length);
-      k += plans[i].jobs.length;
-      await writeCompare(dir, compareData(plans[i].meta, mineResults), runInfo(o, null, mineResults));
-    }
-    writeFileSync(join(tmp, "sweep.json"), `${JSON.stringify(meta, null, 2)}\n`);
-    await renderSweepReports(tmp);
-  });
+  const jobs = plans.flatMap((p) => p.jobs);
+  await withJobs(jobs, o.jobs, { onDone: o.onProgress, charts: true }, (results, render) =>
+    atomicDir(o.outDir, async (tmp) => {
+      let k = 0;
+      for (let i = 0; i < mine.length; i++) {
+        const dir = join(tmp, "points", pointDir(mine[i].index));
+        mkdirSync(dir, { recursive: true });
+        const mineResults = results.slice(k, k + plans[i].jobs.length);
+        k += plans[i].jobs.length;
+        await writeCompare(
+          dir,
+          compareData(plans[i].meta, mineResults),
+          runInfo(o, null, mineResults),
+          render,
+        );
+      }
+      writeFileSync(join(tmp, "sweep.json"), `${JSON.stringify(meta, null, 2)}\n`);
+      await renderSweepReports(tmp, render);
+    }),
+  );
   return meta;
 }
 
@@ -134,10 +138,10 @@ export function readSweep(dir: string): { meta: SweepMeta; points: SweepPointRes
   return { meta, points };
 }
 
-export async function renderSweepReports(dir: string): Promise<void> {
+export async function renderSweepReports(dir: string, render: ChartRenderer = renderHere): Promise<void> {
   const s = readSweep(dir);
   writeFileSync(join(dir, "report.md"), renderSweepMarkdown(s.meta, s.points));
-  writeFileSync(join(dir, "report.html"), await renderSweepHtml(s.meta, s.points));
+  writeFileSync(join(dir, "report.html"), await renderSweepHtml(s.meta, s.points, render));
 }
 
 /** The same sweep? (grid, scenario, replications and seed must agree between shards.) */

@@ -28,23 +28,10 @@ const CONFIG = {
 const require = createRequire(import.meta.url);
 let renderer: { vega: typeof import("vega"); vl: typeof import("vega-lite") } | null = null;
 
-function loadRenderer(): NonNullable<typeof renderer> {
+/** Loads vega and vega-lite now, if not yet loaded (a replication runner does this when it is idle). */
+export function loadRenderer(): NonNullable<typeof renderer> {
   renderer ??= { vega: require("vega"), vl: require("vega-lite") };
   return renderer;
-}
-
-/**
- * Loads vega and vega-lite at the next turn of the event loop, e.g. while replications run on
- * several threads: the main thread then loads them between two of its jobs, not after the last one.
- */
-export function preloadRenderer(): void {
-  setImmediate(() => {
-    try {
-      loadRenderer();
-    } catch {
-      // Reported by the renderSvg call that needs them.
-    }
-  });
 }
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
@@ -58,6 +45,20 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   view.finalize();
   return svg;
 }
+
+/**
+ * Draws chart specs as SVG, in order. Reports take one, so that a comparison run on several
+ * threads can have its charts drawn by whichever thread loaded vega while it had nothing else to
+ * do (src/compare/pool.ts); the SVG is the same wherever it is drawn.
+ */
+export type ChartRenderer = (specs: readonly TopLevelSpec[]) => Promise<string[]>;
+
+/** Draws the charts on this thread. */
+export const renderHere: ChartRenderer = async (specs) => {
+  const out: string[] = [];
+  for (const spec of specs) out.push(await renderSvg(spec));
+  return out;
+};
 
 /** Policies on the cost/success frontier: nobody else is at least as good on both and better on one. */
 export function frontier(points: readonly { name: string; success: number; cost: number }[]): string[] {

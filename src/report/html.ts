@@ -2,9 +2,17 @@
  * report.html: one self-contained page (inline CSS and SVG, no scripts, no network) with the same
  * tables and sentences as report.md plus the charts rendered by vega.
  */
+import type { TopLevelSpec } from "vega-lite";
 import type { CompareSummary } from "../compare/aggregate.js";
 import type { CompareData } from "../compare/files.js";
-import { errorsSpec, frontierSpec, latencyCdfSpec, renderSvg, shareSpec } from "./charts.js";
+import {
+  type ChartRenderer,
+  errorsSpec,
+  frontierSpec,
+  latencyCdfSpec,
+  renderHere,
+  shareSpec,
+} from "./charts.js";
 import { type ReportTable, reportModel } from "./compare-markdown.js";
 
 export function escapeHtml(s: string): string {
@@ -62,22 +70,25 @@ ${body}
 `;
 }
 
-export async function renderCompareHtml(d: CompareData, s: CompareSummary): Promise<string> {
+export async function renderCompareHtml(
+  d: CompareData,
+  s: CompareSummary,
+  render: ChartRenderer = renderHere,
+): Promise<string> {
   const r = reportModel(d, s);
-  const charts: string[] = [];
-  const figure = async (spec: Parameters<typeof renderSvg>[0], caption: string): Promise<void> => {
-    charts.push(
-      `<figure>${await renderSvg(spec)}<figcaption class="note">${inline(caption)}</figcaption></figure>`,
-    );
-  };
-  await figure(
-    frontierSpec(s),
-    "Each point is a policy; whiskers are 95 % confidence intervals across replications.",
+  const figures: [TopLevelSpec, string][] = [
+    [frontierSpec(s), "Each point is a policy; whiskers are 95 % confidence intervals across replications."],
+    [latencyCdfSpec(d), "End-to-end latency including queueing, failed attempts and fallbacks."],
+    [errorsSpec(d), "Requests that finally failed, by arrival time."],
+    ...d.meta.policies.map((p): [TopLevelSpec, string] => [
+      shareSpec(d, p),
+      `Where **${p}** sent the requests it served.`,
+    ]),
+  ];
+  const svgs = await render(figures.map(([spec]) => spec));
+  const charts = figures.map(
+    ([, caption], i) => `<figure>${svgs[i]}<figcaption class="note">${inline(caption)}</figcaption></figure>`,
   );
-  await figure(latencyCdfSpec(d), "End-to-end latency including queueing, failed attempts and fallbacks.");
-  await figure(errorsSpec(d), "Requests that finally failed, by arrival time.");
-  for (const p of d.meta.policies)
-    await figure(shareSpec(d, p), `Where **${p}** sent the requests it served.`);
   const [headline, ...rest] = r.tables;
   return pageHtml(
     r.title,

@@ -2,7 +2,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import { metricDef } from "../compare/defs.js";
 import type { SweepMeta, SweepPointResult } from "../compare/sweep-run.js";
-import { renderSvg } from "./charts.js";
+import { type ChartRenderer, renderHere } from "./charts.js";
 import { pageHtml, tableHtml } from "./html.js";
 import { SWEEP_METRICS, sweepModel } from "./sweep-markdown.js";
 
@@ -64,12 +64,15 @@ function sweepChart(meta: SweepMeta, points: readonly SweepPointResult[], key: s
   } as TopLevelSpec;
 }
 
-export async function renderSweepHtml(meta: SweepMeta, points: readonly SweepPointResult[]): Promise<string> {
+export async function renderSweepHtml(
+  meta: SweepMeta,
+  points: readonly SweepPointResult[],
+  render: ChartRenderer = renderHere,
+): Promise<string> {
   const m = sweepModel(meta, points);
-  const parts: string[] = [];
-  for (const [i, t] of m.tables.entries()) {
-    const svg = points.length ? await renderSvg(sweepChart(meta, points, SWEEP_METRICS[i])) : "";
-    parts.push(`${tableHtml(t)}${svg ? `<figure>${svg}</figure>` : ""}`);
-  }
+  const svgs = points.length
+    ? await render(m.tables.map((_t, i) => sweepChart(meta, points, SWEEP_METRICS[i])))
+    : [];
+  const parts = m.tables.map((t, i) => `${tableHtml(t)}${svgs[i] ? `<figure>${svgs[i]}</figure>` : ""}`);
   return pageHtml(m.title, m.intro, parts.join("\n"));
 }

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compare, renderReports } from "../../src/compare/compare.js";
 import { HEADLINE } from "../../src/compare/defs.js";
 import { readCompareData } from "../../src/compare/files.js";
-import { replicationSeed } from "../../src/compare/replicate.js";
+import { replicationSeed, runReplication } from "../../src/compare/replicate.js";
 import { rawScenario } from "../../src/compare/sweep.js";
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), "routesim-compare-"));
@@ -37,6 +37,13 @@ describe("compare", () => {
     expect(new Set(seeds).size).toBe(4);
     expect([0, 1, 2, 3].map((r) => replicationSeed(7, r))).toEqual(seeds);
     expect(replicationSeed(8, 0)).not.toBe(seeds[0]);
+  });
+
+  it("a replication that also writes its rows (replication 1 of compare) has the same result", () => {
+    const job = { source: src(flagship(800)), replication: 0, seed: replicationSeed(1, 0) };
+    const rowsDir = join(tmp(), "rows");
+    expect(runReplication({ ...job, rowsDir })).toEqual(runReplication(job));
+    for (const f of ["attempts.csv", "requests.csv"]) expect(existsSync(join(rowsDir, f))).toBe(true);
   });
 
   it("common random numbers: two identical policies under different names differ by exactly zero", async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { runJobs } from "../../src/compare/pool.js";
+import { runJobs, withJobs } from "../../src/compare/pool.js";
 import { type ReplicationJob, replicationSeed } from "../../src/compare/replicate.js";
 import { rawScenario } from "../../src/compare/sweep.js";
+import { renderHere } from "../../src/report/charts.js";
 import { InputError } from "../../src/scenario/errors.js";
 
 /** Replication jobs of the flagship scenario, shortened to `requests` requests. */
@@ -54,6 +55,33 @@ describe("runJobs", () => {
       const e = await runJobs(failing, parallel, undefined, { mainThread }).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(InputError);
       expect((e as InputError).problems[0].path).toBe("providers[1].concurrency");
+    }
+  }, 30_000);
+
+  it("charts are drawn by a runner that ran out of jobs, as this thread would draw them", async () => {
+    const jobs = flagshipJobs(3, 200);
+    const spec = {
+      data: { values: jobs.map((j, i) => ({ replication: i, seed: j.seed })) },
+      mark: "bar" as const,
+      encoding: {
+        x: { field: "replication", type: "ordinal" as const },
+        y: { field: "seed", type: "quantitative" as const },
+      },
+    };
+    const [here] = await renderHere([spec]);
+    // Workers only, so the drawer is one of them; and with charts off, this thread draws.
+    for (const charts of [true, false]) {
+      const drawn = await withJobs(
+        jobs,
+        2,
+        { mainThread: false, charts },
+        async (results, render, drawer) => {
+          expect(results.map((r) => r.replication)).toEqual([0, 1, 2]);
+          expect(drawer).toBe(charts ? "worker" : "this thread");
+          return Promise.all([render([spec, spec]), render([spec])]);
+        },
+      );
+      expect(drawn).toEqual([[here, here], [here]]);
     }
   }, 30_000);
 });
