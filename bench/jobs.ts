@@ -77,6 +77,8 @@ export interface CliJobsRow {
   /** Wall time of the whole process (the mean over `rounds` runs when there are several). */
   wallMs: number;
   rounds?: number;
+  /** Each round's wall time, in round order. */
+  roundsMs?: number[];
 }
 
 /**

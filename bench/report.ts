@@ -137,6 +137,14 @@ export function renderBenchMarkdown(r: any): string {
       ),
       "",
     );
+    const [one, two] = [1, 2].map(
+      (n) => r.cliJobs.find((j: Row) => j.jobs === n)?.roundsMs as number[] | undefined,
+    );
+    if (one && two && one.length === two.length)
+      out.push(
+        `Each round's ratio (--jobs 1 ÷ --jobs 2): ${one.map((w, i) => `${(w / two[i]).toFixed(2)}×`).join(", ")}.`,
+        "",
+      );
   }
   if (r.jobs.length) {
     out.push("## Replications in parallel: bench/jobs.ts worker_threads pool (perf model, 8 seeds)", "");
