@@ -21,6 +21,7 @@ import { Worker } from "node:worker_threads";
 import type { TopLevelSpec } from "vega-lite";
 import { type ChartRenderer, loadRenderer, renderHere } from "../report/charts.js";
 import { InputError } from "../scenario/errors.js";
+import { Drawers } from "./drawers.js";
 import { adoptPrestarted } from "./prestart.js";
 import { type ReplicationJob, type ReplicationResult, runReplication } from "./replicate.js";
 
@@ -131,8 +132,8 @@ export function runJobs(
 
 /**
  * Runs the jobs, then `use(results, render, drawer)` before the worker threads stop: `render` draws
- * charts on the runner that loaded vega while the others finished their jobs, `drawer` says where
- * that is.
+ * one report's charts on an idle runner (src/compare/drawers.ts), first on the one that loaded vega
+ * while the others finished their jobs; `drawer` says where that is.
  */
 export async function withJobs<T>(
   jobs: readonly ReplicationJob[],
@@ -172,15 +173,10 @@ export async function withJobs<T>(
     onDone?.(done, total);
     if (done === total) settle();
   };
-  // Chart requests sent to a worker, by number, until it answers (or stops).
-  const drawing = new Map<number, { resolve: (svgs: string[]) => void; reject: (e: Error) => void }>();
-  const stopDrawing = (e: Error): void => {
-    for (const d of drawing.values()) d.reject(e);
-    drawing.clear();
-  };
   // Workers start first, so their start-up overlaps the main thread's first job.
   const first = mainThread ? 1 : 0;
   const workers: Worker[] = [];
+  let drawers: Drawers | null = null;
   try {
     for (let runner = first; runner < runners; runner++) {
       const input: WorkerInput = { jobs, shared, runner, charts };
@@ -189,22 +185,18 @@ export async function withJobs<T>(
       if (pre) pre.postMessage(input);
       workers.push(w);
       w.on("message", (m: WorkerReply) => {
-        if ("drawn" in m) {
-          const d = drawing.get(m.drawn);
-          drawing.delete(m.drawn);
-          if ("svgs" in m) d?.resolve(m.svgs);
-          else d?.reject(new Error(`chart drawing failed: ${m.failure}`));
-        } else if ("error" in m) fail(replyError(m));
+        if ("drawn" in m) drawers?.answered(m);
+        else if ("error" in m) fail(replyError(m));
         else completed(m.index, m.result);
       });
       w.on("error", (e) => {
         fail(e);
-        stopDrawing(e);
+        drawers?.stopped(w, e);
       });
       w.on("exit", (code) => {
         const e = new Error(`replication worker exited with code ${code}`);
         if (done < total && code !== 0) fail(e);
-        stopDrawing(e);
+        drawers?.stopped(w, e);
       });
     }
     if (mainThread) {
@@ -221,19 +213,11 @@ export async function withJobs<T>(
     }
     await finished;
     if (failure) throw failure;
+    // The runner that loaded vega while the others finished (none: this thread) draws first.
     const drawer = Atomics.load(shared, DRAWER) - 1;
-    let render = renderHere;
-    if (drawer >= first) {
-      const w = workers[drawer - first];
-      let requests = 0;
-      render = (specs) =>
-        new Promise((resolve, reject) => {
-          const draw = ++requests;
-          drawing.set(draw, { resolve, reject });
-          w.postMessage({ draw, specs } satisfies DrawRequest);
-        });
-    }
-    return await use(results, render, render === renderHere ? "this thread" : "worker");
+    const firstDrawer = drawer >= first ? workers[drawer - first] : "here";
+    drawers = new Drawers(workers, firstDrawer);
+    return await use(results, drawers.render, firstDrawer === "here" ? "this thread" : "worker");
   } finally {
     stopClaims(shared, total);
     await Promise.all(workers.map((w) => w.terminate()));

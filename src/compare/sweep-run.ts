@@ -94,19 +94,22 @@ export async function sweep(o: SweepOptions): Promise<SweepMeta> {
   const jobs = plans.flatMap((p) => p.jobs);
   await withJobs(jobs, o.jobs, { onDone: o.onProgress, charts: true }, (results, render) =>
     atomicDir(o.outDir, async (tmp) => {
+      // All points at once: with several runners their charts are drawn side by side.
       let k = 0;
-      for (let i = 0; i < mine.length; i++) {
-        const dir = join(tmp, "points", pointDir(mine[i].index));
+      const points = mine.map((p, i) => {
+        const dir = join(tmp, "points", pointDir(p.index));
         mkdirSync(dir, { recursive: true });
         const mineResults = results.slice(k, k + plans[i].jobs.length);
         k += plans[i].jobs.length;
-        await writeCompare(
+        return writeCompare(
           dir,
           compareData(plans[i].meta, mineResults),
           runInfo(o, null, mineResults),
           render,
         );
-      }
+      });
+      // Every point settles before the first failure is reported, so none is left unhandled.
+      for (const r of await Promise.allSettled(points)) if (r.status === "rejected") throw r.reason;
       writeFileSync(join(tmp, "sweep.json"), `${JSON.stringify(meta, null, 2)}\n`);
       await renderSweepReports(tmp, render);
     }),

@@ -89,6 +89,10 @@ describe("sweep shards and merge", () => {
     await sweep({ ...base, shard: { index: 1, count: 2 }, outDir: join(dir, "s1") });
     await sweep({ ...base, shard: { index: 2, count: 2 }, outDir: join(dir, "s2") });
     await sweep({ ...base, shard: null, outDir: join(dir, "all") });
+    // Two runners: replications and the points' charts are spread over threads, same bytes.
+    await sweep({ ...base, jobs: 2, shard: null, outDir: join(dir, "all2") });
+    for (const f of ["report.md", "report.html", "points/p0000/report.html", "points/p0003/report.html"])
+      expect(readFileSync(join(dir, "all2", f), "utf8")).toBe(readFileSync(join(dir, "all", f), "utf8"));
     expect(readSweepMeta(join(dir, "s1")).points).toEqual([0, 2]);
     expect(readSweepMeta(join(dir, "s2")).points).toEqual([1, 3]);
     const { missing } = await mergeSweeps([join(dir, "s1"), join(dir, "s2")], join(dir, "merged"));
