@@ -68,20 +68,26 @@ export class Drawers {
   }
 
   private dispatch(): void {
+    let here: Order | null = null;
     while (this.queue.length && this.idle.length) {
       const order = this.queue.shift() as Order;
       const runner = this.idle.shift() as Runner;
-      if (runner === "here") {
-        // The next order waits for a turn of the event loop, so that workers' answers (messages)
-        // are read in between: drawing here runs in promise callbacks, which would starve them.
-        renderHere(order.specs)
-          .then(order.resolve, order.reject)
-          .finally(() => setImmediate(() => this.done("here")));
-      } else {
+      if (runner === "here") here = order;
+      else {
         const draw = ++this.requests;
         this.sent.set(draw, { ...order, runner });
         runner.postMessage({ draw, specs: order.specs } satisfies DrawRequest);
       }
     }
+    // This thread's order last: its first part runs at once, and the workers should start first.
+    if (here) this.drawHere(here);
+  }
+
+  private drawHere(order: Order): void {
+    // The next order waits for a turn of the event loop, so that workers' answers (messages) are
+    // read in between: drawing here runs in promise callbacks, which would starve them.
+    renderHere(order.specs)
+      .then(order.resolve, order.reject)
+      .finally(() => setImmediate(() => this.done("here")));
   }
 }
