@@ -14,7 +14,14 @@ interface Prestarted {
   exited: boolean;
 }
 
-const waiting: Prestarted[] = [];
+/**
+ * Workers started and not yet adopted. Kept on the global object, not in this module: the launcher
+ * loads this file, and the bundled CLI (dist/cli.js) has its own copy of it, which must see the
+ * same list.
+ */
+const KEY = Symbol.for("routesim.prestartedWorkers");
+const shared = globalThis as { [KEY]?: Prestarted[] };
+const waiting: Prestarted[] = (shared[KEY] ??= []);
 
 /** The value of `--jobs` / `-j` in `args` (undefined when absent, NaN when not a number). */
 function flagValue(args: readonly string[], long: string, short: string): number | undefined {

@@ -1,7 +1,7 @@
 /** Which commands get worker threads from the launcher before the CLI loads (src/compare/prestart.ts). */
 import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
-import { adoptPrestarted, workersWanted } from "../../src/compare/prestart.js";
+import { adoptPrestarted, prestartWorkers, workersWanted } from "../../src/compare/prestart.js";
 
 describe("workersWanted", () => {
   it("counts one worker fewer than the jobs, for compare and sweep only", () => {
@@ -29,5 +29,19 @@ describe("workersWanted", () => {
 
   it("nothing is adopted when nothing was started", () => {
     expect(adoptPrestarted(3)).toEqual([]);
+  });
+
+  it("another copy of the module (the bundled CLI's) adopts the workers this one started", async () => {
+    // A query string makes a second instance of the module, as the bundle has its own copy.
+    const copy = (await import(
+      // @ts-expect-error the query string has no declaration file
+      "../../src/compare/prestart.js?copy"
+    )) as typeof import("../../src/compare/prestart.js");
+    const entry = new URL("data:text/javascript,");
+    prestartWorkers(["compare", "s.yaml", "--jobs", "3"], entry);
+    const adopted = copy.adoptPrestarted(5);
+    expect(adopted).toHaveLength(2);
+    expect(adoptPrestarted(5)).toEqual([]);
+    await Promise.all(adopted.map((w) => w.terminate()));
   });
 });
