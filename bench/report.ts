@@ -140,11 +140,14 @@ export function renderBenchMarkdown(r: any): string {
     const [one, two] = [1, 2].map(
       (n) => r.cliJobs.find((j: Row) => j.jobs === n)?.roundsMs as number[] | undefined,
     );
-    if (one && two && one.length === two.length)
+    if (one && two && one.length === two.length) {
+      const perRound = one.map((w, i) => w / two[i]);
+      const median = [...perRound].sort((a, b) => a - b)[Math.floor(perRound.length / 2)];
       out.push(
-        `Each round's ratio (--jobs 1 ÷ --jobs 2): ${one.map((w, i) => `${(w / two[i]).toFixed(2)}×`).join(", ")}.`,
+        `Each round's ratio (--jobs 1 ÷ --jobs 2): ${perRound.map((r) => `${r.toFixed(2)}×`).join(", ")}; median ${median.toFixed(2)}×, fastest runs ${(Math.min(...one) / Math.min(...two)).toFixed(2)}× (load on the host only ever slows a run, and slows --jobs 2, which needs both vCPUs, more). The target uses the ratio of the means above.`,
         "",
       );
+    }
   }
   if (r.jobs.length) {
     out.push("## Replications in parallel: bench/jobs.ts worker_threads pool (perf model, 8 seeds)", "");
