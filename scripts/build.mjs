@@ -2,12 +2,15 @@
  * The build (`npm run build`, and `npm ci` through `prepare`):
  *   1. tsc compiles src/ to dist/ (the library: dist/index.js and its modules, with declarations);
  *   2. esbuild bundles the command line and the replication worker from that output into one file
- *      each, dist/cli.js and dist/worker.js, which bin/routesim.js loads.
+ *      each, dist/cli.js and dist/worker.js, which bin/routesim.js loads;
+ *   3. esbuild bundles vega and vega-lite into dist/vega.cjs, and scripts/vega-cache.mjs draws
+ *      each kind of chart with it and saves V8's code cache as dist/vega.cache (src/report/charts.ts
+ *      loads both when it first draws).
  * Why bundle: Node loads ES modules one file at a time, and the CLI's graph is about 200 of them
  * (95 are zod's). One file each takes start-up from about 0.28 s to 0.18 s for every command, and
  * the same again for each worker thread of `compare --jobs N`. The bundles are made from tsc's
  * output, so they run exactly the compiled code (class fields as tsconfig says, and so on).
- * vega and vega-lite stay outside: they load only when a report draws charts.
+ * vega and vega-lite stay outside dist/cli.js: they load only when a report draws charts.
  *
  *   node scripts/build.mjs [--out <dir>] [--no-declarations]   (dist/ goes into <dir>, default .)
  */
@@ -56,3 +59,23 @@ await build({
   },
   logLevel: "warning",
 });
+
+// Loaded with vm.Script (so that it can use a code cache), hence CommonJS; `canvas` is optional in
+// vega and not installed (charts are drawn as SVG).
+await build({
+  stdin: {
+    contents: 'module.exports = { vega: require("vega"), vl: require("vega-lite") };',
+    resolveDir: root,
+  },
+  outfile: join(dist, "vega.cjs"),
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  external: ["canvas"],
+  logLevel: "warning",
+});
+const cache = spawnSync(process.execPath, [join(root, "scripts", "vega-cache.mjs"), dist], {
+  stdio: "inherit",
+});
+if (cache.status !== 0) process.exit(cache.status ?? 1);

@@ -4,7 +4,11 @@
  * the efficient frontier, latency CDFs, provider share over time with outage windows shaded, and
  * the error rate over time.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Script } from "node:vm";
 import type { TopLevelSpec } from "vega-lite";
 import type { CompareSummary } from "../compare/aggregate.js";
 import type { CompareData } from "../compare/files.js";
@@ -21,17 +25,49 @@ const CONFIG = {
 };
 
 /**
- * vega and vega-lite load on first use: they are large, and most commands never draw a chart. Both
- * are CommonJS, so they are required: import() would also scan their sources for named exports,
- * which takes longer than loading them (≈ 0.2 s).
+ * vega and vega-lite load on first use: they are large, and most commands never draw a chart. The
+ * build bundles both into dist/vega.cjs and saves V8's code cache of it after drawing every kind of
+ * chart (scripts/build.mjs): with it they load in about 40 ms instead of 85 and the first charts
+ * draw about 20 % faster (the functions they use are compiled already). Without it (sources run
+ * through tsx, a cache V8 rejects) they come from node_modules, as CommonJS: import() would also
+ * scan their sources for named exports, which takes longer than loading them.
  */
 const require = createRequire(import.meta.url);
-let renderer: { vega: typeof import("vega"); vl: typeof import("vega-lite") } | null = null;
+type Renderer = { vega: typeof import("vega"); vl: typeof import("vega-lite") };
+let renderer: Renderer | null = null;
+let bundled: Script | null = null;
+
+/** dist/vega.cjs, from the bundled CLI (dist/cli.js) or the compiled library (dist/report/). */
+function bundlePath(): string | null {
+  for (const rel of ["./vega.cjs", "../vega.cjs"]) {
+    const file = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(file)) return file;
+  }
+  return null;
+}
+
+function loadBundle(file: string): Renderer {
+  const cacheFile = file.replace(/\.cjs$/, ".cache");
+  const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
+  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8")}\n})`;
+  bundled = new Script(source, { filename: file, cachedData });
+  const module = { exports: {} as Renderer };
+  bundled.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  return module.exports;
+}
 
 /** Loads vega and vega-lite now, if not yet loaded (a replication runner does this when it is idle). */
-export function loadRenderer(): NonNullable<typeof renderer> {
-  renderer ??= { vega: require("vega"), vl: require("vega-lite") };
+export function loadRenderer(): Renderer {
+  if (!renderer) {
+    const file = bundlePath();
+    renderer = file ? loadBundle(file) : { vega: require("vega"), vl: require("vega-lite") };
+  }
   return renderer;
+}
+
+/** V8's code cache of dist/vega.cjs with what has been compiled so far (the build saves it). */
+export function vegaCodeCache(): Buffer | null {
+  return bundled?.createCachedData() ?? null;
 }
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {

@@ -188,16 +188,30 @@ describe("routesim CLI", () => {
     const common = ["compare", f, "--replications", "3", "--requests", "300", "-q"];
     expect(await cli([...common, "--jobs", "1", "--out", "j1"])).toMatchObject({ code: 0, stderr: "" });
     expect(await cli([...common, "--jobs=2", "--out", "j2"])).toMatchObject({ code: 0, stderr: "" });
-    for (const file of ["summary.json", "replications.csv", "timeline.csv", "attempts.csv", "report.md"])
+    for (const file of [
+      "summary.json",
+      "replications.csv",
+      "timeline.csv",
+      "attempts.csv",
+      "report.md",
+      "report.html",
+    ])
       expect(readFileSync(join(cwd, "j2", file), "utf8"), file).toBe(
         readFileSync(join(cwd, "j1", file), "utf8"),
       );
+    // The launcher's charts come from the bundled vega with its code cache (dist/vega.cjs and
+    // vega.cache); in-process ones from node_modules. Same SVG.
+    expect(existsSync(join(PKG, "dist", "vega.cache"))).toBe(true);
+    await inProcess([...common, "--jobs", "1", "--out", "here"], cwd);
+    expect(readFileSync(join(cwd, "here", "report.html"), "utf8")).toBe(
+      readFileSync(join(cwd, "j1", "report.html"), "utf8"),
+    );
     const bad = write("bad.yaml", "name: bad\n");
     const r = await cli(["compare", bad, "-j", "2", "-q", "--out", "bad"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.yaml/);
     expect(existsSync(join(cwd, "bad"))).toBe(false);
-    for (const d of ["j1", "j2"]) rmSync(join(cwd, d), { recursive: true });
+    for (const d of ["j1", "j2", "here"]) rmSync(join(cwd, d), { recursive: true });
   }, 60_000);
 
   it("the same seed gives byte-identical files from the command line (in-process)", async () => {
