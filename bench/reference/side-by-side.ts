@@ -96,9 +96,11 @@ interface ChildRow {
 const CHILD = fileURLToPath(new URL("./perf-child.ts", import.meta.url));
 /**
  * Measured runs per round and JavaScript implementation, totalled: a 1M-request run lasts about
- * half a second against SimPy's ten, so a burst of load on a shared machine weighs less over two.
+ * half a second against SimPy's ten, so the JavaScript side samples the machine's speed over a
+ * much shorter stretch. Five runs (about 2.5 s a round) make a burst of load on a shared machine
+ * weigh less; with two, single benches of the same code ranged from 19.7× to 21.9×.
  */
-const MEASURED_RUNS = 2;
+const MEASURED_RUNS = 5;
 
 /** One measurement in a fresh Node process (tsx loads the TypeScript sources, as in this bench). */
 function child(
