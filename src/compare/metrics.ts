@@ -48,12 +48,13 @@ export class ExtraMetrics implements RunObserver {
   private completionTokens = 0;
   private attempts = 0;
   /**
-   * Requests served at once, after k ≥ 1 fallbacks (at index k − 1), and failed. Plain counters
-   * rather than a record keyed "0", "1", …: those keys are array indices, and each new run's empty
-   * record made the previous run's compiled code read out of bounds and be thrown away.
+   * Requests served after k fallbacks, at index k, and requests that failed. Counters rather than a
+   * record keyed "0", "1", …: those keys are array indices, and each new run's empty record made
+   * the previous run's compiled code read out of bounds and be thrown away. Depth 0 is pushed in
+   * the constructor, as PolicyMetrics does its attempts histogram (a literal's copy-on-write
+   * elements would change layout at the first increment).
    */
-  private servedFirst = 0;
-  private readonly servedAfterFallbacks: number[] = [];
+  private readonly servedAtDepth: number[] = [];
   private failed = 0;
   private readonly quality: (number | null)[];
   /** End-to-end latency of every request, for the CDF chart. */
@@ -64,6 +65,7 @@ export class ExtraMetrics implements RunObserver {
     private readonly providers: readonly Provider[],
   ) {
     this.quality = catalog.map((e) => qualityOf(e, providers[e.id]));
+    this.servedAtDepth.push(0);
   }
 
   attempt(a: AttemptRecord): void {
@@ -81,12 +83,10 @@ export class ExtraMetrics implements RunObserver {
       if (o.kind === "failed" || !last) this.wasted += attempts[i].costUsd;
     }
     if (o.kind === "served") {
-      if (o.attempts <= 1) this.servedFirst++;
-      else {
-        const counts = this.servedAfterFallbacks;
-        while (counts.length < o.attempts - 1) counts.push(0);
-        counts[o.attempts - 2]++;
-      }
+      const depth = Math.max(0, o.attempts - 1);
+      const counts = this.servedAtDepth;
+      while (counts.length <= depth) counts.push(0);
+      counts[depth]++;
       const q = this.quality[o.endpoint.id];
       if (q !== null) {
         this.qualitySum += q;
@@ -120,9 +120,8 @@ export class ExtraMetrics implements RunObserver {
       qualityScore: this.qualityN ? this.qualitySum / this.qualityN : Number.NaN,
     };
     for (const [k, c] of Object.entries(p.errors)) v[`errors.${k}`] = c / n;
-    if (this.servedFirst > 0) v["fallbackDepth.0"] = this.servedFirst / n;
-    this.servedAfterFallbacks.forEach((c, k) => {
-      if (c > 0) v[`fallbackDepth.${k + 1}`] = c / n;
+    this.servedAtDepth.forEach((c, k) => {
+      if (c > 0) v[`fallbackDepth.${k}`] = c / n;
     });
     if (this.failed > 0) v["fallbackDepth.failed"] = this.failed / n;
     for (const e of catalog) v[`providerShare.${e.tag}`] = p.providerShare[e.tag] ?? 0;

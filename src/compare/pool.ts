@@ -65,16 +65,15 @@ export function claimJob(shared: Int32Array): number {
 
 /**
  * Called by a runner that has run out of jobs, when results are to be drawn: loads vega if this is
- * the first runner to get there (the others are still busy), and says whether it did.
+ * the first runner to get there (the others are still busy), which then draws first.
  */
-export function becomeDrawer(shared: Int32Array, runner: number): boolean {
-  if (Atomics.compareExchange(shared, DRAWER, 0, runner + 1) !== 0) return false;
+export function becomeDrawer(shared: Int32Array, runner: number): void {
+  if (Atomics.compareExchange(shared, DRAWER, 0, runner + 1) !== 0) return;
   try {
     loadRenderer();
   } catch {
     // Reported when a chart is drawn.
   }
-  return true;
 }
 
 /** Makes every later claim come back past the end, so runners stop after their current job. */
