@@ -14,7 +14,7 @@ const root = resolve(import.meta.dirname, "..");
 const load = (rel) => import(pathToFileURL(join(dist, rel)).href);
 const { compare } = await load("index.js");
 const { renderCompareHtml } = await load("report/html.js");
-const { vegaCodeCache } = await load("report/charts.js");
+const { vegaCodeCache, renderHere } = await load("report/charts.js");
 
 // A short flagship comparison: frontier, latency CDF, errors and share charts, one outage window.
 const { data, summary } = await compare({
@@ -24,7 +24,19 @@ const { data, summary } = await compare({
   jobs: 1,
   outDir: null,
 });
-await renderCompareHtml(data, summary);
+// The charts are kept too: a runner that loads vega while it waits for the others draws one of each
+// kind to warm it up (warmUpCharts in src/report/charts.ts).
+let drawn = [];
+await renderCompareHtml(data, summary, async (specs) => {
+  drawn = specs;
+  return renderHere(specs);
+});
+const kinds = new Set();
+const warmup = drawn.filter((spec) => {
+  const kind = JSON.stringify(spec.mark ?? spec.layer?.map((l) => l.mark));
+  return !kinds.has(kind) && kinds.add(kind);
+});
+writeFileSync(join(dist, "vega-warmup.json"), JSON.stringify(warmup));
 const cache = vegaCodeCache();
 if (!cache) throw new Error(`vega was not loaded from ${join(dist, "vega.cjs")}`);
 writeFileSync(join(dist, "vega.cache"), cache);

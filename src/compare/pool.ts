@@ -11,15 +11,16 @@
  * post each result back with its index.
  *
  * Charts: the first runner to run out of jobs, while the others finish theirs, loads vega (about
- * 0.1 s) and later draws the charts. That time would otherwise be idle; the main thread loading
- * vega between two of its jobs instead put it on the critical path of every parallel comparison.
+ * 40 ms), warms it up on sample charts until the last result is in, and then draws the charts.
+ * That time would otherwise be idle; the main thread loading vega between two of its jobs instead
+ * put it on the critical path of every parallel comparison.
  */
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { TopLevelSpec } from "vega-lite";
-import { type ChartRenderer, loadRenderer, renderHere } from "../report/charts.js";
+import { type ChartRenderer, loadRenderer, renderHere, warmUpCharts } from "../report/charts.js";
 import { InputError } from "../scenario/errors.js";
 import { Drawers } from "./drawers.js";
 import { adoptPrestarted } from "./prestart.js";
@@ -32,7 +33,10 @@ export function defaultJobs(): number {
 /** What a worker is started with: the whole job list and the shared counters. */
 export interface WorkerInput {
   jobs: readonly ReplicationJob[];
-  /** Int32Array over a SharedArrayBuffer: the next unclaimed job index, and the chart drawer. */
+  /**
+   * Int32Array over a SharedArrayBuffer: the next unclaimed job index, the chart drawer, and how
+   * many jobs have finished.
+   */
   shared: Int32Array;
   /** This runner's number; the main thread, when it runs jobs, is runner 0. */
   runner: number;
@@ -44,6 +48,8 @@ export interface WorkerInput {
 const NEXT = 0;
 /** 0 while no runner has run out of jobs; then the number of the first that did, plus one. */
 const DRAWER = 1;
+/** Jobs finished (run or failed), on any runner. */
+const FINISHED = 2;
 
 type ErrorReply = {
   index: number;
@@ -63,17 +69,29 @@ export function claimJob(shared: Int32Array): number {
   return Atomics.add(shared, NEXT, 1);
 }
 
+/** Counts a job as finished (run or failed), for `allJobsFinished`. */
+export function jobFinished(shared: Int32Array): void {
+  Atomics.add(shared, FINISHED, 1);
+}
+
+/** Whether every job has finished, whatever runner ran it: the drawer's warm-up then stops. */
+export function allJobsFinished(shared: Int32Array, total: number): boolean {
+  return Atomics.load(shared, FINISHED) >= total;
+}
+
 /**
- * Called by a runner that has run out of jobs, when results are to be drawn: loads vega if this is
- * the first runner to get there (the others are still busy), which then draws first.
+ * Called by a runner that has run out of jobs, when results are to be drawn: if this is the first
+ * runner to get there (the others are still busy), it loads vega, draws first, and warms vega up
+ * while it waits (`warmUpCharts`). Says whether it was the first.
  */
-export function becomeDrawer(shared: Int32Array, runner: number): void {
-  if (Atomics.compareExchange(shared, DRAWER, 0, runner + 1) !== 0) return;
+export function becomeDrawer(shared: Int32Array, runner: number): boolean {
+  if (Atomics.compareExchange(shared, DRAWER, 0, runner + 1) !== 0) return false;
   try {
     loadRenderer();
   } catch {
     // Reported when a chart is drawn.
   }
+  return true;
 }
 
 /** Makes every later claim come back past the end, so runners stop after their current job. */
@@ -115,7 +133,10 @@ export interface RunJobsOptions {
    * false, `parallel` workers run them all and the main thread's event loop stays free.
    */
   mainThread?: boolean;
-  /** Whether `use` will draw charts (default false): the first runner out of jobs loads vega. */
+  /**
+   * Whether `use` will draw charts (default false): the first runner out of jobs loads vega and
+   * warms it up while the others finish.
+   */
   charts?: boolean;
 }
 
@@ -154,7 +175,7 @@ export async function withJobs<T>(
     });
     return use(results, renderHere, "this thread");
   }
-  const shared = new Int32Array(new SharedArrayBuffer(8));
+  const shared = new Int32Array(new SharedArrayBuffer(12));
   let done = 0;
   let failure: Error | null = null;
   let settle!: () => void;
@@ -176,6 +197,7 @@ export async function withJobs<T>(
   const first = mainThread ? 1 : 0;
   const workers: Worker[] = [];
   let drawers: Drawers | null = null;
+  let warming: Promise<void> | undefined;
   try {
     for (let runner = first; runner < runners; runner++) {
       const input: WorkerInput = { jobs, shared, runner, charts };
@@ -201,16 +223,21 @@ export async function withJobs<T>(
     if (mainThread) {
       for (let i = claimJob(shared); i < total && !failure; i = claimJob(shared)) {
         try {
-          completed(i, runReplication(jobs[i]));
+          const result = runReplication(jobs[i]);
+          jobFinished(shared);
+          completed(i, result);
         } catch (e) {
+          jobFinished(shared);
           fail(e as Error);
           break;
         }
         await yieldToEvents();
       }
-      if (charts && !failure) becomeDrawer(shared, 0);
+      if (charts && !failure && becomeDrawer(shared, 0))
+        warming = warmUpCharts(() => allJobsFinished(shared, total) || failure !== null);
     }
     await finished;
+    await warming;
     if (failure) throw failure;
     // The runner that loaded vega while the others finished (none: this thread) draws first.
     const drawer = Atomics.load(shared, DRAWER) - 1;

@@ -1,22 +1,26 @@
 /**
  * Worker-thread entry: claims replication jobs from the pool's shared counter until none are left
  * and posts each result (or error) back with its index (src/compare/pool.ts). If it is the first
- * runner to run out of jobs and the results will be drawn, it loads vega while the others finish,
- * and then draws the charts it is sent. A worker started with its jobs (`workerData`) begins at
- * once; one prestarted by the launcher (src/compare/prestart.ts, `workerData` null) waits for them
- * in a message.
+ * runner to run out of jobs and the results will be drawn, it loads vega and warms it up while the
+ * others finish, and then draws the charts it is sent. A worker started with its jobs
+ * (`workerData`) begins at once; one prestarted by the launcher (src/compare/prestart.ts) reads
+ * the scenario ahead and waits for them in a message.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { renderHere } from "../report/charts.js";
+import { renderHere, warmUpCharts } from "../report/charts.js";
 import { InputError } from "../scenario/errors.js";
+import { loadScenario } from "../scenario/load.js";
 import {
+  allJobsFinished,
   becomeDrawer,
   claimJob,
   type DrawReply,
   type DrawRequest,
+  jobFinished,
   type WorkerInput,
   type WorkerReply,
 } from "./pool.js";
+import type { Prestart } from "./prestart.js";
 import { runReplication } from "./replicate.js";
 
 function work({ jobs, shared, runner, charts }: WorkerInput): void {
@@ -28,13 +32,22 @@ function work({ jobs, shared, runner, charts }: WorkerInput): void {
       const input = e instanceof InputError ? { file: e.file, problems: e.problems } : null;
       reply = { index, error: { message: String((e as Error)?.stack ?? e), input } };
     }
+    jobFinished(shared);
     parentPort?.postMessage(reply);
     if ("error" in reply) return;
   }
-  if (charts) becomeDrawer(shared, runner);
+  // Warms vega up until the last job is done or charts are asked for (a chart begun is finished first).
+  if (charts && becomeDrawer(shared, runner))
+    warming = warmUpCharts(() => asked || allJobsFinished(shared, jobs.length));
 }
 
+/** The drawer's warm-up, while it runs; and whether charts have been asked for. */
+let warming: Promise<void> = Promise.resolve();
+let asked = false;
+
 async function draw({ draw, specs }: DrawRequest): Promise<void> {
+  asked = true;
+  await warming;
   let reply: DrawReply;
   try {
     reply = { drawn: draw, svgs: await renderHere(specs) };
@@ -48,5 +61,12 @@ parentPort?.on("message", (m: WorkerInput | DrawRequest) => {
   if ("draw" in m) void draw(m);
   else work(m);
 });
-const given = workerData as WorkerInput | null;
-if (given) work(given);
+const given = workerData as WorkerInput | Prestart;
+if ("jobs" in given) work(given);
+else if (given.scenario !== null) {
+  try {
+    loadScenario(given.scenario);
+  } catch {
+    // Not a scenario after all, or a bad one: the CLI reports it.
+  }
+}

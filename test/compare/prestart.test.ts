@@ -1,7 +1,12 @@
 /** Which commands get worker threads from the launcher before the CLI loads (src/compare/prestart.ts). */
 import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
-import { adoptPrestarted, prestartWorkers, workersWanted } from "../../src/compare/prestart.js";
+import {
+  adoptPrestarted,
+  prestartWorkers,
+  scenarioGuess,
+  workersWanted,
+} from "../../src/compare/prestart.js";
 
 describe("workersWanted", () => {
   it("counts one worker fewer than the jobs, for compare and sweep only", () => {
@@ -25,6 +30,14 @@ describe("workersWanted", () => {
   it("defaults to the machine's cores, and to compare's 10 replications", () => {
     const cores = availableParallelism();
     expect(workersWanted(["compare", "s.yaml"])).toBe(cores < 2 ? 0 : Math.min(cores, 10) - 1);
+  });
+
+  it("a prestarted worker reads ahead compare's first argument, unless it is an option", () => {
+    expect(scenarioGuess(["compare", "s.yaml", "--jobs", "2"])).toBe("s.yaml");
+    expect(scenarioGuess(["compare", "--jobs", "2", "s.yaml"])).toBeNull();
+    expect(scenarioGuess(["compare"])).toBeNull();
+    // A sweep's jobs run edited scenario objects, not the file.
+    expect(scenarioGuess(["sweep", "s.yaml", "--jobs", "2"])).toBeNull();
   });
 
   it("nothing is adopted when nothing was started", () => {

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { frontier, renderSvg } from "../../src/report/charts.js";
+import { frontier, renderSvg, warmUpCharts } from "../../src/report/charts.js";
 import { absDiff, relDiff, stat, value } from "../../src/report/format.js";
 import { escapeHtml } from "../../src/report/html.js";
 
@@ -53,5 +56,39 @@ describe("charts", () => {
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toContain("<path");
     expect(await renderSvg(spec)).toBe(svg);
+  });
+
+  it("a chart's SVG does not depend on what this thread drew before (clip-path ids)", async () => {
+    const spec = {
+      data: { values: [{ a: 1, b: 2 }] },
+      mark: { type: "point" as const, clip: true },
+      encoding: {
+        x: { field: "a", type: "quantitative" as const },
+        y: { field: "b", type: "quantitative" as const },
+      },
+    };
+    const svg = await renderSvg(spec);
+    expect(svg).toContain('clip-path="url(#clip');
+    expect(await renderSvg(spec)).toBe(svg);
+  });
+
+  it("the warm-up draws its charts until it is told to stop, asking before each", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "routesim-warmup-"));
+    try {
+      const spec = { data: { values: [{ a: 1 }] }, mark: "bar", encoding: { x: { field: "a" } } };
+      const file = join(dir, "warmup.json");
+      writeFileSync(file, JSON.stringify([spec, spec, spec, spec]));
+      let asked = 0;
+      await warmUpCharts(() => ++asked === 3, file);
+      expect(asked).toBe(3);
+      asked = 0;
+      await warmUpCharts(() => (asked++, false), file);
+      expect(asked).toBe(4);
+      // No warm-up file (sources run without a build): nothing to do.
+      await warmUpCharts(() => (asked++, false), join(dir, "missing.json"));
+      expect(asked).toBe(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
