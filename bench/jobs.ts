@@ -92,7 +92,7 @@ export function compareCliJobs(
   requests: number,
 ): CliJobsRow | null {
   const bin = join(root, "bin/routesim.js");
-  if (!existsSync(join(root, "dist/cli.js"))) return null;
+  if (!existsSync(join(root, "dist/routesim.cjs"))) return null;
   const dir = mkdtempSync(join(tmpdir(), "routesim-jobs-"));
   try {
     const t0 = performance.now();

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled and bundled into dist/cli.js by `npm run build` (run automatically
-// by `npm ci` via prepare; scripts/build.mjs).
+// Thin launcher: the CLI is compiled and bundled into dist/routesim.cjs by `npm run build` (run
+// automatically by `npm ci` via prepare; scripts/build.mjs), and loaded with its V8 code cache.
 // `compare` and `sweep` with several jobs get their worker threads started first, so that the
-// workers load their modules while this thread loads the CLI's (src/compare/prestart.ts).
+// workers load their code while this thread loads the CLI's (src/compare/prestart.ts).
+import { fileURLToPath } from "node:url";
+import { loadCachedBundle } from "../dist/cached-bundle.js";
 import { prestartWorkers } from "../dist/compare/prestart.js";
 
 const args = process.argv.slice(2);
 prestartWorkers(args, new URL("../dist/worker.js", import.meta.url));
-const { main } = await import("../dist/cli.js");
+const { main } = loadCachedBundle(fileURLToPath(new URL("../dist/routesim.cjs", import.meta.url))).exports;
 
 main(args).then(
   (code) => {

@@ -1,16 +1,20 @@
 /**
  * The build (`npm run build`, and `npm ci` through `prepare`):
  *   1. tsc compiles src/ to dist/ (the library: dist/index.js and its modules, with declarations);
- *   2. esbuild bundles the command line and the replication worker from that output into one file
- *      each, dist/cli.js and dist/worker.js, which bin/routesim.js loads;
- *   3. esbuild bundles vega and vega-lite into dist/vega.cjs, and scripts/vega-cache.mjs draws
- *      each kind of chart with it and saves V8's code cache as dist/vega.cache (src/report/charts.ts
- *      loads both when it first draws).
+ *   2. esbuild bundles the command line and the replication worker from that output into one
+ *      CommonJS file, dist/routesim.cjs (entry src/bundle.ts), which bin/routesim.js loads, and
+ *      dist/worker.js (src/worker.ts) in each worker thread of `compare --jobs N`;
+ *   3. esbuild bundles vega and vega-lite into dist/vega.cjs;
+ *   4. scripts/code-cache.mjs runs a short comparison through both bundles and saves V8's code
+ *      cache of each (dist/routesim.cache, dist/vega.cache), and the sample charts a runner draws
+ *      to warm vega up (dist/vega-warmup.json). src/cached-bundle.ts loads a bundle with its cache.
  * Why bundle: Node loads ES modules one file at a time, and the CLI's graph is about 200 of them
- * (95 are zod's). One file each takes start-up from about 0.28 s to 0.18 s for every command, and
- * the same again for each worker thread of `compare --jobs N`. The bundles are made from tsc's
- * output, so they run exactly the compiled code (class fields as tsconfig says, and so on).
- * vega and vega-lite stay outside dist/cli.js: they load only when a report draws charts.
+ * (95 are zod's): one file takes start-up from about 0.28 s to 0.18 s for every command, and the
+ * same again for each worker thread. Why CommonJS: Node 20 has no compile cache for modules, but
+ * a script (vm.Script) takes V8's code cache, which takes loading the bundle from about 85 ms to
+ * 50. The bundles are made from tsc's output, so they run exactly the compiled code (class fields
+ * as tsconfig says, and so on). vega and vega-lite stay outside dist/routesim.cjs: they load only
+ * when a report draws charts.
  *
  *   node scripts/build.mjs [--out <dir>] [--no-declarations]   (dist/ goes into <dir>, default .)
  */
@@ -44,19 +48,18 @@ const compiled = spawnSync(
 if (compiled.status !== 0) process.exit(compiled.status ?? 1);
 
 await build({
-  entryPoints: { cli: join(dist, "cli/main.js"), worker: join(dist, "compare/worker.js") },
-  outdir: dist,
+  entryPoints: [join(dist, "bundle.js")],
+  outfile: join(dist, "routesim.cjs"),
   bundle: true,
   platform: "node",
-  format: "esm",
+  format: "cjs",
   target: "node20",
   // Resolved from the repository, wherever dist/ is written (tests build into a private folder).
   nodePaths: [join(root, "node_modules")],
   external: ["vega", "vega-lite"],
-  // CommonJS dependencies (yaml, commander, cli-progress) call require(); an ES bundle has none.
-  banner: {
-    js: 'import { createRequire as __routesimRequire } from "node:module"; const require = __routesimRequire(import.meta.url);',
-  },
+  // A script has no import.meta: modules that find files next to themselves get the bundle's URL.
+  define: { "import.meta.url": "__routesimBundleUrl" },
+  banner: { js: 'var __routesimBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });
 
@@ -75,7 +78,7 @@ await build({
   external: ["canvas"],
   logLevel: "warning",
 });
-const cache = spawnSync(process.execPath, [join(root, "scripts", "vega-cache.mjs"), dist], {
+const cache = spawnSync(process.execPath, [join(root, "scripts", "code-cache.mjs"), dist], {
   stdio: "inherit",
 });
 if (cache.status !== 0) process.exit(cache.status ?? 1);

@@ -100,8 +100,9 @@ function stopClaims(shared: Int32Array, total: number): void {
 }
 
 /**
- * A worker running the entry next to this module: the compiled worker.js in dist/, or (when this
- * module itself runs from TypeScript sources, as in vitest) worker.ts loaded through tsx's API.
+ * A worker running the entry next to this module: in the build, dist/worker.js (the bundle, from
+ * dist/routesim.cjs) or dist/compare/worker.js (the library, from dist/compare/pool.js); from
+ * TypeScript sources (vitest), worker.ts loaded through tsx's API.
  */
 function startWorker(workerData: WorkerInput): Worker {
   if (!import.meta.url.endsWith(".ts"))

@@ -16,7 +16,7 @@ interface Prestarted {
 
 /**
  * Workers started and not yet adopted. Kept on the global object, not in this module: the launcher
- * loads this file, and the bundled CLI (dist/cli.js) has its own copy of it, which must see the
+ * loads this file, and the bundled CLI (dist/routesim.cjs) has its own copy of it, which must see the
  * same list.
  */
 const KEY = Symbol.for("routesim.prestartedWorkers");

@@ -57,16 +57,24 @@ async function draw({ draw, specs }: DrawRequest): Promise<void> {
   parentPort?.postMessage(reply);
 }
 
-parentPort?.on("message", (m: WorkerInput | DrawRequest) => {
-  if ("draw" in m) void draw(m);
-  else work(m);
-});
-const given = workerData as WorkerInput | Prestart;
-if ("jobs" in given) work(given);
-else if (given.scenario !== null) {
-  try {
-    loadScenario(given.scenario);
-  } catch {
-    // Not a scenario after all, or a bad one: the CLI reports it.
+/** Whether this thread was started as a replication runner (its data is the pool's or prestart's). */
+function isRunner(data: unknown): data is WorkerInput | Prestart {
+  return typeof data === "object" && data !== null && ("jobs" in data || "prestarted" in data);
+}
+
+// Serves only in a runner thread: this module is also part of the CLI's bundle (src/bundle.ts).
+if (parentPort && isRunner(workerData)) {
+  parentPort.on("message", (m: WorkerInput | DrawRequest) => {
+    if ("draw" in m) void draw(m);
+    else work(m);
+  });
+  const given = workerData;
+  if ("jobs" in given) work(given);
+  else if (given.scenario !== null) {
+    try {
+      loadScenario(given.scenario);
+    } catch {
+      // Not a scenario after all, or a bad one: the CLI reports it.
+    }
   }
 }

@@ -6,10 +6,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Script } from "node:vm";
+import type { Script } from "node:vm";
 import type { TopLevelSpec } from "vega-lite";
+import { loadCachedBundle } from "../cached-bundle.js";
 import type { CompareSummary } from "../compare/aggregate.js";
 import type { CompareData } from "../compare/files.js";
 
@@ -27,7 +27,7 @@ const CONFIG = {
 /**
  * vega and vega-lite load on first use: they are large, and most commands never draw a chart. The
  * build bundles both into dist/vega.cjs and saves V8's code cache of it after drawing every kind of
- * chart (scripts/build.mjs): with it they load in about 40 ms instead of 85 and the first charts
+ * chart (scripts/code-cache.mjs): with it they load in about 40 ms instead of 85 and the first charts
  * draw about 20 % faster (the functions they use are compiled already). Without it (sources run
  * through tsx, a cache V8 rejects) they come from node_modules, as CommonJS: import() would also
  * scan their sources for named exports, which takes longer than loading them.
@@ -37,7 +37,7 @@ type Renderer = { vega: typeof import("vega"); vl: typeof import("vega-lite") };
 let renderer: Renderer | null = null;
 let bundled: Script | null = null;
 
-/** dist/vega.cjs, from the bundled CLI (dist/cli.js) or the compiled library (dist/report/). */
+/** dist/vega.cjs, from the bundled CLI (dist/routesim.cjs) or the compiled library (dist/report/). */
 function bundlePath(): string | null {
   for (const rel of ["./vega.cjs", "../vega.cjs"]) {
     const file = fileURLToPath(new URL(rel, import.meta.url));
@@ -47,13 +47,9 @@ function bundlePath(): string | null {
 }
 
 function loadBundle(file: string): Renderer {
-  const cacheFile = file.replace(/\.cjs$/, ".cache");
-  const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
-  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8")}\n})`;
-  bundled = new Script(source, { filename: file, cachedData });
-  const module = { exports: {} as Renderer };
-  bundled.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
-  return module.exports;
+  const loaded = loadCachedBundle<Renderer>(file);
+  bundled = loaded.script;
+  return loaded.exports;
 }
 
 /** Loads vega and vega-lite now, if not yet loaded (a replication runner does this when it is idle). */
@@ -72,7 +68,7 @@ export function vegaCodeCache(): Buffer | null {
 
 /**
  * Draws the build's warm-up charts (dist/vega-warmup.json: one comparison chart of each kind, saved
- * by scripts/vega-cache.mjs), one at a time, until `stop()` says the real ones are wanted; the SVG
+ * by scripts/code-cache.mjs), one at a time, until `stop()` says the real ones are wanted; the SVG
  * is thrown away. A runner that loaded vega because it ran out of replications before the others
  * does this while it waits: the code cache spares vega's compilation, not the JIT's, and warm
  * charts draw in about half the time of cold ones. `stop` is asked before each chart, after a turn

@@ -97,6 +97,21 @@ describe("routesim CLI", () => {
     cwd = mkdtempSync(join(tmpdir(), "routesim-cli-"));
   });
 
+  it("the build's bundles load with their V8 code caches, which V8 accepts", () => {
+    // In a plain node process: a cache is tied to V8's flags, and vitest's process may have others.
+    const probe = `
+      import { loadCachedBundle } from ${JSON.stringify(join(PKG, "dist", "cached-bundle.js"))};
+      const rejected = ["routesim.cjs", "vega.cjs"].map(
+        (f) => loadCachedBundle(${JSON.stringify(join(PKG, "dist"))} + "/" + f).script.cachedDataRejected,
+      );
+      console.log(JSON.stringify(rejected));`;
+    for (const f of ["routesim.cache", "vega.cache", "vega-warmup.json"])
+      expect(existsSync(join(PKG, "dist", f)), f).toBe(true);
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", probe], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual([false, false]);
+  });
+
   it("--version prints the package version; --help works on the program and on run", async () => {
     const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
     expect(await cli(["--version"])).toMatchObject({ code: 0, stdout: `${version}\n` });

@@ -1,0 +1,30 @@
+/**
+ * Loads one of the build's CommonJS bundles (dist/routesim.cjs, dist/vega.cjs) with V8's code cache,
+ * the `.cache` file next to it. Node 20 has no compile cache for modules, but `vm.Script` takes
+ * `cachedData`; the build saves each bundle's cache after a short representative run
+ * (scripts/code-cache.mjs), so the cache also holds the functions that run compiled. A cache V8
+ * rejects (another Node, other flags) or a missing one only costs the compilation it would have
+ * saved.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { Script } from "node:vm";
+
+export interface CachedBundle<T> {
+  exports: T;
+  /** The compiled bundle: `script.createCachedData()` is its code cache so far. */
+  script: Script;
+}
+
+/** Runs the CommonJS bundle `file` (an absolute path) and returns its exports. */
+export function loadCachedBundle<T>(file: string): CachedBundle<T> {
+  const cacheFile = file.replace(/\.cjs$/, ".cache");
+  const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
+  // Node's own CommonJS wrapper, on the bundle's first line (stack traces keep their line numbers).
+  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8")}\n})`;
+  const script = new Script(source, { filename: file, cachedData });
+  const module = { exports: {} as T };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  return { exports: module.exports, script };
+}
