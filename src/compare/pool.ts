@@ -80,18 +80,23 @@ export function allJobsFinished(shared: Int32Array, total: number): boolean {
 }
 
 /**
- * Called by a runner that has run out of jobs, when results are to be drawn: if this is the first
- * runner to get there (the others are still busy), it loads vega, draws first, and warms vega up
- * while it waits (`warmUpCharts`). Says whether it was the first.
+ * Called by a runner that has run out of jobs, when results are to be drawn: says whether it is the
+ * first to get there (the others are still busy), which then draws first (`prepareToDraw`). A
+ * worker calls it before it posts its last result, so that once the pool has every result, the
+ * drawer is known.
  */
-export function becomeDrawer(shared: Int32Array, runner: number): boolean {
-  if (Atomics.compareExchange(shared, DRAWER, 0, runner + 1) !== 0) return false;
+export function claimDrawer(shared: Int32Array, runner: number): boolean {
+  return Atomics.compareExchange(shared, DRAWER, 0, runner + 1) === 0;
+}
+
+/** The drawer's wait for the others: loads vega, then warms it up until `stop()` (see warmUpCharts). */
+export function prepareToDraw(stop: () => boolean): Promise<void> {
   try {
     loadRenderer();
   } catch {
     // Reported when a chart is drawn.
   }
-  return true;
+  return warmUpCharts(stop);
 }
 
 /** Makes every later claim come back past the end, so runners stop after their current job. */
@@ -234,8 +239,8 @@ export async function withJobs<T>(
         }
         await yieldToEvents();
       }
-      if (charts && !failure && becomeDrawer(shared, 0))
-        warming = warmUpCharts(() => allJobsFinished(shared, total) || failure !== null);
+      if (charts && !failure && claimDrawer(shared, 0))
+        warming = prepareToDraw(() => allJobsFinished(shared, total) || failure !== null);
     }
     await finished;
     await warming;

@@ -7,16 +7,17 @@
  * the scenario ahead and waits for them in a message.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { renderHere, warmUpCharts } from "../report/charts.js";
+import { renderHere } from "../report/charts.js";
 import { InputError } from "../scenario/errors.js";
 import { loadScenario } from "../scenario/load.js";
 import {
   allJobsFinished,
-  becomeDrawer,
+  claimDrawer,
   claimJob,
   type DrawReply,
   type DrawRequest,
   jobFinished,
+  prepareToDraw,
   type WorkerInput,
   type WorkerReply,
 } from "./pool.js";
@@ -24,7 +25,10 @@ import type { Prestart } from "./prestart.js";
 import { runReplication } from "./replicate.js";
 
 function work({ jobs, shared, runner, charts }: WorkerInput): void {
-  for (let index = claimJob(shared); index < jobs.length; index = claimJob(shared)) {
+  let index = claimJob(shared);
+  // A worker that got no job at all may still be the first out of jobs.
+  let drawer = index >= jobs.length && charts && claimDrawer(shared, runner);
+  while (index < jobs.length) {
     let reply: WorkerReply;
     try {
       reply = { index, result: runReplication(jobs[index]) };
@@ -33,12 +37,17 @@ function work({ jobs, shared, runner, charts }: WorkerInput): void {
       reply = { index, error: { message: String((e as Error)?.stack ?? e), input } };
     }
     jobFinished(shared);
+    if ("error" in reply) {
+      parentPort?.postMessage(reply);
+      return;
+    }
+    index = claimJob(shared);
+    // Out of jobs: the drawing is claimed before the last result goes out (see claimDrawer).
+    drawer = index >= jobs.length && charts && claimDrawer(shared, runner);
     parentPort?.postMessage(reply);
-    if ("error" in reply) return;
   }
   // Warms vega up until the last job is done or charts are asked for (a chart begun is finished first).
-  if (charts && becomeDrawer(shared, runner))
-    warming = warmUpCharts(() => asked || allJobsFinished(shared, jobs.length));
+  if (drawer) warming = prepareToDraw(() => asked || allJobsFinished(shared, jobs.length));
 }
 
 /** The drawer's warm-up, while it runs; and whether charts have been asked for. */
