@@ -229,13 +229,12 @@ export async function withJobs<T>(
     if (mainThread) {
       for (let i = claimJob(shared); i < total && !failure; i = claimJob(shared)) {
         try {
-          const result = runReplication(jobs[i]);
-          jobFinished(shared);
-          completed(i, result);
+          completed(i, runReplication(jobs[i]));
         } catch (e) {
-          jobFinished(shared);
           fail(e as Error);
           break;
+        } finally {
+          jobFinished(shared);
         }
         await yieldToEvents();
       }

@@ -2,7 +2,7 @@
  * Replication workers started by the launcher (bin/routesim.js) before the CLI loads its modules,
  * for `compare` and `sweep` with more than one job: a worker's own module load and start-up (about
  * a quarter of a second) then overlaps the main thread's, instead of following it. The pool
- * (`runJobs`) adopts them and sends them the job list; whatever it does not adopt it terminates.
+ * (`withJobs`) adopts them and sends them the job list; whatever it does not adopt it terminates.
  * This module imports nothing of routesim's, so loading it costs the launcher almost nothing.
  */
 import { availableParallelism } from "node:os";
@@ -23,7 +23,7 @@ const KEY = Symbol.for("routesim.prestartedWorkers");
 const shared = globalThis as { [KEY]?: Prestarted[] };
 const waiting: Prestarted[] = (shared[KEY] ??= []);
 
-/** The value of `--jobs` / `-j` in `args` (undefined when absent, NaN when not a number). */
+/** The value of flag `long` / `short` in `args` (undefined when absent, NaN when not a number). */
 function flagValue(args: readonly string[], long: string, short: string): number | undefined {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];

@@ -82,7 +82,6 @@ export async function warmUpCharts(
   let specs: TopLevelSpec[];
   try {
     specs = JSON.parse(readFileSync(file, "utf8")) as TopLevelSpec[];
-    loadRenderer();
   } catch {
     return; // Only a warm-up: the real charts report their own errors.
   }
