@@ -22,6 +22,7 @@ import { memoryRun } from "./memory.js";
 import { microBenchmarks } from "./micro.js";
 import { sideBySide } from "./reference/side-by-side.js";
 import { renderBenchMarkdown } from "./report.js";
+import { type CoreProbe, startCoreProber } from "./two-cores.js";
 import { type WholeRow, wholeRun } from "./whole.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -121,13 +122,17 @@ const memory = flag("--no-memory")
 
 const jobs = [];
 const cliJobs = [];
+const coreProbes: CoreProbe[] = [];
 if (!flag("--no-jobs")) {
   // Rounds interleave --jobs 1 and 2 and each figure is the mean over the rounds: on a shared
   // machine one run of either can land in a slow moment. Single rounds of this VM range from
   // 1.4× to 1.9×, hence five (the report lists each round's ratio too).
   const rounds = quick ? 1 : 5;
   const walls = new Map<number, number[]>();
-  for (let round = 0; round < rounds; round++)
+  // Whether the machine gives two cores, probed just before each round (bench/two-cores.ts).
+  const prober = await startCoreProber();
+  for (let round = 0; round < rounds; round++) {
+    coreProbes.push(await prober.probe());
     for (const j of [1, 2]) {
       log(
         `routesim compare --replications 8 --jobs ${j} (${sizes.jobsEach.toLocaleString("en-US")} requests each, round ${round + 1} of ${rounds})`,
@@ -135,6 +140,8 @@ if (!flag("--no-jobs")) {
       const row = compareCliJobs(root, j, 8, sizes.jobsEach);
       if (row) walls.set(j, [...(walls.get(j) ?? []), row.wallMs]);
     }
+  }
+  await prober.stop();
   for (const [j, w] of walls)
     cliJobs.push({
       jobs: j,
@@ -154,6 +161,9 @@ const load1 = loadavg();
 const or20 = whole.find((w) => w.scenario.includes("openrouter-20") && w.outputs === "summary only")!;
 const jobsRatio = cliJobs.length === 2 ? cliJobs[0].wallMs / cliJobs[1].wallMs : null;
 const poolRatio = jobs.length === 2 ? jobs[0].wallMs / jobs[1].wallMs : null;
+const probeMedian = coreProbes.length
+  ? [...coreProbes].map((p) => p.slowdown).sort((a, b) => a - b)[Math.floor(coreProbes.length / 2)]
+  : null;
 const mem10 = memory.length ? memory[memory.length - 1] : null;
 const targets = [
   {
@@ -181,7 +191,7 @@ const targets = [
     met: mem10 ? memory.every((m) => m.maxRssMB <= 300) : null,
   },
   {
-    target: `routesim compare, 8 replications: --jobs 2 ≥ 1.7× --jobs 1 (wall-time ratio; bench pool: ${poolRatio === null ? "–" : `${poolRatio.toFixed(2)}×`})`,
+    target: `routesim compare, 8 replications: --jobs 2 ≥ 1.7× --jobs 1 (wall-time ratio; bench pool: ${poolRatio === null ? "–" : `${poolRatio.toFixed(2)}×`}; typed loop, 2 threads ÷ 1: ${probeMedian === null ? "–" : `${probeMedian.toFixed(2)}×`})`,
     measured: jobsRatio,
     goal: 1.7,
     met: jobsRatio === null ? null : jobsRatio >= 1.7,
@@ -208,6 +218,7 @@ const report = {
   whole,
   memory,
   cliJobs,
+  coreProbes,
   jobs,
   micro,
   loops,

@@ -21,6 +21,13 @@ export interface JobsRow {
   coresUsed: number;
 }
 
+/** A worker thread running a TypeScript entry of the bench. */
+export function tsWorker(entry: URL): Worker {
+  // Node 20 will not start a worker from a .ts entry, so a tiny bootstrap registers tsx first.
+  const boot = `import("tsx/esm/api").then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(boot, { eval: true });
+}
+
 export async function replications(
   file: string,
   jobs: number,
@@ -35,10 +42,7 @@ export async function replications(
     requests,
   }));
   let total = 0;
-  // Node 20 will not start a worker from a .ts entry, so a tiny bootstrap registers tsx first.
-  const entry = JSON.stringify(new URL("./jobs-worker.ts", import.meta.url).href);
-  const boot = `import("tsx/esm/api").then((t) => { t.register(); return import(${entry}); });`;
-  const workers = Array.from({ length: jobs }, () => new Worker(boot, { eval: true }));
+  const workers = Array.from({ length: jobs }, () => tsWorker(new URL("./jobs-worker.ts", import.meta.url)));
   await Promise.all(
     workers.map(
       (w) =>

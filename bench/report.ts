@@ -143,8 +143,22 @@ export function renderBenchMarkdown(r: any): string {
     if (one && two && one.length === two.length) {
       const perRound = one.map((w, i) => w / two[i]);
       const median = [...perRound].sort((a, b) => a - b)[Math.floor(perRound.length / 2)];
+      const probes = (r.coreProbes ?? []) as Row[];
       out.push(
-        `Each round's ratio (--jobs 1 ÷ --jobs 2): ${perRound.map((r) => `${r.toFixed(2)}×`).join(", ")}; median ${median.toFixed(2)}×, fastest runs ${(Math.min(...one) / Math.min(...two)).toFixed(2)}× (load on the host only ever slows a run, and slows --jobs 2, which needs both vCPUs, more). The target uses the ratio of the means above.`,
+        table(
+          ["round", "--jobs 1 s", "--jobs 2 s", "ratio", "typed loop, 2 threads ÷ 1 (just before)"],
+          perRound.map((ratio, i) => [
+            String(i + 1),
+            n2(one[i] / 1000),
+            n2(two[i] / 1000),
+            `${n2(ratio)}×`,
+            probes[i] ? `${n2(probes[i].slowdown as number)}×` : "–",
+          ]),
+        ),
+        "",
+        `Median of the rounds ${median.toFixed(2)}×, fastest runs ${(Math.min(...one) / Math.min(...two)).toFixed(2)}× (load on the host only ever slows a run, and slows --jobs 2, which needs both vCPUs, more). The target uses the ratio of the means above.`,
+        "",
+        "The last column is a probe of the machine (bench/two-cores.ts): the typed-array loop, which allocates nothing, timed on one thread and then on two at once, just before the round. About 1.00× means the two vCPUs behaved as two cores; well above it, they shared a physical core or the host was busy, and then no program reaches 2× with two threads.",
         "",
       );
     }
