@@ -18,7 +18,7 @@ import {
   type CompareData,
   type CompareMeta,
   readCompareData,
-  tablesOf,
+  TablesFolder,
   writeCompareData,
 } from "./files.js";
 import { withJobs } from "./pool.js";
@@ -151,14 +151,48 @@ export async function renderReports(
   return summary;
 }
 
+/**
+ * Folds one comparison's replication results, one at a time in job order, into its saved tables
+ * and the warnings its runs gave (see TablesFolder: it holds no replication's timelines).
+ */
+export class CompareFolder {
+  private readonly tables = new TablesFolder();
+  private requests = 0;
+  private count = 0;
+  private readonly warned = new Set<string>();
+
+  add(r: ReplicationResult): void {
+    this.tables.add(r);
+    this.requests += r.requests;
+    this.count++;
+    for (const w of r.warnings) this.warned.add(w);
+  }
+
+  /** Replications added so far. */
+  get added(): number {
+    return this.count;
+  }
+
+  data(meta: Omit<CompareMeta, "requests">): CompareData {
+    const { bucketS, ...tables } = this.tables.tables();
+    const requests = Math.round(this.requests / Math.max(1, this.count));
+    return { meta: { ...meta, requests, bucketS }, ...tables };
+  }
+
+  /** Every warning of the runs, once each, in the order they first came. */
+  get warnings(): string[] {
+    return [...this.warned];
+  }
+}
+
 /** Folds replication results (in job order) into the saved tables of one comparison. */
 export function compareData(
   meta: Omit<CompareMeta, "requests">,
   results: readonly ReplicationResult[],
 ): CompareData {
-  const { bucketS, ...tables } = tablesOf(results);
-  const requests = Math.round(results.reduce((a, r) => a + r.requests, 0) / Math.max(1, results.length));
-  return { meta: { ...meta, requests, bucketS }, ...tables };
+  const folder = new CompareFolder();
+  for (const r of results) folder.add(r);
+  return folder.data(meta);
 }
 
 /** Writes a complete comparison folder (data, summary.json, reports, run.json) into `dir`. */
@@ -201,7 +235,7 @@ export async function atomicDir<T>(outDir: string, fill: (tmp: string) => Promis
 export function runInfo(
   o: { command?: string; jobs: number },
   wallMs: number | null,
-  results: readonly ReplicationResult[],
+  warnings: readonly string[],
 ) {
   return {
     command: o.command ?? null,
@@ -209,7 +243,7 @@ export function runInfo(
     wallTimeMs: wallMs,
     nodeVersion: process.version,
     platform: `${process.platform}-${process.arch}`,
-    warnings: [...new Set(results.flatMap((r) => r.warnings))],
+    warnings: [...warnings],
   };
 }
 
@@ -217,19 +251,22 @@ export async function compare(o: CompareOptions): Promise<CompareResult> {
   const t0 = o.wallClock?.();
   const { jobs, meta } = planCompare(o);
   const outDir = o.outDir ?? null;
+  // Results are folded as they come (in job order), not kept: memory does not grow with -r.
+  const folder = new CompareFolder();
+  const fold = (r: ReplicationResult): void => folder.add(r);
   if (!outDir)
-    return withJobs(jobs, o.jobs, { onDone: o.onProgress }, async (results) => {
-      const data = compareData(meta, results);
+    return withJobs(jobs, o.jobs, { onDone: o.onProgress, fold }, async () => {
+      const data = folder.data(meta);
       return { data, summary: summarize(data), outDir: null };
     });
   const summary = await atomicDir(outDir, (tmp) => {
     // Replication 1 writes its rows as it runs, next to the other replications (not after them).
     const rowsDir = o.rows !== false ? join(tmp, ".rows") : null;
     const run = rowsDir ? jobs.map((j, i) => (i === 0 ? { ...j, rowsDir } : j)) : jobs;
-    return withJobs(run, o.jobs, { onDone: o.onProgress, charts: true }, (results, render) => {
+    return withJobs(run, o.jobs, { onDone: o.onProgress, charts: true, fold }, (_none, render) => {
       if (rowsDir) keepFirstReplicationRows(rowsDir, tmp);
       const wall = o.wallClock && t0 !== undefined ? o.wallClock() - t0 : null;
-      return writeCompare(tmp, compareData(meta, results), runInfo(o, wall, results), render);
+      return writeCompare(tmp, folder.data(meta), runInfo(o, wall, folder.warnings), render);
     });
   });
   return { data: readCompareData(outDir), summary, outDir };

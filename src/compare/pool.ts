@@ -144,6 +144,13 @@ export interface RunJobsOptions {
    * warms it up while the others finish.
    */
   charts?: boolean;
+  /**
+   * Receives every result in job order, each as soon as it and all before it are in (a result that
+   * comes early waits for those before it). With it the pool keeps no results and `use` gets an
+   * empty list: a comparison or a sweep folds them into its tables instead of holding every
+   * replication's timelines until the end.
+   */
+  fold?: (result: ReplicationResult, index: number) => void;
 }
 
 /** Runs the jobs; the results, in job order. */
@@ -167,16 +174,30 @@ export async function withJobs<T>(
   options: RunJobsOptions,
   use: (results: ReplicationResult[], render: ChartRenderer, drawer: "this thread" | "worker") => Promise<T>,
 ): Promise<T> {
-  const { onDone, charts = false } = options;
+  const { onDone, charts = false, fold } = options;
   const total = jobs.length;
-  const results: ReplicationResult[] = new Array(total);
+  const results: ReplicationResult[] = fold ? [] : new Array(total);
+  // With `fold`: results that came before one of the jobs ahead of them, by index.
+  const early = new Map<number, ReplicationResult>();
+  let folded = 0;
+  const keep = (index: number, result: ReplicationResult): void => {
+    if (!fold) {
+      results[index] = result;
+      return;
+    }
+    early.set(index, result);
+    for (let r = early.get(folded); r !== undefined; r = early.get(folded)) {
+      early.delete(folded);
+      fold(r, folded++);
+    }
+  };
   const runners = Math.min(Math.max(1, parallel), total);
   const mainThread = options.mainThread ?? true;
   // Workers the launcher started ahead (src/compare/prestart.ts); any not needed are terminated.
   const prestarted = adoptPrestarted(runners <= 1 ? 0 : runners - (mainThread ? 1 : 0));
   if (runners <= 1) {
     jobs.forEach((job, i) => {
-      results[i] = runReplication(job);
+      keep(i, runReplication(job));
       onDone?.(i + 1, total);
     });
     return use(results, renderHere, "this thread");
@@ -194,7 +215,7 @@ export async function withJobs<T>(
     settle();
   };
   const completed = (index: number, result: ReplicationResult): void => {
-    results[index] = result;
+    keep(index, result);
     done++;
     onDone?.(done, total);
     if (done === total) settle();
@@ -214,7 +235,12 @@ export async function withJobs<T>(
       w.on("message", (m: WorkerReply) => {
         if ("drawn" in m) drawers?.answered(m);
         else if ("error" in m) fail(replyError(m));
-        else completed(m.index, m.result);
+        else
+          try {
+            completed(m.index, m.result);
+          } catch (e) {
+            fail(e as Error); // folding it failed: a harness bug, reported like a worker's
+          }
       });
       w.on("error", (e) => {
         fail(e);

@@ -12,14 +12,15 @@ import { InputError } from "../scenario/errors.js";
 import { type CompareSummary, summarize } from "./aggregate.js";
 import {
   atomicDir,
+  CompareFolder,
   type CompareOptions,
-  compareData,
   planCompare,
   runInfo,
   writeCompare,
 } from "./compare.js";
 import { type CompareData, readCompareData, readVersionedJson } from "./files.js";
 import { withJobs } from "./pool.js";
+import type { ReplicationResult } from "./replicate.js";
 import {
   expandGrid,
   type GridPoint,
@@ -92,21 +93,28 @@ export async function sweep(o: SweepOptions): Promise<SweepMeta> {
     requestsFlag: o.requests ?? null,
   };
   const jobs = plans.flatMap((p) => p.jobs);
-  await withJobs(jobs, o.jobs, { onDone: o.onProgress, charts: true }, (results, render) =>
+  // Each point's replications are folded as they come (in job order) and its tables made once the
+  // last is in; no replication's timelines are kept, so memory does not grow with the grid.
+  const pointOf = plans.flatMap((p, i) => p.jobs.map(() => i));
+  const folders = plans.map(() => new CompareFolder());
+  const done: ({ data: CompareData; warnings: string[] } | null)[] = plans.map(() => null);
+  const fold = (r: ReplicationResult, index: number): void => {
+    const i = pointOf[index];
+    const folder = folders[i];
+    folder.add(r);
+    if (folder.added === plans[i].jobs.length) {
+      done[i] = { data: folder.data(plans[i].meta), warnings: folder.warnings };
+      folders[i] = new CompareFolder(); // lets the sums go
+    }
+  };
+  await withJobs(jobs, o.jobs, { onDone: o.onProgress, charts: true, fold }, (_none, render) =>
     atomicDir(o.outDir, async (tmp) => {
       // All points at once: with several runners their charts are drawn side by side.
-      let k = 0;
       const points = mine.map((p, i) => {
         const dir = join(tmp, "points", pointDir(p.index));
         mkdirSync(dir, { recursive: true });
-        const mineResults = results.slice(k, k + plans[i].jobs.length);
-        k += plans[i].jobs.length;
-        return writeCompare(
-          dir,
-          compareData(plans[i].meta, mineResults),
-          runInfo(o, null, mineResults),
-          render,
-        );
+        const { data, warnings } = done[i]!;
+        return writeCompare(dir, data, runInfo(o, null, warnings), render);
       });
       // Every point settles before the first failure is reported, so none is left unhandled.
       for (const r of await Promise.allSettled(points)) if (r.status === "rejected") throw r.reason;

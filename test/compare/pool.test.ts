@@ -39,6 +39,33 @@ describe("runJobs", () => {
     expect(inline.map((r) => r.replication)).toEqual([0, 1, 2, 3, 4]);
   }, 30_000);
 
+  it("with a fold, every result is folded once, in job order, whatever finished first, and none is kept", async () => {
+    // The first job is long, so with two workers the short ones after it finish first.
+    const jobs = flagshipJobs(5, 200).map((j, i) => (i === 0 ? { ...j, requests: 4000 } : j));
+    const inline = await runJobs(jobs, 1);
+    for (const [parallel, mainThread] of [
+      [1, true],
+      [2, false],
+      [2, true],
+    ] as const) {
+      const folded: [number, number][] = [];
+      const finished: number[] = [];
+      const kept = await withJobs(
+        jobs,
+        parallel,
+        {
+          mainThread,
+          fold: (r, index) => folded.push([index, r.replication]),
+          onDone: (done) => finished.push(done),
+        },
+        async (results) => results,
+      );
+      expect(kept).toEqual([]);
+      expect(folded).toEqual(inline.map((r, i) => [i, r.replication]));
+      expect(finished).toEqual([1, 2, 3, 4, 5]);
+    }
+  }, 30_000);
+
   it("a failing job's InputError is reported, wherever it ran", async () => {
     const jobs = flagshipJobs(4, 300);
     const bad = structuredClone(jobs[0].source.kind === "object" ? jobs[0].source.input : null) as {
