@@ -202,11 +202,24 @@ export async function writeCompare(
   run: object,
   render: ChartRenderer = renderHere,
 ): Promise<CompareSummary> {
+  writeCompareRun(dir, data, run);
+  return reportCompare(dir, render);
+}
+
+/** The saved data and run.json of a comparison folder: what its reports are rebuilt from. */
+export function writeCompareRun(dir: string, data: CompareData, run: object): void {
   writeCompareData(dir, data);
+  writeFileSync(join(dir, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
+}
+
+/** Completes a comparison folder written by `writeCompareRun`: reports and summary.json. */
+export async function reportCompare(
+  dir: string,
+  render: ChartRenderer = renderHere,
+): Promise<CompareSummary> {
   // Reports are built from the saved files, exactly as `routesim report` rebuilds them.
   const summary = await renderReports(dir, render);
   writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-  writeFileSync(join(dir, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
   return summary;
 }
 

@@ -15,10 +15,11 @@ import {
   CompareFolder,
   type CompareOptions,
   planCompare,
+  reportCompare,
   runInfo,
-  writeCompare,
+  writeCompareRun,
 } from "./compare.js";
-import { type CompareData, readCompareData, readVersionedJson } from "./files.js";
+import { readCompareData, readVersionedJson } from "./files.js";
 import { withJobs } from "./pool.js";
 import type { ReplicationResult } from "./replicate.js";
 import {
@@ -93,36 +94,55 @@ export async function sweep(o: SweepOptions): Promise<SweepMeta> {
     requestsFlag: o.requests ?? null,
   };
   const jobs = plans.flatMap((p) => p.jobs);
-  // Each point's replications are folded as they come (in job order) and its tables made once the
-  // last is in; no replication's timelines are kept, so memory does not grow with the grid.
   const pointOf = plans.flatMap((p, i) => p.jobs.map(() => i));
-  const folders = plans.map(() => new CompareFolder());
-  const done: ({ data: CompareData; warnings: string[] } | null)[] = plans.map(() => null);
-  const fold = (r: ReplicationResult, index: number): void => {
-    const i = pointOf[index];
-    const folder = folders[i];
-    folder.add(r);
-    if (folder.added === plans[i].jobs.length) {
-      done[i] = { data: folder.data(plans[i].meta), warnings: folder.warnings };
-      folders[i] = new CompareFolder(); // lets the sums go
-    }
-  };
-  await withJobs(jobs, o.jobs, { onDone: o.onProgress, charts: true, fold }, (_none, render) =>
-    atomicDir(o.outDir, async (tmp) => {
-      // All points at once: with several runners their charts are drawn side by side.
-      const points = mine.map((p, i) => {
-        const dir = join(tmp, "points", pointDir(p.index));
-        mkdirSync(dir, { recursive: true });
-        const { data, warnings } = done[i]!;
-        return writeCompare(dir, data, runInfo(o, null, warnings), render);
-      });
-      // Every point settles before the first failure is reported, so none is left unhandled.
-      for (const r of await Promise.allSettled(points)) if (r.status === "rejected") throw r.reason;
+  await atomicDir(o.outDir, async (tmp) => {
+    const dirs = mine.map((p) => join(tmp, "points", pointDir(p.index)));
+    // Each point's replications are folded as they come (in job order), and its data saved once
+    // the last is in: no replication's timelines and no finished point's tables are kept, so
+    // memory does not grow with the grid.
+    const folders: (CompareFolder | null)[] = plans.map(() => new CompareFolder());
+    const fold = (r: ReplicationResult, index: number): void => {
+      const i = pointOf[index];
+      const folder = folders[i]!;
+      folder.add(r);
+      if (folder.added < plans[i].jobs.length) return;
+      mkdirSync(dirs[i], { recursive: true });
+      writeCompareRun(dirs[i], folder.data(plans[i].meta), runInfo(o, null, folder.warnings));
+      folders[i] = null;
+    };
+    await withJobs(jobs, o.jobs, { onDone: o.onProgress, charts: true, fold }, async (_none, render) => {
+      // A few points' reports at a time, enough to keep every runner drawing.
+      await inTurns(dirs.length, 2 * Math.max(1, o.jobs), (i) => reportCompare(dirs[i], render));
       writeFileSync(join(tmp, "sweep.json"), `${JSON.stringify(meta, null, 2)}\n`);
       await renderSweepReports(tmp, render);
-    }),
-  );
+    });
+  });
   return meta;
+}
+
+/**
+ * Runs `task(0)` … `task(n − 1)`, at most `limit` at a time. After a failure no task starts; those
+ * running settle before the first failure is thrown, so none is left unhandled.
+ */
+export async function inTurns(
+  n: number,
+  limit: number,
+  task: (i: number) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const failures: unknown[] = [];
+  const lane = async (): Promise<void> => {
+    while (next < n && failures.length === 0) {
+      const i = next++;
+      try {
+        await task(i);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, lane));
+  if (failures.length > 0) throw failures[0];
 }
 
 function rawName(raw: unknown): string | undefined {
@@ -136,16 +156,16 @@ export function readSweepMeta(dir: string): SweepMeta {
 
 export interface SweepPointResult {
   point: GridPoint;
-  data: CompareData;
   summary: CompareSummary;
 }
 
+/** The sweep's points and their summaries (each point's data is read, summarized and let go). */
 export function readSweep(dir: string): { meta: SweepMeta; points: SweepPointResult[] } {
   const meta = readSweepMeta(dir);
-  const points = meta.points.map((i) => {
-    const data = readCompareData(join(dir, "points", pointDir(i)));
-    return { point: meta.grid[i], data, summary: summarize(data) };
-  });
+  const points = meta.points.map((i) => ({
+    point: meta.grid[i],
+    summary: summarize(readCompareData(join(dir, "points", pointDir(i)))),
+  }));
   return { meta, points };
 }
 

@@ -12,7 +12,7 @@ import {
   rawScenario,
   shardPoints,
 } from "../../src/compare/sweep.js";
-import { mergeSweeps, readSweepMeta, sweep } from "../../src/compare/sweep-run.js";
+import { inTurns, mergeSweeps, readSweepMeta, sweep } from "../../src/compare/sweep-run.js";
 import { InputError } from "../../src/scenario/errors.js";
 
 const F = "scenarios/flagship.yaml";
@@ -110,4 +110,38 @@ describe("sweep shards and merge", () => {
       "Missing grid points (no shard had them): 0, 2",
     );
   }, 60_000);
+});
+
+describe("inTurns (a sweep's point reports, a few at a time)", () => {
+  const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it("runs every task once, never more than the limit at a time", async () => {
+    let running = 0;
+    let most = 0;
+    const ran: number[] = [];
+    await inTurns(10, 3, async (i) => {
+      running++;
+      most = Math.max(most, running);
+      await tick();
+      ran.push(i);
+      running--;
+    });
+    expect(most).toBe(3);
+    expect([...ran].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("after a failure starts nothing new, lets the running tasks settle, then throws the first failure", async () => {
+    const started: number[] = [];
+    const settled: number[] = [];
+    const e = await inTurns(10, 2, async (i) => {
+      started.push(i);
+      await tick();
+      if (i === 1) throw new Error("task 1 failed");
+      await tick();
+      settled.push(i);
+    }).catch((x: unknown) => x);
+    expect((e as Error).message).toBe("task 1 failed");
+    expect(started).toEqual([0, 1]);
+    expect(settled).toEqual([0]);
+  });
 });
