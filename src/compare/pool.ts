@@ -1,8 +1,8 @@
 /**
  * Runs replication jobs, inline or in parallel, then hands the results to the caller while the
  * threads are still up, so that the report's charts can be drawn on one of them. Results come back
- * in job order, and each job is a pure function of its inputs, so `--jobs N` gives exactly what
- * `--jobs 1` gives.
+ * in job order (or are folded in job order as they come, see `fold`), and each job is a pure
+ * function of its inputs, so `--jobs N` gives exactly what `--jobs 1` gives.
  *
  * With N > 1 the main thread is one of the N runners, next to N − 1 worker threads: one worker
  * start-up (module graph load and a cold JIT) fewer, and the main thread is not left idle. Every
