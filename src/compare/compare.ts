@@ -185,16 +185,6 @@ export class CompareFolder {
   }
 }
 
-/** Folds replication results (in job order) into the saved tables of one comparison. */
-export function compareData(
-  meta: Omit<CompareMeta, "requests">,
-  results: readonly ReplicationResult[],
-): CompareData {
-  const folder = new CompareFolder();
-  for (const r of results) folder.add(r);
-  return folder.data(meta);
-}
-
 /** Writes a complete comparison folder (data, summary.json, reports, run.json) into `dir`. */
 export async function writeCompare(
   dir: string,

@@ -196,15 +196,6 @@ export class TablesFolder {
   }
 }
 
-/** Folds replication results (in job order) into the saved tables. */
-export function tablesOf(
-  results: readonly ReplicationResult[],
-): Omit<CompareData, "meta"> & { bucketS: number } {
-  const folder = new TablesFolder();
-  for (const r of results) folder.add(r);
-  return folder.tables();
-}
-
 export function writeCompareData(dir: string, d: CompareData): void {
   writeFileSync(join(dir, "compare.json"), `${JSON.stringify(d.meta, null, 2)}\n`);
   const csv = (name: string, head: string[], lines: string[]): void =>
