@@ -22,7 +22,7 @@ import { memoryRun } from "./memory.js";
 import { microBenchmarks } from "./micro.js";
 import { sideBySide } from "./reference/side-by-side.js";
 import { renderBenchMarkdown } from "./report.js";
-import { type CoreProbe, startCoreProber } from "./two-cores.js";
+import { type CoreProbe, median, startCoreProber } from "./two-cores.js";
 import { type WholeRow, wholeRun } from "./whole.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -161,9 +161,7 @@ const load1 = loadavg();
 const or20 = whole.find((w) => w.scenario.includes("openrouter-20") && w.outputs === "summary only")!;
 const jobsRatio = cliJobs.length === 2 ? cliJobs[0].wallMs / cliJobs[1].wallMs : null;
 const poolRatio = jobs.length === 2 ? jobs[0].wallMs / jobs[1].wallMs : null;
-const probeMedian = coreProbes.length
-  ? [...coreProbes].map((p) => p.slowdown).sort((a, b) => a - b)[Math.floor(coreProbes.length / 2)]
-  : null;
+const probeMedian = coreProbes.length ? median(coreProbes.map((p) => p.slowdown)) : null;
 const mem10 = memory.length ? memory[memory.length - 1] : null;
 const targets = [
   {

@@ -1,5 +1,7 @@
 /** Renders results/bench/bench.md from the bench report object. */
 
+import { median } from "./two-cores.js";
+
 interface Row {
   [k: string]: unknown;
 }
@@ -142,7 +144,7 @@ export function renderBenchMarkdown(r: any): string {
     );
     if (one && two && one.length === two.length) {
       const perRound = one.map((w, i) => w / two[i]);
-      const median = [...perRound].sort((a, b) => a - b)[Math.floor(perRound.length / 2)];
+      const middle = median(perRound);
       const probes = (r.coreProbes ?? []) as Row[];
       out.push(
         table(
@@ -156,7 +158,7 @@ export function renderBenchMarkdown(r: any): string {
           ]),
         ),
         "",
-        `Median of the rounds ${median.toFixed(2)}×, fastest runs ${(Math.min(...one) / Math.min(...two)).toFixed(2)}× (load on the host only ever slows a run, and slows --jobs 2, which needs both vCPUs, more). The target uses the ratio of the means above.`,
+        `Median of the rounds ${middle.toFixed(2)}×, fastest runs ${(Math.min(...one) / Math.min(...two)).toFixed(2)}× (load on the host only ever slows a run, and slows --jobs 2, which needs both vCPUs, more). The target uses the ratio of the means above.`,
         "",
         "The last column is a probe of the machine (bench/two-cores.ts): the typed-array loop, which allocates nothing, timed on one thread and then on two at once, just before the round. About 1.00× means the two vCPUs behaved as two cores; well above it, they shared a physical core or the host was busy, and then no program reaches 2× with two threads.",
         "",

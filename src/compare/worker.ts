@@ -25,9 +25,15 @@ import type { Prestart } from "./prestart.js";
 import { runReplication } from "./replicate.js";
 
 function work({ jobs, shared, runner, charts }: WorkerInput): void {
-  let index = claimJob(shared);
-  // A worker that got no job at all may still be the first out of jobs.
-  let drawer = index >= jobs.length && charts && claimDrawer(shared, runner);
+  let drawer = false;
+  // Claims the next job; out of jobs (even at the first claim), claims the drawing too, before the
+  // last result goes out (see claimDrawer).
+  const next = (): number => {
+    const i = claimJob(shared);
+    if (i >= jobs.length && charts) drawer = claimDrawer(shared, runner);
+    return i;
+  };
+  let index = next();
   while (index < jobs.length) {
     let reply: WorkerReply;
     try {
@@ -41,9 +47,7 @@ function work({ jobs, shared, runner, charts }: WorkerInput): void {
       parentPort?.postMessage(reply);
       return;
     }
-    index = claimJob(shared);
-    // Out of jobs: the drawing is claimed before the last result goes out (see claimDrawer).
-    drawer = index >= jobs.length && charts && claimDrawer(shared, runner);
+    index = next();
     parentPort?.postMessage(reply);
   }
   // Warms vega up until the last job is done or charts are asked for (a chart begun is finished first).
