@@ -3,10 +3,12 @@
  * providers (same seeds, so the same arrivals, sizes and failure draws), and the results go to one
  * folder: attempts.csv, requests.csv, summary.json, run.json, report.md.
  */
+
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { ATTEMPT_COLUMNS, PolicyMetrics, type PolicySummary, REQUEST_COLUMNS } from "./metrics/collector.js";
 import { CsvWriter } from "./metrics/csv.js";
+import { type PolicyModel, policyModel } from "./policies/describe.js";
 import { type BuiltPolicy, buildPolicy } from "./policies/registry.js";
 import { buildCatalog } from "./providers/catalog.js";
 import { ProviderFarm } from "./providers/farm.js";
@@ -58,6 +60,8 @@ export interface RunInfo {
   eventsPerSec: number | null;
   requestsPerSec: number | null;
   command: string | null;
+  /** What each policy models: gateway and version, timeout and what it measures, billing. */
+  policies: PolicyModel[];
 }
 
 export interface Progress {
@@ -343,6 +347,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
     eventsPerSec: wall ? Math.round(events / (wall / 1000)) : null,
     requestsPerSec: wall ? Math.round((trafficCount * built.length) / (wall / 1000)) : null,
     command: options.command ?? null,
+    policies: built.map((b, i) => policyModel(b.policy.name, selected[i].kind, b.behaviour, b.models)),
   };
   if (tmp && outDir) {
     writeFileSync(join(tmp, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);

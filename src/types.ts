@@ -111,7 +111,7 @@ export interface AttemptRecord {
   readonly error: AttemptError;
   readonly promptTokens: number;
   readonly completionTokens: number;
-  /** Charged cost; 0 for failed attempts. */
+  /** Charged cost: a served attempt, or what a provider generated before the gateway let go (see RouterBehaviour.billsAbandoned). */
   readonly costUsd: number;
   /** Prompt tokens read from the provider's cache (prompt caching), if any. */
   readonly cachedTokens?: number;
@@ -137,4 +137,6 @@ export type Outcome =
       readonly latencyMs: number;
       /** Time to first token when a stream started and then failed; NaN otherwise. */
       readonly ttftMs: number;
+      /** Billed for attempts the gateway abandoned (providers it calls directly bill them); else 0. */
+      readonly costUsd: number;
     };

@@ -41,7 +41,6 @@ export function qualityOf(e: Endpoint, spec: Provider | undefined): number | nul
 }
 
 export class ExtraMetrics implements RunObserver {
-  private wasted = 0;
   private fallbacks = 0;
   private qualitySum = 0;
   private qualityN = 0;
@@ -73,15 +72,9 @@ export class ExtraMetrics implements RunObserver {
     this.completionTokens += a.completionTokens;
   }
 
-  outcome(_req: RoutedRequest, o: Outcome, attempts: readonly AttemptRecord[], _d: Decision): void {
+  outcome(_req: RoutedRequest, o: Outcome, _attempts: readonly AttemptRecord[], _d: Decision): void {
     this.latency.add(o.latencyMs);
     if (o.attempts > 1) this.fallbacks++;
-    // Wasted spend: everything billed for a request that failed, and every billed attempt that is
-    // not the one that served the request (a fallback chain paying for models it did not need).
-    for (let i = 0; i < attempts.length; i++) {
-      const last = i === attempts.length - 1;
-      if (o.kind === "failed" || !last) this.wasted += attempts[i].costUsd;
-    }
     if (o.kind === "served") {
       const depth = Math.max(0, o.attempts - 1);
       const counts = this.servedAtDepth;
@@ -107,7 +100,7 @@ export class ExtraMetrics implements RunObserver {
       successRate: p.successRate,
       costUsd: p.costUsd,
       costPerSuccessUsd: p.succeeded ? p.costPerSuccessUsd : Number.NaN,
-      wastedSpendUsd: this.wasted,
+      wastedSpendUsd: p.wastedSpendUsd,
       attemptsPerRequest: p.attemptsPerRequest,
       fallbackRate: this.fallbacks / n,
       latencyP50Ms: p.latencyMs.p50,

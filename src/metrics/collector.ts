@@ -57,8 +57,11 @@ export interface PolicySummary {
   attemptsPerRequest: number;
   /** Requests by number of attempts made: {"0": n, "1": n, ...}. */
   attemptsHistogram: Record<string, number>;
+  /** Everything billed: served requests, and attempts providers billed although nothing was served. */
   costUsd: number;
   costPerSuccessUsd: number;
+  /** Billed for attempts that did not serve the request (abandoned timeouts, cuts, failed requests). */
+  wastedSpendUsd: number;
   latencyMs: Quantiles;
   ttftMs: Quantiles;
   /** Failed requests by final status. */
@@ -96,6 +99,7 @@ export class PolicyMetrics implements RunObserver {
   succeeded = 0;
   attempts = 0;
   readonly cost = new ExactSum();
+  readonly wasted = new ExactSum();
   readonly latency = new QuantileSketch();
   readonly ttft = new QuantileSketch();
   private readonly errors: Record<string, number> = {};
@@ -144,11 +148,14 @@ export class PolicyMetrics implements RunObserver {
     );
   }
 
-  outcome(req: RoutedRequest, o: Outcome, _attempts: readonly AttemptRecord[], _d: Decision): void {
+  outcome(req: RoutedRequest, o: Outcome, attempts: readonly AttemptRecord[], _d: Decision): void {
     this.requests++;
     while (this.attemptsHist.length <= o.attempts) this.attemptsHist.push(0);
     this.attemptsHist[o.attempts]++;
     this.latency.add(o.latencyMs);
+    // What did not serve the request: all of a failed one, the attempts before the serving one.
+    const waste = o.kind === "served" ? o.costUsd - attempts[attempts.length - 1].costUsd : o.costUsd;
+    if (waste !== 0) this.wasted.add(waste);
     if (o.kind === "served") {
       this.succeeded++;
       this.cost.add(o.costUsd);
@@ -156,6 +163,7 @@ export class PolicyMetrics implements RunObserver {
       if (this.endpoints[o.endpoint.id] === undefined) this.seen(o.endpoint);
       this.servedById[o.endpoint.id]++;
     } else {
+      if (o.costUsd !== 0) this.cost.add(o.costUsd);
       inc(this.errors, String(o.status));
     }
     if (!this.requestsCsv) return;
@@ -169,7 +177,7 @@ export class PolicyMetrics implements RunObserver {
         ? `${this.servedCols[o.endpoint.id]},${o.attempts},200,`
         : `,,${o.attempts},${o.status},${o.code}`;
     this.requestsCsv.line(
-      `${this.nameField},${req.id},${ms(req.arrivalMs)},${this.lastRequestedField},${served},${ms(o.latencyMs)},${ms(o.ttftMs)},${usd(o.kind === "served" ? o.costUsd : 0)}`,
+      `${this.nameField},${req.id},${ms(req.arrivalMs)},${this.lastRequestedField},${served},${ms(o.latencyMs)},${ms(o.ttftMs)},${usd(o.costUsd)}`,
     );
   }
 
@@ -220,6 +228,7 @@ export class PolicyMetrics implements RunObserver {
       attemptsHistogram: sorted(attemptsHist),
       costUsd: cost,
       costPerSuccessUsd: this.succeeded ? cost / this.succeeded : 0,
+      wastedSpendUsd: this.wasted.value,
       latencyMs: quantiles(this.latency),
       ttftMs: quantiles(this.ttft),
       errors: sorted(this.errors),

@@ -28,6 +28,8 @@ export interface BuiltPolicy {
   readonly behaviour: RouterBehaviour;
   /** Settings routesim cannot simulate, listed in the report (never silently ignored). */
   readonly warnings: readonly string[];
+  /** The gateway and version the policy reproduces (run.json, reports); absent = the kind's generic text. */
+  readonly models?: string;
 }
 
 export type PolicyFactory = (spec: PolicySpec, ctx: PolicyContext) => BuiltPolicy;

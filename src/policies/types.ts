@@ -76,6 +76,21 @@ export type Decision =
       readonly explain?: unknown;
     };
 
+/**
+ * A plan step whose endpoint is chosen only when the step runs, after its delay: the router then
+ * calls `Policy.resolve` (LiteLLM re-runs its strategy at the retry's real time).
+ */
+export const DEFERRED = -2;
+
+/**
+ * Which moment of an attempt the per-attempt timer measures (docs/gateways-model.md "Timeouts"):
+ * the first token (OpenRouter's idle timeout, an HTTP client's read timeout on a stream), the
+ * response headers (Portkey's timer stops when `fetch` resolves), or the end of the response (a
+ * non-streaming read, Envoy's route timeout). A stream cut by a "response" timer after its first
+ * token is committed: the client has seen tokens.
+ */
+export type TimeoutScope = "first_token" | "headers" | "response";
+
 /** What to do after a failed (pre-commit) attempt. */
 export type FailureAction = "next" | "next_model" | "stop";
 
@@ -101,6 +116,14 @@ export interface RouterBehaviour {
   readonly byokFeeShare?: number;
   /** Bill the tokens of a stream that failed after its first token (R69); default false. */
   readonly billPartialOnErrorFinish?: boolean;
+  /** What the timer measures, for streaming and non-streaming requests; default first token for both. */
+  readonly timeoutScope?: { readonly streaming: TimeoutScope; readonly nonStreaming: TimeoutScope };
+  /**
+   * The gateway calls providers directly, so a provider bills what it generated on an attempt the
+   * gateway abandoned (a timeout after prefill, a mid-stream cut); default false (OpenRouter bills
+   * only what it serves, R69).
+   */
+  readonly billsAbandoned?: boolean;
 }
 
 export interface Policy {
@@ -110,6 +133,12 @@ export interface Policy {
    * saves the generator state it needs, since the caller reseeds and reuses the generator.
    */
   route(req: RoutedRequest, view: EndpointView, rng: Rng): Decision;
+  /**
+   * Called when a `DEFERRED` plan step runs (its delay has passed): the endpoint to call now, or -1
+   * for no provider call (the router then goes on with the plan's next step, which `resolve` may
+   * have appended, or ends the request with `finalError`).
+   */
+  resolve?(requestId: number, view: EndpointView): number;
   /** Optional: stateful gateway emulations (cooldowns, ejection) learn from every attempt. */
   observe?(attempt: AttemptRecord, view: EndpointView): void;
   /** Optional: called once per request with its outcome (sticky routing learns here). */

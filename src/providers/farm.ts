@@ -21,6 +21,13 @@ import {
   ScheduledOutages,
 } from "./outages.js";
 
+/**
+ * What an attempt's deadline measures (the router sets it from its gateway's timeout scope): the
+ * first token; the response headers, which a streaming provider sends once it starts serving; the
+ * whole response of a plain read; or the end of a stream, which a timer cuts after its first token.
+ */
+export const TimerScope = { FirstToken: 0, Headers: 1, Response: 2, StreamEnd: 3 } as const;
+
 const PHASE_ADMIT = 1;
 const PHASE_SERVE = 2;
 
@@ -39,6 +46,8 @@ export class LiveAttempt {
   completionTokens = 0;
   submitMs = 0;
   deadlineMs = 0;
+  /** A `TimerScope` value: which moment `deadlineMs` bounds. */
+  timerScope = 0;
   /** 0 idle, 1 queued, 2 running, 3 finished. */
   phase = 0;
   holdsSlot = false;
@@ -55,6 +64,8 @@ export class LiveAttempt {
   ttftScale = 1;
   /** Retry-After hint (s) given with a rate-limit 429; NaN = none. */
   retryAfterS = Number.NaN;
+  /** The provider processed the prompt (its first token exists), so it bills what it generated. */
+  prefilled = false;
 }
 storeAsDoubles(new LiveAttempt(), ["submitMs", "deadlineMs", "endMs"]);
 
@@ -233,6 +244,7 @@ export class ProviderFarm {
     a.holdsSlot = false;
     a.ttftMs = Number.NaN;
     a.tokensOut = 0;
+    a.prefilled = false;
     // Streams are keyed, so they are reseeded only when a draw is needed (fail reseeds latRng).
     const outage = rt.outages.at(now);
     if (outage !== null) {
@@ -323,21 +335,48 @@ export class ProviderFarm {
       return;
     }
     const firstToken = now + rt.ttft.sample(lat) * mult * a.ttftScale;
-    if (firstToken > a.deadlineMs) {
+    const scope = a.timerScope;
+    // Once a stream's headers are out, a headers timer has stopped: only the first token can be late.
+    if (firstToken > a.deadlineMs && scope !== TimerScope.Headers) {
       this.end(a, a.deadlineMs, 408, "timeout");
       return;
     }
     a.ttftMs = firstToken - a.submitMs;
+    a.prefilled = true;
     const tps = Math.max(rt.tps.sample(lat), 1e-3);
     const gen = (a.completionTokens / tps) * 1000 * mult;
     if (errorProne && rt.spec.midstream_error_rate > 0 && err.next() < rt.spec.midstream_error_rate) {
       const f = err.next();
-      a.tokensOut = Math.floor(f * a.completionTokens);
-      this.end(a, firstToken + f * gen, 500, "mid_stream");
+      const cut = firstToken + f * gen;
+      if (cut > a.deadlineMs && scope >= TimerScope.Response) this.timeUp(a, firstToken, gen);
+      else {
+        a.tokensOut = Math.floor(f * a.completionTokens);
+        this.end(a, cut, 500, "mid_stream");
+      }
+      return;
+    }
+    if (firstToken + gen > a.deadlineMs && scope >= TimerScope.Response) {
+      this.timeUp(a, firstToken, gen);
       return;
     }
     a.tokensOut = a.completionTokens;
     this.end(a, firstToken + gen, 200, "none");
+  }
+
+  /**
+   * A whole-response timer ran out while the provider was generating: the tokens made by then are
+   * what the provider bills. A plain read saw nothing (a timeout); a stream is cut after tokens
+   * reached the client (committed).
+   */
+  private timeUp(a: LiveAttempt, firstToken: number, gen: number): void {
+    const share = gen > 0 ? (a.deadlineMs - firstToken) / gen : 0;
+    a.tokensOut = Math.floor(share * a.completionTokens);
+    if (a.timerScope === TimerScope.StreamEnd) {
+      this.end(a, a.deadlineMs, 408, "mid_stream");
+      return;
+    }
+    a.ttftMs = Number.NaN;
+    this.end(a, a.deadlineMs, 408, "timeout");
   }
 
   private end(a: LiveAttempt, at: number, status: number, error: AttemptError): void {

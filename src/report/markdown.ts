@@ -1,5 +1,6 @@
 /** report.md: a readable comparison of the policies of one run, with units. */
 import type { PolicySummary } from "../metrics/collector.js";
+import { timeoutText } from "../policies/describe.js";
 import type { Scenario } from "../scenario/schema.js";
 import type { RunInfo, Summary } from "../simulate.js";
 
@@ -37,6 +38,7 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
         "attempts/request",
         "cost (USD)",
         "cost per success (USD)",
+        "wasted (USD)",
         "latency p50 / p90 / p99 (ms)",
         "TTFT p50 / p99 (ms)",
         "final errors",
@@ -48,6 +50,7 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
         p.attemptsPerRequest.toFixed(3),
         dollars(p.costUsd),
         dollars(p.costPerSuccessUsd),
+        dollars(p.wastedSpendUsd),
         `${msf(p.latencyMs.p50)} / ${msf(p.latencyMs.p90)} / ${msf(p.latencyMs.p99)}`,
         `${msf(p.ttftMs.p50)} / ${msf(p.ttftMs.p99)}`,
         errorsCell(p),
@@ -93,13 +96,24 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
         );
     out.push("");
   }
+  if (run.policies.length) {
+    out.push("## What each policy models", "");
+    out.push(
+      table(
+        ["policy", "models", "per-attempt timeout", "providers bill abandoned attempts"],
+        run.policies.map((m) => [`**${m.name}**`, m.models, timeoutText(m), m.billsAbandoned ? "yes" : "no"]),
+      ),
+      "",
+    );
+  }
   if (sum.warnings.length) out.push("## Warnings", "", ...sum.warnings.map((w) => `- ${w}`), "");
   out.push(
     "## How to read this",
     "",
     "- Every policy saw the same arrivals, token sizes and provider failure draws (common random numbers), so differences come from routing alone.",
     "- Latency is end to end, from arrival to the last token or the final error, including queueing and failed attempts. TTFT is from arrival to the first token of the serving attempt.",
-    "- Percentiles come from a log-bucketed sketch with 0.5 % relative accuracy; costs are summed with compensated (Neumaier) summation. Only successful attempts are billed.",
+    "- Percentiles come from a log-bucketed sketch with 0.5 % relative accuracy; costs are summed with compensated (Neumaier) summation.",
+    "- Cost is everything billed. A gateway that calls providers directly (LiteLLM, Portkey, Envoy, the classic balancers) pays for what a provider generated before the gateway let go of an attempt (a timeout after the first token, a cut stream); that, and every billed attempt that did not serve its request, is the wasted column. OpenRouter bills only what it serves.",
     `- Reproduce: \`routesim run ${run.scenarioFile === "<inline>" ? "<scenario>" : run.scenarioFile} --seed ${sum.seed}\` (scenario sha256 ${run.scenarioHash.slice(0, 12)}…).`,
     "",
   );

@@ -3,9 +3,16 @@
  * candidate, model-level skips, the final error mapping, billing and health tracking. Every request
  * ends in exactly one outcome.
  */
-import type { Decision, EndpointView, Policy, RouterBehaviour } from "../policies/types.js";
+import {
+  DEFERRED,
+  type Decision,
+  type EndpointView,
+  type Policy,
+  type RouterBehaviour,
+  type TimeoutScope,
+} from "../policies/types.js";
 import { endpointsByModel } from "../providers/catalog.js";
-import type { LiveAttempt, ProviderFarm } from "../providers/farm.js";
+import { type LiveAttempt, type ProviderFarm, TimerScope } from "../providers/farm.js";
 import { hashKey, Rng } from "../rng/rng.js";
 import type { Simulator } from "../sim/kernel.js";
 import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
@@ -32,6 +39,10 @@ class InFlight {
   skipModels: string[] | null = null;
   /** Cached prompt tokens of the attempt in flight. */
   cached = 0;
+  /** Plan steps that resolved to no provider call (a guard against a policy that loops). */
+  noCallSteps = 0;
+  /** Billed so far over the request's attempts (abandoned ones included where providers bill them). */
+  spentUsd = 0;
   /** Copied from `req`: read when the request ends, without touching the (by then cold) request. */
   readonly arrivalMs: number;
   constructor(
@@ -52,6 +63,9 @@ export class Router {
   private readonly byokFee: number;
   /** Health books are kept only for a policy that reads them. */
   private readonly tracksHealth: boolean;
+  private readonly scopeStreaming: number;
+  private readonly scopeNonStreaming: number;
+  private readonly billsAbandoned: boolean;
   /** Requests that reached an outcome. */
   completed = 0;
   /** Extra observers (e.g. the decision log), called after the main one. */
@@ -71,12 +85,16 @@ export class Router {
     this.rngKey = hashKey([seed, "policy"]);
     this.byokFee = behaviour.byokFeeShare ?? 0.05;
     this.tracksHealth = policy.readsHealth !== false;
+    const scope = behaviour.timeoutScope;
+    this.scopeStreaming = scope ? timerScope(scope.streaming, true) : TimerScope.FirstToken;
+    this.scopeNonStreaming = scope ? timerScope(scope.nonStreaming, false) : TimerScope.FirstToken;
+    this.billsAbandoned = behaviour.billsAbandoned === true;
     this.rng = new Rng(0);
     this.hRetry = sim.handler((arg) => {
       const st = this.waiting.get(arg);
       if (st) {
         this.waiting.delete(arg);
-        this.submit(st, candidateAt(st.decision, st.next - 1));
+        this.run(st, candidateAt(st.decision, st.next - 1));
       }
     });
     this.view = new RouterView(sim, catalog, health);
@@ -106,6 +124,7 @@ export class Router {
           attempts: 0,
           latencyMs: 0,
           ttftMs: Number.NaN,
+          costUsd: 0,
         },
         [],
         decision,
@@ -121,7 +140,7 @@ export class Router {
     let e = candidateAt(d, st.next);
     while (e >= 0 && st.skipModels !== null && st.skipModels.includes(this.catalog[e].model))
       e = candidateAt(d, ++st.next);
-    if (e < 0 || st.attempts.length >= this.behaviour.maxAttempts) {
+    if ((e < 0 && e !== DEFERRED) || st.attempts.length >= this.behaviour.maxAttempts) {
       this.fail(st);
       return;
     }
@@ -132,7 +151,25 @@ export class Router {
       this.sim.schedule(this.sim.now + delay, this.hRetry, st.req.id);
       return;
     }
-    this.submit(st, e);
+    this.run(st, e);
+  }
+
+  /** Runs a plan step now: a deferred one is resolved by the policy first, maybe to no call at all. */
+  private run(st: InFlight, e: number): void {
+    if (e !== DEFERRED) {
+      this.submit(st, e);
+      return;
+    }
+    const resolve = this.policy.resolve;
+    if (resolve === undefined)
+      throw new Error(`policy ${this.policy.name} planned a deferred step but has no resolve()`);
+    const chosen = resolve.call(this.policy, st.req.id, this.view);
+    if (chosen >= 0) this.submit(st, chosen);
+    else if (++st.noCallSteps > MAX_NO_CALL_STEPS)
+      throw new Error(
+        `policy ${this.policy.name}: request ${st.req.id} made ${MAX_NO_CALL_STEPS} plan steps without a provider call`,
+      );
+    else this.tryNext(st);
   }
 
   private submit(st: InFlight, endpoint: number): void {
@@ -146,6 +183,7 @@ export class Router {
     a.promptTokens = st.req.promptTokens;
     a.completionTokens = st.req.completionTokens;
     a.deadlineMs = this.sim.now + this.behaviour.timeoutMs;
+    a.timerScope = st.req.body.stream === true ? this.scopeStreaming : this.scopeNonStreaming;
     const e = this.catalog[endpoint];
     st.cached =
       e.cache === undefined
@@ -163,7 +201,12 @@ export class Router {
     const st = a.owner as InFlight;
     const endpoint = this.catalog[a.endpoint];
     const ok = a.status === 200;
-    const billed = ok || (a.error === "mid_stream" && this.behaviour.billPartialOnErrorFinish === true);
+    // A provider the gateway calls directly bills what it generated before the gateway let go.
+    const billed =
+      ok ||
+      (this.billsAbandoned
+        ? a.prefilled
+        : a.error === "mid_stream" && this.behaviour.billPartialOnErrorFinish === true);
     const rec: Mutable<AttemptRecord> = {
       policy: this.policy.name,
       requestId: a.requestId,
@@ -182,6 +225,7 @@ export class Router {
     if (st.cached > 0) rec.cachedTokens = st.cached;
     if (a.retryAfterS === a.retryAfterS) rec.retryAfterS = a.retryAfterS;
     this.farm.release(a);
+    st.spentUsd += rec.costUsd;
     if (st.attempts.length === 0) st.attempts = [rec];
     else st.attempts.push(rec);
     if (this.tracksHealth) {
@@ -206,7 +250,7 @@ export class Router {
           kind: "served",
           endpoint,
           attempts: st.attempts.length,
-          costUsd: rec.costUsd,
+          costUsd: st.spentUsd,
           latencyMs: now - st.arrivalMs,
           ttftMs: rec.startMs + rec.ttftMs - st.arrivalMs,
         },
@@ -226,6 +270,7 @@ export class Router {
           attempts: st.attempts.length,
           latencyMs: now - st.arrivalMs,
           ttftMs: rec.startMs + rec.ttftMs - st.arrivalMs,
+          costUsd: st.spentUsd,
         },
         st.attempts,
         st.decision,
@@ -253,6 +298,7 @@ export class Router {
         attempts: st.attempts.length,
         latencyMs: this.sim.now - st.arrivalMs,
         ttftMs: Number.NaN,
+        costUsd: st.spentUsd,
       },
       st.attempts,
       st.decision,
@@ -304,6 +350,16 @@ class RouterView implements EndpointView {
 }
 
 const NO_ENDPOINTS: readonly Endpoint[] = [];
+
+/** A bound far above any gateway's retry count: past it, a policy's plan is looping (a bug). */
+const MAX_NO_CALL_STEPS = 10_000;
+
+/** The farm's timer for a scope; a stream cut at its end is committed, a plain read is not. */
+function timerScope(s: TimeoutScope, streaming: boolean): number {
+  if (s === "first_token") return TimerScope.FirstToken;
+  if (s === "headers") return streaming ? TimerScope.Headers : TimerScope.Response;
+  return streaming ? TimerScope.StreamEnd : TimerScope.Response;
+}
 
 /** Candidate k of a decision, -1 past the end; lazy decisions compute only what is asked. */
 function candidateAt(d: Decision & { kind: "route" }, k: number): number {

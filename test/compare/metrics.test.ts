@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { capacityPerS, ExtraMetrics, qualityOf } from "../../src/compare/metrics.js";
+import { PolicyMetrics } from "../../src/metrics/collector.js";
 import { buildCatalog } from "../../src/providers/catalog.js";
 import { scenarioFromObject } from "../../src/scenario/load.js";
 import type { AttemptRecord, Outcome, RoutedRequest } from "../../src/types.js";
@@ -46,17 +47,24 @@ const att = (i: number, e: number, status: number, cost: number): AttemptRecord 
 describe("extra metrics", () => {
   it("wasted spend: billed attempts that did not serve, and everything billed for failed requests", () => {
     const m = new ExtraMetrics(catalog, loaded.scenario.providers);
+    const pm = new PolicyMetrics("p", null, null, catalog);
+    const both = {
+      outcome: (...a: Parameters<PolicyMetrics["outcome"]>) => {
+        m.outcome(...a);
+        pm.outcome(...a);
+      },
+    };
     const d = { kind: "route" as const, candidates: [0, 1] };
     // Served on the second attempt, but the first was billed (e.g. a partial stream): wasted 0.5.
     const served: Outcome = {
       kind: "served",
       endpoint: catalog[1],
       attempts: 2,
-      costUsd: 1,
+      costUsd: 1.5,
       latencyMs: 5,
       ttftMs: 1,
     };
-    m.outcome(req, served, [att(1, 0, 500, 0.5), att(2, 1, 200, 1)], d);
+    both.outcome(req, served, [att(1, 0, 500, 0.5), att(2, 1, 200, 1)], d);
     // Failed after a billed attempt: wasted 0.25.
     const failed: Outcome = {
       kind: "failed",
@@ -65,27 +73,10 @@ describe("extra metrics", () => {
       attempts: 1,
       latencyMs: 5,
       ttftMs: Number.NaN,
+      costUsd: 0.25,
     };
-    m.outcome(req, failed, [att(1, 0, 502, 0.25)], d);
-    const summary = {
-      name: "p",
-      requests: 2,
-      succeeded: 1,
-      failed: 1,
-      successRate: 0.5,
-      attempts: 3,
-      attemptsPerRequest: 1.5,
-      attemptsHistogram: {},
-      costUsd: 1,
-      costPerSuccessUsd: 1,
-      latencyMs: { p50: 5, p90: 5, p99: 5, mean: 5 },
-      ttftMs: { p50: 1, p90: 1, p99: 1, mean: 1 },
-      errors: { "502": 1 },
-      attemptErrors: {},
-      providerShare: { b: 1 },
-      modelShare: { "x/m": 1 },
-      providerAttempts: {},
-    };
+    both.outcome(req, failed, [att(1, 0, 502, 0.25)], d);
+    const summary = pm.summary();
     const timeline = {
       bucketMs: 1000,
       endMs: 10,
@@ -97,7 +88,9 @@ describe("extra metrics", () => {
       recoveries: [],
     };
     const v = m.values(summary, timeline);
-    expect(v.wastedSpendUsd).toBeCloseTo(0.75, 12);
+    expect(summary.wastedSpendUsd).toBeCloseTo(0.75, 12);
+    expect(summary.costUsd).toBeCloseTo(1.75, 12); // everything billed, the failed request's attempt too
+    expect(v.wastedSpendUsd).toBe(summary.wastedSpendUsd);
     expect(v.fallbackRate).toBe(0.5);
     expect(v["fallbackDepth.1"]).toBe(0.5);
     expect(v["fallbackDepth.failed"]).toBe(0.5);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Decision, Policy, RouterBehaviour } from "../../src/policies/types.js";
+import { DEFERRED, type Decision, type Policy, type RouterBehaviour } from "../../src/policies/types.js";
 import { buildCatalog } from "../../src/providers/catalog.js";
 import { ProviderFarm } from "../../src/providers/farm.js";
 import { lastAttemptError } from "../../src/router/errors.js";
@@ -15,10 +15,11 @@ function route(
   providers: Provider[],
   decision: Decision,
   behaviour: Partial<RouterBehaviour> = {},
+  opts: { stream?: boolean; policy?: (sim: Simulator) => Partial<Policy> } = {},
 ): { attempts: AttemptRecord[]; outcome: Outcome; attemptRows: AttemptRecord[] } {
   const sim = new Simulator();
   const catalog = buildCatalog(providers);
-  const policy: Policy = { name: "scripted", route: () => decision };
+  const policy: Policy = { name: "scripted", route: () => decision, ...opts.policy?.(sim) };
   const full: RouterBehaviour = {
     timeoutMs: 10_000,
     maxAttempts: Number.POSITIVE_INFINITY,
@@ -52,7 +53,7 @@ function route(
       promptTokens: 1000,
       completionTokens: 500,
       model: "m",
-      body: { model: "m" },
+      body: opts.stream ? { model: "m", stream: true } : { model: "m" },
     }),
   );
   sim.schedule(1000, h);
@@ -157,5 +158,106 @@ describe("Router", () => {
     });
     const none = route([up("a")], { kind: "route", candidates: [] });
     expect(none.outcome).toMatchObject({ kind: "failed", status: 404, code: "no_endpoints", attempts: 0 });
+  });
+});
+
+describe("Router: deferred plan steps (Policy.resolve)", () => {
+  it("resolves a step when its delay has passed; -1 is a step without a provider call", () => {
+    const calls: number[] = [];
+    const { attempts, outcome } = route(
+      [down("a"), up("b")],
+      { kind: "route", candidates: [0, DEFERRED, DEFERRED], delaysMs: [0, 300, 700] },
+      {},
+      {
+        policy: (sim) => ({
+          resolve: () => {
+            calls.push(sim.now);
+            return calls.length === 1 ? -1 : 1;
+          },
+        }),
+      },
+    );
+    // a fails at 1050; the first deferred step runs at 1350 and makes no call; the second at 2050.
+    expect(calls).toEqual([1350, 2050]);
+    expect(attempts.map((a) => [a.endpoint.tag, a.startMs])).toEqual([
+      ["a", 1000],
+      ["b", 2050],
+    ]);
+    expect(outcome).toMatchObject({ kind: "served", attempts: 2 });
+  });
+
+  it("a last step without a call ends the request then, with the behaviour's final error", () => {
+    const { attempts, outcome } = route(
+      [down("a")],
+      { kind: "route", candidates: [0, DEFERRED], delaysMs: [0, 2000] },
+      {},
+      { policy: () => ({ resolve: () => -1 }) },
+    );
+    expect(attempts.length).toBe(1);
+    // The gateway slept 2 s after the failure before giving the client its error.
+    expect(outcome).toMatchObject({ kind: "failed", status: 503, attempts: 1, latencyMs: 2050 });
+  });
+});
+
+describe("Router: what the timer measures (timeoutScope) and abandoned attempts (billsAbandoned)", () => {
+  // TTFT 100 ms, 500 tokens at 100 tokens/s: first token at +100 ms, last at +5100 ms.
+  const slow = () => [up("a")];
+  const plan: Decision = { kind: "route", candidates: [0] };
+  const scope = (s: "first_token" | "headers" | "response") => ({ streaming: s, nonStreaming: s });
+
+  it("first_token: a slow decode is not a timeout", () => {
+    const { outcome } = route(slow(), plan, { timeoutMs: 2000, timeoutScope: scope("first_token") });
+    expect(outcome).toMatchObject({ kind: "served", latencyMs: 5100 });
+  });
+
+  it("response, plain read: times out at the deadline; the provider bills the prompt and 190 tokens", () => {
+    const b = { timeoutMs: 2000, timeoutScope: scope("response") };
+    const billed = route(slow(), plan, { ...b, billsAbandoned: true });
+    expect(billed.attempts[0]).toMatchObject({
+      status: 408,
+      error: "timeout",
+      endMs: 3000,
+      completionTokens: 190,
+    });
+    expect(billed.attempts[0].ttftMs).toBeNaN(); // the client saw nothing
+    // 1000 prompt tokens at $1/M + 190 generated at $2/M.
+    expect(billed.attempts[0].costUsd).toBeCloseTo((1000 * 1 + 190 * 2) / 1e6, 15);
+    expect(billed.outcome).toMatchObject({ kind: "failed" });
+    expect((billed.outcome as { costUsd: number }).costUsd).toBeCloseTo(0.00138, 15);
+    const free = route(slow(), plan, b);
+    expect(free.attempts[0].costUsd).toBe(0);
+    expect(free.outcome).toMatchObject({ kind: "failed", costUsd: 0 });
+  });
+
+  it("response, stream: the cut after the first token is committed (no fallback)", () => {
+    const { attempts, outcome } = route(
+      [up("a"), up("b")],
+      { kind: "route", candidates: [0, 1] },
+      { timeoutMs: 2000, timeoutScope: scope("response"), billsAbandoned: true },
+      { stream: true },
+    );
+    expect(attempts.length).toBe(1);
+    expect(attempts[0]).toMatchObject({
+      error: "mid_stream",
+      endMs: 3000,
+      completionTokens: 190,
+      ttftMs: 100,
+    });
+    expect(outcome).toMatchObject({ kind: "failed", code: "mid_stream_error", ttftMs: 100 });
+  });
+
+  it("headers: a stream's timer stops when it starts; a plain read's headers are its end", () => {
+    const late = [up("a", { ttft_ms: 3000 })];
+    const b = { timeoutMs: 2000, timeoutScope: scope("headers") };
+    expect(route(late, plan, b, { stream: true }).outcome).toMatchObject({ kind: "served" });
+    const read = route(late, plan, b);
+    expect(read.attempts[0]).toMatchObject({ status: 408, error: "timeout", endMs: 3000 });
+    expect(read.outcome.kind).toBe("failed");
+  });
+
+  it("no scope keeps the first-token timer; before the first token nothing was generated, nothing billed", () => {
+    const { attempts, outcome } = route(slow(), plan, { timeoutMs: 50, billsAbandoned: true });
+    expect(attempts[0]).toMatchObject({ status: 408, error: "timeout", endMs: 1050, costUsd: 0 });
+    expect(outcome).toMatchObject({ kind: "failed", costUsd: 0 });
   });
 });
