@@ -18,7 +18,7 @@ import { HealthTracker } from "./router/health.js";
 import { Router, type RunObserver } from "./router/router.js";
 import { InputError } from "./scenario/errors.js";
 import type { LoadedScenario } from "./scenario/load.js";
-import type { RequestBody } from "./scenario/schema.js";
+import type { PolicySpec, RequestBody } from "./scenario/schema.js";
 import { Simulator } from "./sim/kernel.js";
 import { scheduleArrivals } from "./traffic/arrivals.js";
 import { openTraffic } from "./traffic/index.js";
@@ -204,6 +204,30 @@ export function bodyMerger(template: RequestBody): (r: TrafficRequest) => Routed
   };
 }
 
+function buildPolicies(
+  loaded: LoadedScenario,
+  selected: readonly PolicySpec[],
+  catalog: readonly Endpoint[],
+): BuiltPolicy[] {
+  const s = loaded.scenario;
+  return selected.map((spec) =>
+    buildPolicy(spec, {
+      catalog,
+      scenario: s,
+      baseDir: loaded.baseDir,
+      file: loaded.file,
+      path: `policies[${s.policies.indexOf(spec)}]`,
+    }),
+  );
+}
+
+/** What the named policies of a scenario model (gateway, version, timeout, billing), for run.json. */
+export function describePolicies(loaded: LoadedScenario, names: readonly string[]): PolicyModel[] {
+  const selected = loaded.scenario.policies.filter((p) => names.includes(p.name));
+  const built = buildPolicies(loaded, selected, buildCatalog(loaded.scenario.providers));
+  return built.map((b, i) => policyModel(b.policy.name, selected[i].kind, b.behaviour, b.models));
+}
+
 /** Runs every policy of the scenario; writes results when `outDir` is given. */
 export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}): SimulationResult {
   const s = loaded.scenario;
@@ -223,15 +247,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
       ]);
   }
   // Build (and so validate) every policy before writing anything.
-  const built: BuiltPolicy[] = selected.map((spec) =>
-    buildPolicy(spec, {
-      catalog,
-      scenario: s,
-      baseDir: loaded.baseDir,
-      file: loaded.file,
-      path: `policies[${s.policies.indexOf(spec)}]`,
-    }),
-  );
+  const built = buildPolicies(loaded, selected, catalog);
   // Opening the traffic once validates trace files up front.
   openTraffic(s.traffic, loaded.baseDir, s.seed, loaded.file);
 

@@ -123,6 +123,8 @@ export interface RunRecord {
   readonly traces: readonly RequestTrace[];
   /** Every attempt in the order the observer received it. */
   readonly attempts: readonly AttemptRecord[];
+  /** Providers bill what they generated on abandoned attempts (RouterBehaviour.billsAbandoned). */
+  readonly billsAbandoned: boolean;
 }
 
 /** Simulates `subject` on a case scenario and records every request. */
@@ -162,7 +164,7 @@ export function runCase(
     r.arrive(req);
   });
   sim.run();
-  return { catalog, arrived, traces, attempts };
+  return { catalog, arrived, traces, attempts, billsAbandoned: built.behaviour.billsAbandoned === true };
 }
 
 /** Successes and counted errors (R91) of one endpoint in the uptime window. */

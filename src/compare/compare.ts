@@ -10,7 +10,7 @@ import { type ChartRenderer, renderHere } from "../report/charts.js";
 import { renderCompareMarkdown } from "../report/compare-markdown.js";
 import { renderCompareHtml } from "../report/html.js";
 import { InputError } from "../scenario/errors.js";
-import { routesimVersion } from "../simulate.js";
+import { describePolicies, routesimVersion } from "../simulate.js";
 import { CONFIDENCE } from "../stats/ci.js";
 import { type CompareSummary, summarize } from "./aggregate.js";
 import {
@@ -125,6 +125,7 @@ export function planCompare(o: CompareOptions): {
       })),
       bucketS: 1,
       ...(o.point ? { point: o.point } : {}),
+      models: describePolicies(loaded, policies),
       routesimVersion: routesimVersion(),
     },
   };

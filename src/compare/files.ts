@@ -3,8 +3,10 @@
  * compare.json (what was run), replications.csv (every metric of every policy in every
  * replication), latency_cdf.csv, timeline.csv (counts summed over replications) and outages.csv.
  */
+
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { PolicyModel } from "../policies/describe.js";
 import { InputError } from "../scenario/errors.js";
 import { CDF_QUANTILES } from "./metrics.js";
 import type { ReplicationResult } from "./replicate.js";
@@ -45,6 +47,8 @@ export interface CompareMeta {
   bucketS: number;
   /** Sweep grid point this comparison belongs to, if any ("providers[0].price.prompt" → value). */
   point?: Record<string, string | number | boolean>;
+  /** What each policy models (gateway and version, timeout, billing); absent in older folders. */
+  models?: PolicyModel[];
   routesimVersion: string;
 }
 

@@ -373,6 +373,12 @@ export function buildClassic(kind: ClassicKind, spec: PolicySpec, ctx: PolicyCon
     policy,
     behaviour: {
       timeoutMs: spec.router.timeout_ms,
+      timeoutScope: {
+        streaming: spec.router.timeout_measures ?? "first_token",
+        nonStreaming: spec.router.timeout_measures ?? "first_token",
+      },
+      // A self-hosted balancer calls providers directly: they bill what they generated for it.
+      billsAbandoned: true,
       maxAttempts: spec.router.max_attempts ?? Number.POSITIVE_INFINITY,
       onFailure: () => "next",
       finalError: (attempts) => {

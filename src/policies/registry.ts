@@ -93,6 +93,12 @@ export function checkModelId(id: string, ctx: PolicyContext, path: string): void
   ]);
 }
 
+/** `router.timeout_measures` is for generic balancers; a gateway kind measures as its code does. */
+export function measuresWarning(spec: PolicySpec, how: string): string[] {
+  if (spec.router.timeout_measures === undefined) return [];
+  return [`router.timeout_measures ignored: ${how}`];
+}
+
 /** Default router behaviour for OpenRouter-style policies. */
 export function openRouterBehaviour(spec: PolicySpec, cfg: OpenRouterConfig): RouterBehaviour {
   // R45: every pre-commit error tries the next endpoint unless its type is model-fatal; R47 timeout
@@ -118,7 +124,7 @@ registerPolicyKind("openrouter", (spec, ctx) => {
   return {
     policy: openRouterPolicy(spec.name, cfg),
     behaviour: openRouterBehaviour(spec, cfg),
-    warnings: [],
+    warnings: measuresWarning(spec, "OpenRouter's provider timeout (R47) measures the first token"),
   };
 });
 

@@ -1,7 +1,9 @@
 /** report.md for a comparison: tables with units and CIs, winners, a plain-language summary. */
+
 import type { CompareSummary, PolicyStats } from "../compare/aggregate.js";
 import { HEADLINE, type MetricDef, metricDef } from "../compare/defs.js";
 import type { CompareData } from "../compare/files.js";
+import { timeoutText } from "../policies/describe.js";
 import { excludesZero, type Stat } from "../stats/ci.js";
 import { absDiff, relDiff, stat, thousands, unitLabel, value } from "./format.js";
 
@@ -212,6 +214,14 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
         String(x.replicationsNeeded ?? "–"),
       ]),
     });
+  if (m.models?.length)
+    tables.push({
+      id: "models",
+      title: "What each policy models",
+      note: "The gateway and version each policy reproduces, what its per-attempt timer measures, and whether providers bill attempts it abandoned.",
+      head: ["policy", "models", "per-attempt timeout", "providers bill abandoned attempts"],
+      rows: m.models.map((x) => [x.name, x.models, timeoutText(x), x.billsAbandoned ? "yes" : "no"]),
+    });
   const windows = d.outages.filter((o) => o.replication === d.outages[0]?.replication);
   return {
     title: `routesim comparison: ${m.scenario}`,
@@ -227,7 +237,7 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
     ),
     notes: [
       "Latency is end to end, from arrival to the last token or the final error, including queueing and failed attempts; TTFT is from arrival to the first token of the serving attempt.",
-      "Wasted spend is what requests that finally failed were billed, plus billed attempts that did not serve the request. The mock providers bill only successful attempts, so it stays zero unless a policy pays for attempts it does not use.",
+      "Wasted spend is what requests that finally failed were billed, plus billed attempts that did not serve the request. A gateway that calls providers directly (LiteLLM, Portkey, Envoy, the classic balancers) pays for the prompt and the tokens a provider generated before the gateway let go of an attempt (a timeout after the first token, a cut stream); OpenRouter bills only what it serves.",
       "Time to recover: after an outage window ends, how long until the policy gets its first success from that endpoint again (endpoints it used before the window only).",
       "Charts are in report.html; raw per-replication values in replications.csv.",
       `Reproduce: \`routesim compare ${m.scenarioFile} --replications ${m.replications} --seed ${m.seed}${m.requestsFlag !== null ? ` --requests ${m.requestsFlag}` : ""} --policies ${m.policies.join(",")} --baseline ${m.baseline}\` (scenario sha256 ${m.scenarioHash.slice(0, 12)}…).`,

@@ -316,6 +316,12 @@ export const Provider = z.strictObject({
     .default({ "500": 0.3, "502": 0.2, "503": 0.4, timeout: 0.05, empty: 0.05 }),
   error_latency_ms: Dist.default(200).describe("time for a failed attempt to come back"),
   midstream_error_rate: prob.default(0).describe("share of started streams that fail after the first token"),
+  on_cancel: z
+    .enum(["stop", "continue"])
+    .default("stop")
+    .describe(
+      "when a gateway lets go mid-generation: stop (bill what was generated) or continue (finish, bill it all, keep the slot)",
+    ),
   outages: z.array(Outage).default([]),
   random_outages: RandomOutages.optional(),
   stats: z
@@ -415,8 +421,14 @@ export type RequestBody = z.infer<typeof RequestBody>;
 
 /** Router settings shared by every policy kind. */
 export const RouterSettings = z.strictObject({
-  timeout_ms: pos.default(60_000).describe("per-attempt time to first token before giving up"),
+  timeout_ms: pos.default(60_000).describe("per-attempt timeout (see timeout_measures)"),
   max_attempts: z.number().int().positive().nullable().default(null).describe("null = unlimited"),
+  timeout_measures: z
+    .enum(["first_token", "headers", "response"])
+    .optional()
+    .describe(
+      "classic kinds: what timeout_ms bounds (default first_token); gateway kinds measure as their code does",
+    ),
 });
 export type RouterSettings = z.infer<typeof RouterSettings>;
 

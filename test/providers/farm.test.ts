@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { TimerScope } from "../../src/providers/farm.js";
 import type { OutageGroup } from "../../src/scenario/schema.js";
 import { every, provider, runFarm } from "./helpers.js";
 
@@ -216,5 +217,32 @@ describe("random outages and outage groups", () => {
     }
     expect(r[15].status).toBe(503); // the scheduled group window (t = 5 s)
     expect(downA).toBeGreaterThan(seconds * 0.1); // the random process really fired
+  });
+});
+
+describe("a gateway letting go mid-generation (on_cancel)", () => {
+  // TTFT 100 ms, 100 tokens at 100 tokens/s: the natural end is 1100 ms after the start.
+  const slow = (on_cancel: "stop" | "continue") =>
+    provider({ ttft_ms: 100, tokens_per_s: 100, concurrency: 1, on_cancel });
+  const subs = [
+    { atMs: 0, completionTokens: 100, timeoutMs: 600, timerScope: TimerScope.Response },
+    { atMs: 700, completionTokens: 100 },
+  ];
+
+  it("stop: the provider bills the 50 tokens made by the deadline and frees its slot then", () => {
+    const [a, b] = runFarm([slow("stop")], subs);
+    expect(a).toMatchObject({ status: 408, error: "timeout", endMs: 600, tokensOut: 50, prefilled: true });
+    expect(b).toMatchObject({ status: 200, endMs: 1800 }); // started at once at 700
+  });
+
+  it("continue: it finishes all 100 tokens and holds the slot until 1100 ms", () => {
+    const [a, b] = runFarm([slow("continue")], subs);
+    expect(a).toMatchObject({ status: 408, error: "timeout", endMs: 600, tokensOut: 100, prefilled: true });
+    expect(b).toMatchObject({ status: 200, endMs: 2200 }); // queued until the slot came free
+  });
+
+  it("a first-token timeout leaves nothing to bill when the provider stops", () => {
+    const [a] = runFarm([slow("stop")], [{ atMs: 0, completionTokens: 100, timeoutMs: 50 }]);
+    expect(a).toMatchObject({ status: 408, endMs: 50, tokensOut: 0, prefilled: false });
   });
 });

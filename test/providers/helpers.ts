@@ -14,6 +14,7 @@ export interface Result {
   status: number;
   error: string;
   tokensOut: number;
+  prefilled: boolean;
 }
 
 export type ProviderInput = z.input<typeof Provider>;
@@ -34,6 +35,8 @@ export interface Submission {
   requestId?: number;
   completionTokens?: number;
   timeoutMs?: number;
+  /** A TimerScope value (default first token). */
+  timerScope?: number;
 }
 
 /** Runs the submissions through a fresh farm and returns one result per submission, by index. */
@@ -55,6 +58,7 @@ export function runFarm(
         status: a.status,
         error: a.error,
         tokensOut: a.tokensOut,
+        prefilled: a.prefilled,
       };
       farm.release(a);
     },
@@ -69,6 +73,7 @@ export function runFarm(
     a.promptTokens = 100;
     a.completionTokens = s.completionTokens ?? 0;
     a.deadlineMs = sim.now + (s.timeoutMs ?? Number.POSITIVE_INFINITY);
+    a.timerScope = s.timerScope ?? 0;
     a.owner = i;
     a.attemptNo = 1;
     farm.submit(a);
