@@ -9,7 +9,7 @@
  * providers.
  */
 import fc from "fast-check";
-import type { Decision, EndpointView } from "../policies/types.js";
+import { DEFERRED, type Decision, type EndpointView } from "../policies/types.js";
 import { buildCatalog } from "../providers/catalog.js";
 import { hashKey, Rng } from "../rng/rng.js";
 import type { ProviderPrefs, RequestBody, Scenario } from "../scenario/schema.js";
@@ -271,7 +271,13 @@ const conservation: Invariant = {
       if (d.kind === "route") {
         let pos = 0;
         for (const a of as) {
-          while (pos < d.candidates.length && d.candidates[pos] !== a.endpoint.id) pos++;
+          // A deferred step is chosen when it runs: any endpoint fits it.
+          while (
+            pos < d.candidates.length &&
+            d.candidates[pos] !== a.endpoint.id &&
+            d.candidates[pos] !== DEFERRED
+          )
+            pos++;
           if (pos === d.candidates.length)
             return `request ${t.req.id}: attempted ${a.endpoint.tag} out of the decision's order [${d.candidates.map((id) => tagOf(r.catalog, id)).join(", ")}]`;
           pos++;

@@ -14,24 +14,42 @@ import type { AttemptRecord } from "../types.js";
 interface OpenPlan {
   readonly candidates: number[];
   readonly delaysMs: number[];
+  /** Per-step timeouts, once any step sets one (earlier steps then get the default). */
+  timeoutsMs: number[] | null;
 }
 
 export class PlanBook {
   private readonly open = new Map<number, OpenPlan>();
 
-  /** Starts a request's plan with its first attempt. */
-  begin(requestId: number, endpoint: number, delayMs = 0): Decision {
-    const p: OpenPlan = { candidates: [endpoint], delaysMs: [delayMs] };
+  /** With a default timeout, plans carry `timeoutsMs` and steps may set their own. */
+  constructor(private readonly defaultTimeoutMs?: number) {}
+
+  /**
+   * Starts a request's plan with its first attempt. `timeoutMs` sets this step's timer (Infinity =
+   * none); a book made with `defaultTimeoutMs` gives every plan per-step timeouts.
+   */
+  begin(requestId: number, endpoint: number, delayMs = 0, timeoutMs?: number): Decision {
+    const timed = timeoutMs !== undefined || this.defaultTimeoutMs !== undefined;
+    const p: OpenPlan = {
+      candidates: [endpoint],
+      delaysMs: [delayMs],
+      timeoutsMs: timed ? [timeoutMs ?? this.defaultTimeoutMs!] : null,
+    };
     this.open.set(requestId, p);
-    return { kind: "route", candidates: p.candidates, delaysMs: p.delaysMs };
+    return p.timeoutsMs
+      ? { kind: "route", candidates: p.candidates, delaysMs: p.delaysMs, timeoutsMs: p.timeoutsMs }
+      : { kind: "route", candidates: p.candidates, delaysMs: p.delaysMs };
   }
 
   /** Appends the next attempt of an open plan. */
-  extend(requestId: number, endpoint: number, delayMs: number): void {
+  extend(requestId: number, endpoint: number, delayMs: number, timeoutMs?: number): void {
     const p = this.open.get(requestId);
     if (!p) throw new Error(`no open plan for request ${requestId}`);
     p.candidates.push(endpoint);
     p.delaysMs.push(delayMs);
+    if (p.timeoutsMs) p.timeoutsMs.push(timeoutMs ?? this.defaultTimeoutMs!);
+    else if (timeoutMs !== undefined)
+      throw new Error("PlanBook: a per-step timeout needs a book made with defaultTimeoutMs");
   }
 
   isOpen(requestId: number): boolean {

@@ -1,6 +1,7 @@
 /**
  * Portkey gateway config JSON → a compiled target tree (leaves mapped to scenario endpoints) plus
- * warnings for settings routesim does not simulate. Semantics and defaults: docs/gateways.md §2.
+ * warnings for settings routesim does not simulate. Semantics and defaults: docs/gateways.md §2,
+ * as the open-source gateway 1.15.2 reads them (not the hosted product's docs).
  */
 import { z } from "zod";
 import type { PolicyContext } from "../policies/registry.js";
@@ -14,7 +15,6 @@ const Retry = z.looseObject({
   attempts: z.number().int().nonnegative(),
   on_status_codes: z.array(status).optional(),
   use_retry_after_header: z.boolean().optional(),
-  use_retry_after_headers: z.boolean().optional(),
 });
 
 const Strategy = z.looseObject({
@@ -41,7 +41,8 @@ const Node: z.ZodType<RawNode> = z.lazy(() =>
     override_params: z.record(z.string(), z.unknown()).optional(),
     weight: z.number().finite().nonnegative().optional(),
     retry: Retry.optional(),
-    request_timeout: z.number().positive().optional(),
+    // 0 is legal: the gateway tests it for truth, so it means "not set" (the parent's value applies).
+    request_timeout: z.number().nonnegative().optional(),
   }),
 );
 
@@ -54,7 +55,14 @@ export interface RetrySpec {
 }
 
 export type PortkeyNode =
-  | { readonly kind: "leaf"; readonly endpoint: number; readonly retry: RetrySpec; readonly path: string }
+  | {
+      readonly kind: "leaf";
+      readonly endpoint: number;
+      readonly retry: RetrySpec;
+      /** This target's request_timeout (own or inherited), ms; null = the gateway sets no timer. */
+      readonly timeoutMs: number | null;
+      readonly path: string;
+    }
   | {
       readonly kind: "loadbalance";
       readonly targets: readonly PortkeyNode[];
@@ -89,6 +97,7 @@ function snakeKeys(v: unknown): unknown {
   return out;
 }
 
+/** Keys routesim simulates (credentials and names change no routing, so they pass silently). */
 const MODELLED = new Set([
   "strategy",
   "targets",
@@ -98,13 +107,29 @@ const MODELLED = new Set([
   "retry",
   "request_timeout",
   "api_key",
-  "custom_host",
   "name",
 ]);
+const RETRY_MODELLED = new Set(["attempts", "on_status_codes", "use_retry_after_header"]);
+const STRATEGY_MODELLED = new Set(["mode", "on_status_codes"]);
+
+/** Why a known key is not simulated, where a plain "not simulated" would mislead. */
+const NOT_SIMULATED: Record<string, string> = {
+  "retry.use_retry_after_headers":
+    "ignored: the hosted Portkey product reads it, but gateway 1.15.2 reads only retry.use_retry_after_header",
+  cb_config: "not simulated: the circuit breaker is hosted-only (gateway 1.15.2 has none)",
+  virtual_key: "not simulated: virtual keys are hosted-only (gateway 1.15.2 uses provider + api_key)",
+  custom_host: "not simulated: requests go to the scenario endpoint mapped from provider",
+};
+
+/** The docs cap retry.attempts at 5; gateway 1.15.2 defines MAX_RETRIES = 5 but never applies it. */
+const DOCUMENTED_MAX_RETRIES = 5;
 
 export interface PortkeyConfig {
   readonly root: PortkeyNode;
-  /** request_timeout of the root (ms), if any. */
+  /**
+   * The headline per-attempt timeout (ms) for reports; null = the gateway sets no timer. Each
+   * leaf's own `timeoutMs` is what its attempts run on.
+   */
   readonly timeoutMs: number | null;
 }
 
@@ -120,7 +145,8 @@ export function loadPortkeyConfig(
   const notes = new Map<string, string[]>();
   const note = (k: string, where: string) => notes.set(k, [...(notes.get(k) ?? []), where || "(root)"]);
   const at = (p: string) => (base ? (p ? `${base}.${p}` : base) : p);
-  const timeouts = new Set<number>();
+  const leafTimeouts: { path: string; ms: number | null }[] = [];
+  const manyRetries = new Map<number, string[]>();
 
   const compile = (
     n: RawNode,
@@ -128,14 +154,13 @@ export function loadPortkeyConfig(
     inherited: { retry?: RawNode["retry"]; params: Record<string, unknown>; timeout?: number },
   ): PortkeyNode | null => {
     for (const k of Object.keys(n)) if (!MODELLED.has(k)) note(k, path);
-    if (n.retry)
-      for (const k of Object.keys(n.retry))
-        if (!["attempts", "on_status_codes", "use_retry_after_header", "use_retry_after_headers"].includes(k))
-          note(`retry.${k}`, path);
+    for (const k of Object.keys(n.retry ?? {})) if (!RETRY_MODELLED.has(k)) note(`retry.${k}`, path);
+    for (const k of Object.keys(n.strategy ?? {})) if (!STRATEGY_MODELLED.has(k)) note(`strategy.${k}`, path);
+    if (n.retry && n.retry.attempts > DOCUMENTED_MAX_RETRIES)
+      manyRetries.set(n.retry.attempts, [...(manyRetries.get(n.retry.attempts) ?? []), path || "(root)"]);
     const retry = n.retry ?? inherited.retry;
     const params = { ...inherited.params, ...(n.override_params ?? {}) };
-    const timeout = n.request_timeout ?? inherited.timeout;
-    if (timeout !== undefined) timeouts.add(timeout);
+    const timeout = n.request_timeout || inherited.timeout;
     const inh = { retry, params, timeout };
     if (n.strategy || n.targets) {
       if (!n.strategy || !n.targets) {
@@ -181,14 +206,18 @@ export function loadPortkeyConfig(
       });
       return null;
     }
+    leafTimeouts.push({ path: path || "(root)", ms: timeout ?? null });
+    const attempts = retry?.attempts ?? 0;
     return {
       kind: "leaf",
       endpoint: m.endpoint.id,
       path: at(path),
+      timeoutMs: timeout ?? null,
       retry: {
-        attempts: retry?.attempts ?? 0,
-        codes: new Set(retry?.on_status_codes ?? DEFAULT_RETRY_CODES),
-        useRetryAfter: retry?.use_retry_after_header ?? retry?.use_retry_after_headers ?? false,
+        attempts,
+        // As normalizeRetryConfig: without attempts nothing is retried, so no status is either.
+        codes: new Set(attempts > 0 ? (retry?.on_status_codes ?? DEFAULT_RETRY_CODES) : []),
+        useRetryAfter: retry?.use_retry_after_header ?? false,
       },
     };
   };
@@ -196,14 +225,40 @@ export function loadPortkeyConfig(
   const root = compile(raw, "", { params: {} });
   if (problems.length || !root) throw new InputError(file, problems);
   const warnings = [...notes].map(
-    ([k, where]) => `Portkey setting ${k} not simulated (${[...new Set(where)].join(", ")})`,
+    ([k, where]) =>
+      `Portkey setting ${k} ${NOT_SIMULATED[k] ?? "not simulated"} (${[...new Set(where)].join(", ")})`,
   );
-  if (timeouts.size > 1)
+  for (const [n, where] of manyRetries)
     warnings.push(
-      `Portkey request_timeout differs between targets (${[...timeouts].join(", ")} ms); every attempt uses ${raw.request_timeout ?? Math.min(...timeouts)} ms`,
+      `Portkey retry.attempts ${n} is above the documented maximum of ${DOCUMENTED_MAX_RETRIES}; gateway 1.15.2 does not enforce it, so ${n} retries are simulated (${where.join(", ")})`,
     );
-  return {
-    config: { root, timeoutMs: raw.request_timeout ?? (timeouts.size ? Math.min(...timeouts) : null) },
-    warnings,
-  };
+  const timeoutMs = policyTimeout(raw.request_timeout || undefined, leafTimeouts, warnings);
+  return { config: { root, timeoutMs }, warnings };
+}
+
+/**
+ * The policy's headline timeout (reports): the leaves' common value, else the root's, else the
+ * shortest one set. Targets without any value get a warning: no timer is legal but risky.
+ */
+function policyTimeout(
+  rootMs: number | undefined,
+  leaves: readonly { path: string; ms: number | null }[],
+  warnings: string[],
+): number | null {
+  const values = [...new Set(leaves.map((l) => l.ms))];
+  if (values.length === 1 && values[0] === null) {
+    warnings.push(
+      "Portkey request_timeout is not set and gateway 1.15.2 has no default: no timeout set: a hung provider holds the request forever",
+    );
+    return null;
+  }
+  if (values.length === 1) return values[0];
+  const untimed = leaves.filter((l) => l.ms === null).map((l) => l.path);
+  if (untimed.length)
+    warnings.push(
+      `Portkey request_timeout is not set for ${untimed.join(", ")} and gateway 1.15.2 has no default: no timeout set there, a hung provider holds the request`,
+    );
+  // Each target's attempts run on its own timer (plan steps carry it); this is only the summary.
+  const set = values.filter((v): v is number => v !== null);
+  return rootMs ?? Math.min(...set);
 }

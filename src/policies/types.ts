@@ -63,6 +63,8 @@ export type Decision =
        */
       candidateAt?(k: number): number;
       readonly delaysMs?: readonly number[];
+      /** Per-step timeout (ms; Infinity = no timer), for gateways whose targets set their own; default `RouterBehaviour.timeoutMs`. */
+      readonly timeoutsMs?: readonly number[];
       /** The final error when every candidate fails and the last candidate model had no eligible endpoint (R60). */
       readonly emptyTail?: FinalError & { readonly excludedBy?: readonly string[] };
       /** Why: filled only when the policy's explanations are enabled (decision log). */

@@ -28,6 +28,17 @@ import {
  */
 export const TimerScope = { FirstToken: 0, Headers: 1, Response: 2, StreamEnd: 3 } as const;
 
+/**
+ * A provider that hangs answers nothing: the gateway's timer ends the attempt. A gateway with no
+ * timer (Portkey without request_timeout) leaves it to the client, taken to be the OpenAI SDK's
+ * default of 10 minutes.
+ */
+export const CLIENT_TIMEOUT_MS = 600_000;
+
+function hangEnd(a: LiveAttempt): number {
+  return Number.isFinite(a.deadlineMs) ? a.deadlineMs : a.submitMs + CLIENT_TIMEOUT_MS;
+}
+
 const PHASE_ADMIT = 1;
 const PHASE_SERVE = 2;
 
@@ -299,7 +310,7 @@ export class ProviderFarm {
     a.phase = 2;
     this.latRng.reseed(rt.latKey, a.requestId, a.tryKey, PHASE_ADMIT);
     if (status === "timeout") {
-      this.end(a, a.deadlineMs, 408, "timeout");
+      this.end(a, hangEnd(a), 408, "timeout");
       return;
     }
     const t = this.sim.now + rt.errorLatency.sample(this.latRng);
@@ -328,7 +339,7 @@ export class ProviderFarm {
       while (k < table.length - 1 && u >= table[k].cum) k++;
       const status = table[k].status;
       if (status === "timeout") {
-        this.end(a, a.deadlineMs, 408, "timeout");
+        this.end(a, hangEnd(a), 408, "timeout");
       } else if (status === "empty") {
         const t = now + rt.ttft.sample(lat) * mult;
         if (t > a.deadlineMs) this.end(a, a.deadlineMs, 408, "timeout");

@@ -3,8 +3,10 @@
  * after filters, the order and why (the policy's explanation), every attempt's outcome and the final
  * result. This is how users debug "why did it go there".
  */
+
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { Decision } from "../policies/types.js";
+import { DEFERRED } from "../policies/types.js";
 import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
 import type { RunObserver } from "./router.js";
 
@@ -47,7 +49,13 @@ export class DecisionLog {
       prompt_tokens: req.promptTokens,
       decision:
         d.kind === "route"
-          ? { candidates: d.candidates.map((i) => this.catalog[i].tag), why: d.explain ?? null }
+          ? {
+              // A deferred step is chosen when it runs (its attempt, if any, names the endpoint).
+              candidates: d.candidates.map((i) =>
+                i === DEFERRED ? "(chosen when run)" : this.catalog[i].tag,
+              ),
+              why: d.explain ?? null,
+            }
           : {
               reject: { status: d.status, code: d.code, excluded_by: d.excludedBy ?? [] },
               why: d.explain ?? null,
@@ -74,7 +82,7 @@ export class DecisionLog {
               cost_usd: o.costUsd,
               latency_ms: o.latencyMs,
             }
-          : { served: false, status: o.status, code: o.code, latency_ms: o.latencyMs },
+          : { served: false, status: o.status, code: o.code, latency_ms: o.latencyMs, cost_usd: o.costUsd },
     });
     this.buf.push(line);
     this.lines++;

@@ -182,7 +182,7 @@ export class Router {
     a.tryKey = tries;
     a.promptTokens = st.req.promptTokens;
     a.completionTokens = st.req.completionTokens;
-    a.deadlineMs = this.sim.now + this.behaviour.timeoutMs;
+    a.deadlineMs = this.sim.now + (st.decision.timeoutsMs?.[st.next - 1] ?? this.behaviour.timeoutMs);
     a.timerScope = st.req.body.stream === true ? this.scopeStreaming : this.scopeNonStreaming;
     const e = this.catalog[endpoint];
     st.cached =

@@ -446,6 +446,13 @@ export const PolicySpec = z.strictObject({
   litellm: z.string().min(1).optional(),
   /** Path to a Portkey gateway config JSON (relative to the scenario); selects kind `portkey`. */
   portkey: z.string().min(1).optional(),
+  /** Path to an Envoy cluster, bootstrap or outlier_detection YAML/JSON (relative to the scenario); selects kind `envoy`. */
+  envoy: z.string().min(1).optional(),
+  /** Kind `portkey`: the gateway 1.15.2 build to emulate (npm lacks patches/async-retry); default source. */
+  portkey_build: z
+    .enum(["source", "npm"])
+    .optional()
+    .describe("kind portkey: gateway 1.15.2 built from source (default) or the npm package"),
 });
 export type PolicySpec = z.infer<typeof PolicySpec>;
 

@@ -1,6 +1,14 @@
 /** Small hand-driven worlds for gateway policy tests: a catalog, a fake health view, and a driver that plays the router's part. */
 import { buildPolicy, type PolicyContext } from "../../src/policies/registry.js";
-import type { Decision, EndpointView, HealthView, Policy } from "../../src/policies/types.js";
+import {
+  DEFERRED,
+  type Decision,
+  type EndpointView,
+  type FinalError,
+  type HealthView,
+  type Policy,
+  type RouterBehaviour,
+} from "../../src/policies/types.js";
 import { buildCatalog } from "../../src/providers/catalog.js";
 import { Rng } from "../../src/rng/rng.js";
 import { scenarioFromObject } from "../../src/scenario/load.js";
@@ -154,4 +162,120 @@ export function count(xs: string[]): Record<string, number> {
   const c: Record<string, number> = {};
   for (const x of xs) c[x] = (c[x] ?? 0) + 1;
   return c;
+}
+
+/** One plan step as the router ran it: its delay, and the endpoint called (null: no provider call). */
+export interface PlanStep {
+  delayMs: number;
+  tag: string | null;
+}
+
+/**
+ * Plays the router for a policy with `DEFERRED` steps (LiteLLM): waits each step's delay, asks
+ * `policy.resolve` for deferred steps (-1 = no provider call, go on), runs provider calls with the
+ * given outcomes, and ends a failed request with `behaviour.finalError` as the router does.
+ * `pending` is true when the outcomes ran out while the plan still had a call to make.
+ */
+export function drivePlan(
+  built: { policy: Policy; behaviour: RouterBehaviour },
+  view: Clock,
+  req: RoutedRequest,
+  outcomes: Out[],
+  rng = new Rng(1, req.id),
+) {
+  const { policy, behaviour } = built;
+  const d: Decision = policy.route(req, view, rng);
+  const tried: string[] = [];
+  const steps: PlanStep[] = [];
+  const attempts: AttemptRecord[] = [];
+  const start = view.now;
+  if (d.kind === "reject")
+    return { d, tried, steps, attempts, pending: false, final: { status: d.status, code: d.code }, ms: 0 };
+  let i = 0;
+  let pending = false;
+  let done = false;
+  while (i < d.candidates.length) {
+    const delay = d.delaysMs?.[i] ?? 0;
+    view.now += delay;
+    let c = d.candidates[i++];
+    if (c === DEFERRED) c = policy.resolve!(req.id, view);
+    if (c < 0) {
+      steps.push({ delayMs: delay, tag: null });
+      continue;
+    }
+    const o = outcomes[attempts.length];
+    if (o === undefined) {
+      pending = true;
+      break;
+    }
+    const e = view.catalog[c];
+    const status = typeof o === "number" ? o : o.status;
+    const error: AttemptError =
+      typeof o === "object" && o.error
+        ? o.error
+        : status === 200
+          ? "none"
+          : status === 429
+            ? "rate_limited"
+            : "error";
+    const ms = typeof o === "object" && o.ms !== undefined ? o.ms : 100;
+    const t0 = view.now;
+    view.now += ms;
+    const a: AttemptRecord = {
+      policy: policy.name,
+      requestId: req.id,
+      attempt: attempts.length + 1,
+      endpoint: e,
+      startMs: t0,
+      endMs: view.now,
+      ttftMs:
+        status === 200 ? (typeof o === "object" && o.ttftMs !== undefined ? o.ttftMs : ms / 2) : Number.NaN,
+      status,
+      error,
+      promptTokens: req.promptTokens,
+      completionTokens: status === 200 ? req.completionTokens : 0,
+      costUsd: 0,
+    };
+    attempts.push(a);
+    tried.push(e.tag);
+    steps.push({ delayMs: delay, tag: e.tag });
+    policy.observe?.(a, view);
+    if (status === 200 || error === "mid_stream") {
+      done = true;
+      break;
+    }
+  }
+  const final: FinalError | null = done || pending ? null : behaviour.finalError(attempts);
+  return { d, tried, steps, attempts, pending, final, ms: view.now - start };
+}
+
+/** A LiteLLM deployment for `liteWorld`: one `model_list` entry. */
+export interface LiteDep {
+  group?: string;
+  model: string;
+  id?: string;
+  weight?: number;
+  rpm?: number;
+  tpm?: number;
+  cooldown_time?: number;
+  order?: number;
+}
+
+/** A world with a LiteLLM policy built from inline deployments and router_settings. */
+export function liteWorld(providers: P[], deps: LiteDep[], router: Record<string, unknown> = {}) {
+  const w = world(providers);
+  const model_list = deps.map((d) => ({
+    model_name: d.group ?? "g",
+    litellm_params: {
+      model: d.model,
+      ...(d.weight !== undefined ? { weight: d.weight } : {}),
+      ...(d.rpm !== undefined ? { rpm: d.rpm } : {}),
+      ...(d.tpm !== undefined ? { tpm: d.tpm } : {}),
+      ...(d.cooldown_time !== undefined ? { cooldown_time: d.cooldown_time } : {}),
+      ...(d.order !== undefined ? { order: d.order } : {}),
+    },
+    ...(d.id ? { model_info: { id: d.id } } : {}),
+  }));
+  const b = build(w.ctx, { kind: "litellm", options: { model_list, router_settings: router } });
+  return { ...w, b, v: new Clock(w.catalog) };
 }

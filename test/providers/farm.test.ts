@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TimerScope } from "../../src/providers/farm.js";
+import { CLIENT_TIMEOUT_MS, TimerScope } from "../../src/providers/farm.js";
 import type { OutageGroup } from "../../src/scenario/schema.js";
 import { every, provider, runFarm } from "./helpers.js";
 
@@ -244,5 +244,13 @@ describe("a gateway letting go mid-generation (on_cancel)", () => {
   it("a first-token timeout leaves nothing to bill when the provider stops", () => {
     const [a] = runFarm([slow("stop")], [{ atMs: 0, completionTokens: 100, timeoutMs: 50 }]);
     expect(a).toMatchObject({ status: 408, endMs: 50, tokensOut: 0, prefilled: false });
+  });
+});
+
+describe("a hang with no gateway timer", () => {
+  it("ends when the client gives up (CLIENT_TIMEOUT_MS), not at t = Infinity", () => {
+    const p = provider({ ttft_ms: 10, error_rate: 1, error_mix: { timeout: 1 } });
+    const [r] = runFarm([p], [{ atMs: 5 }]);
+    expect(r).toMatchObject({ status: 408, error: "timeout", endMs: 5 + CLIENT_TIMEOUT_MS });
   });
 });
