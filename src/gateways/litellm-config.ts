@@ -8,6 +8,9 @@ import { InputError } from "../scenario/errors.js";
 import { matchEndpoint } from "./endpoints.js";
 import { parseConfig } from "./files.js";
 
+/** The LiteLLM release whose Router routesim reproduces (named in version-dependent warnings). */
+export const LITELLM_VERSION = "LiteLLM router.py f292d1ae";
+
 const nonNeg = z.number().finite().nonnegative();
 const count = z.number().int().nonnegative();
 
@@ -109,14 +112,21 @@ export interface LiteDeployment {
   readonly cooldownS?: number;
 }
 
+/**
+ * LiteLLM's exception classes (§1.2 retry_policy row): what `retry_policy` and `allowed_fails_policy`
+ * match on. `api_error` is every class without a policy field (502 APIError, 503
+ * ServiceUnavailableError, 404 NotFoundError, the ValueError of a zero-weight shuffle, …).
+ */
 export type ErrorClass =
   | "rate_limit"
   | "timeout"
-  | "server"
+  | "internal_server"
   | "auth"
   | "bad_request"
   | "content_policy"
-  | "context_window";
+  | "context_window"
+  | "not_found"
+  | "api_error";
 
 export interface LiteConfig {
   readonly deployments: readonly LiteDeployment[];
@@ -132,9 +142,11 @@ export interface LiteConfig {
   } | null;
   readonly cooldownS: number;
   readonly disableCooldowns: boolean;
+  /** Generic fallbacks (empty when none); `"*"` is the default entry. */
   readonly fallbacks: ReadonlyMap<string, readonly string[]>;
-  readonly contextWindowFallbacks: ReadonlyMap<string, readonly string[]>;
-  readonly contentPolicyFallbacks: ReadonlyMap<string, readonly string[]>;
+  /** Null when the list is absent (then generic fallbacks apply); exact group keys only (§1.2). */
+  readonly contextWindowFallbacks: ReadonlyMap<string, readonly string[]> | null;
+  readonly contentPolicyFallbacks: ReadonlyMap<string, readonly string[]> | null;
   readonly maxFallbacks: number;
   readonly latencyBuffer: number;
   readonly latencyTtlS: number;
@@ -159,7 +171,7 @@ const CREDENTIALS = new Set([
 const MODELLED_PARAMS = new Set([...Object.keys(LitellmParams.shape), ...CREDENTIALS]);
 
 function fallbackMap(
-  lists: z.infer<typeof FallbackList> | undefined,
+  lists: readonly z.infer<typeof FallbackList>[number][] | undefined,
   groups: ReadonlySet<string>,
   key: string,
   problems: { path: string; message: string }[],
@@ -191,8 +203,13 @@ const PER_ERROR: Record<string, ErrorClass> = {
   TimeoutError: "timeout",
   RateLimitError: "rate_limit",
   ContentPolicyViolationError: "content_policy",
-  InternalServerError: "server",
+  InternalServerError: "internal_server",
 };
+
+/** `x or litellm.x`: an empty list counts as absent (falls through to litellm_settings, then none). */
+function present<T>(a: readonly T[] | undefined): readonly T[] | undefined {
+  return a !== undefined && a.length > 0 ? a : undefined;
+}
 
 function perClass(
   o: Record<string, number | undefined> | undefined,
@@ -266,24 +283,26 @@ export function loadLitellmConfig(
   const rs = raw.router_settings;
   const ls = raw.litellm_settings;
   const groups = new Set(raw.model_list.map((d) => d.model_name));
+  const fbList = present(rs.fallbacks) ?? present(ls.fallbacks);
   const fb = fallbackMap(
-    rs.fallbacks ?? ls.fallbacks,
+    fbList,
     groups,
-    at(rs.fallbacks ? "router_settings.fallbacks" : "litellm_settings.fallbacks"),
+    at(present(rs.fallbacks) ? "router_settings.fallbacks" : "litellm_settings.fallbacks"),
     problems,
   );
-  const cw = fallbackMap(
-    rs.context_window_fallbacks ?? ls.context_window_fallbacks,
-    groups,
-    at("router_settings.context_window_fallbacks"),
-    problems,
-  );
-  const cp = fallbackMap(
-    rs.content_policy_fallbacks ?? ls.content_policy_fallbacks,
-    groups,
-    at("router_settings.content_policy_fallbacks"),
-    problems,
-  );
+  const specific = (key: "context_window_fallbacks" | "content_policy_fallbacks") => {
+    const fromRouter = present(rs[key]);
+    const list = fromRouter ?? present(ls[key]);
+    if (list === undefined) return null;
+    return fallbackMap(
+      list,
+      groups,
+      at(`${fromRouter ? "router_settings" : "litellm_settings"}.${key}`),
+      problems,
+    );
+  };
+  const cw = specific("context_window_fallbacks");
+  const cp = specific("content_policy_fallbacks");
   if (problems.length) throw new InputError(file, problems);
 
   for (const k of Object.keys(raw))
@@ -315,7 +334,24 @@ export function loadLitellmConfig(
     );
   if (deployments.some((d) => d.order !== undefined) && !rs.enable_pre_call_checks)
     warnings.push(
-      "LiteLLM litellm_params.order ignored: LiteLLM applies it only with enable_pre_call_checks: true",
+      `LiteLLM litellm_params.order ignored: ${LITELLM_VERSION} applies it only with enable_pre_call_checks: true (newer releases escalate by order)`,
+    );
+  if (rs.cooldown_time === 0)
+    warnings.push(
+      "LiteLLM router_settings.cooldown_time 0 means the default 5 s (`cooldown_time or 5`); only disable_cooldowns turns cooldowns off",
+    );
+  if (deployments.some((d) => d.cooldownS === 0))
+    warnings.push(
+      `LiteLLM litellm_params.cooldown_time 0 means the router's cooldown_time (docs/gateways.md §1.1), not "off"; only disable_cooldowns turns cooldowns off`,
+    );
+  for (const k of ["BadRequestErrorRetries", "ContentPolicyViolationErrorRetries"] as const)
+    if (rs.retry_policy?.[k] !== undefined)
+      warnings.push(
+        `LiteLLM retry_policy.${k} not simulated: a 400/422/451 is never retried (docs/gateways.md §1.2, "when a retry is refused"), although ${LITELLM_VERSION}'s should_retry_this_error has no status check`,
+      );
+  if (rs.retry_policy?.InternalServerErrorRetries !== undefined)
+    warnings.push(
+      `LiteLLM retry_policy.InternalServerErrorRetries applies to status 500 only (502 and 503 use num_retries, 504 TimeoutErrorRetries), as in ${LITELLM_VERSION}; older get_retry_from_policy.py ignores it`,
     );
   if (deployments.some((d) => d.rpm !== undefined || d.tpm !== undefined))
     warnings.push(
@@ -337,7 +373,8 @@ export function loadLitellmConfig(
       v1: v1
         ? { allowedFails: rs.allowed_fails ?? 3, perClass: perClass(rs.allowed_fails_policy, "AllowedFails") }
         : null,
-      cooldownS: rs.cooldown_time ?? 5,
+      // `cooldown_time or DEFAULT_COOLDOWN_TIME_SECONDS`: 0 is the default, not "off" (§1.1).
+      cooldownS: rs.cooldown_time || 5,
       disableCooldowns: rs.disable_cooldowns,
       fallbacks: fb,
       contextWindowFallbacks: cw,

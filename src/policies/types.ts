@@ -113,7 +113,7 @@ export interface RouterBehaviour {
   /** Called for each failed attempt before the first token. */
   onFailure(status: number, error: AttemptRecord["error"]): FailureAction;
   /** Maps the attempts of a failed request to its final status (R60 for OpenRouter). */
-  finalError(attempts: readonly AttemptRecord[]): FinalError;
+  finalError(attempts: readonly AttemptRecord[], requestId: number): FinalError;
   /** Share of the list price charged when a BYOK endpoint serves (R70); default 0.05. */
   readonly byokFeeShare?: number;
   /** Bill the tokens of a stream that failed after its first token (R69); default false. */

@@ -288,7 +288,7 @@ export class Router {
 
   private fail(st: InFlight): void {
     // R60: when the last candidate model had no eligible endpoint, its filter result is the answer.
-    const fe = st.decision.emptyTail ?? this.behaviour.finalError(st.attempts);
+    const fe = st.decision.emptyTail ?? this.behaviour.finalError(st.attempts, st.req.id);
     this.finish(
       st.req,
       {

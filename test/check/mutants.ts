@@ -420,8 +420,8 @@ export const MUTANTS: Mutant[] = [
       ...original,
       build(s, catalog, body, name) {
         const b = original.build(s, catalog, body, name);
-        const finalError = (atts: readonly AttemptRecord[]) => {
-          const fe = b.behaviour.finalError(atts);
+        const finalError = (atts: readonly AttemptRecord[], id: number) => {
+          const fe = b.behaviour.finalError(atts, id);
           return fe.status === 429 ? { status: 503, code: "temporarily_unavailable" } : fe;
         };
         return { policy: b.policy, behaviour: { ...b.behaviour, finalError } };

@@ -245,7 +245,7 @@ export function drivePlan(
       break;
     }
   }
-  const final: FinalError | null = done || pending ? null : behaviour.finalError(attempts);
+  const final: FinalError | null = done || pending ? null : behaviour.finalError(attempts, req.id);
   return { d, tried, steps, attempts, pending, final, ms: view.now - start };
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { matchEndpoint } from "../../src/gateways/endpoints.js";
-import type { LiteRouter } from "../../src/policies/litellm.js";
+import { LITELLM_MODELLED_VERSION, type LiteRouter } from "../../src/policies/litellm.js";
 import type { PortkeyRouter } from "../../src/policies/portkey.js";
 import { loadScenario, scenarioFromObject } from "../../src/scenario/load.js";
 import { thrownInputError } from "../helpers.js";
@@ -158,6 +158,62 @@ describe("LiteLLM config.yaml import", () => {
     expect(e.file).toBe(join(dir, "bad.yaml"));
     expect(e.problems[0].path).toBe("model_list[0]");
   });
+
+  it("names the LiteLLM version it models, in run.json and in version-dependent warnings", () => {
+    const b = build(ctx, {
+      kind: "litellm",
+      options: {
+        model_list: [
+          { model_name: "g", litellm_params: { model: "groq/x", order: 1, cooldown_time: 0 } },
+          { model_name: "g", litellm_params: { model: "together_ai/x", order: 2 } },
+        ],
+        router_settings: { cooldown_time: 0, retry_policy: { InternalServerErrorRetries: 1 } },
+      },
+    });
+    expect(b.models).toBe(LITELLM_MODELLED_VERSION);
+    expect(LITELLM_MODELLED_VERSION).toBe("LiteLLM router.py f292d1ae");
+    const w = b.warnings.join("\n");
+    expect(w).toMatch(
+      /litellm_params\.order ignored: LiteLLM router\.py f292d1ae applies it only with enable_pre_call_checks/,
+    );
+    expect(w).toMatch(/router_settings\.cooldown_time 0 means the default 5 s/);
+    expect(w).toMatch(/litellm_params\.cooldown_time 0 means the router's cooldown_time/);
+    expect(w).toMatch(/InternalServerErrorRetries applies to status 500 only .* LiteLLM router\.py f292d1ae/);
+    const r = b.policy as LiteRouter;
+    expect(r.cfg.cooldownS).toBe(5);
+    expect(r.cfg.deployments[0].cooldownS).toBe(0);
+  });
+
+  it("fallback lists (§1.2, §1.3): an empty list is absent; specific lists are null when absent; litellm_settings fills in", () => {
+    const list = [
+      { model_name: "g", litellm_params: { model: "groq/x" } },
+      { model_name: "h", litellm_params: { model: "together_ai/x" } },
+    ];
+    const none = build(ctx, { kind: "litellm", options: { model_list: list } }).policy as LiteRouter;
+    expect(none.cfg.contextWindowFallbacks).toBeNull();
+    expect(none.cfg.contentPolicyFallbacks).toBeNull();
+    expect(none.cfg.fallbacks.size).toBe(0);
+    const r = build(ctx, {
+      kind: "litellm",
+      options: {
+        model_list: list,
+        router_settings: { fallbacks: [], content_policy_fallbacks: [] },
+        litellm_settings: { fallbacks: [{ g: ["h"] }], content_policy_fallbacks: [{ h: ["g"] }] },
+      },
+    }).policy as LiteRouter;
+    expect(r.cfg.fallbacks.get("g")).toEqual(["h"]);
+    expect(r.cfg.contentPolicyFallbacks?.get("h")).toEqual(["g"]);
+    expect(r.cfg.contextWindowFallbacks).toBeNull();
+    const bad = thrown(() =>
+      build(ctx, {
+        kind: "litellm",
+        options: { model_list: list, litellm_settings: { context_window_fallbacks: [{ g: ["nope"] }] } },
+      }),
+    );
+    expect(bad.problems[0].path).toBe(
+      "policies[0].options.litellm_settings.context_window_fallbacks[0].g[0]",
+    );
+  });
 });
 
 describe("Portkey config JSON import", () => {
@@ -219,7 +275,34 @@ describe("Portkey config JSON import", () => {
     const bad = thrown(() => build(ctx, { kind: "portkey", options: { provider: "anthropic" } }));
     expect(bad.problems[0].message).toMatch(/target \(provider "anthropic"/);
     const b = build(ctx, { kind: "portkey", options: { provider: "groq", cache: { mode: "simple" } } });
-    expect(b.warnings).toEqual(["Portkey setting cache not simulated ((root))"]);
+    expect(b.warnings).toEqual([
+      "Portkey setting cache not simulated ((root))",
+      "Portkey request_timeout is not set and gateway 1.15.2 has no default: no timeout set: a hung provider holds the request forever",
+    ]);
+  });
+
+  it("the plain loadbalance config: weights 0.5 / 0.3 / missing = 1, its request_timeout, no warnings", () => {
+    const b = build(ctx, { kind: "portkey", portkey: "configs/portkey-loadbalance.json" });
+    const root = (b.policy as PortkeyRouter).cfg.root;
+    expect(root.kind === "loadbalance" && root.weights).toEqual([0.5, 0.3, 1]);
+    expect(b.behaviour.timeoutMs).toBe(60_000);
+    expect(b.warnings).toEqual([]);
+  });
+
+  it("the shipped portkey-*.json configs load without warnings other than the ones they demonstrate", () => {
+    const files = ["retry-after", "retry-after-budget", "retry-after-plural", "zero-weights", "no-timeout"];
+    const warned = Object.fromEntries(
+      files.map((f) => [f, build(ctx, { kind: "portkey", portkey: `configs/portkey-${f}.json` }).warnings]),
+    );
+    expect(warned["retry-after"]).toEqual([]);
+    expect(warned["retry-after-budget"]).toEqual([]);
+    expect(warned["retry-after-plural"]).toEqual([
+      expect.stringMatching(/^Portkey setting retry\.use_retry_after_headers ignored/),
+    ]);
+    expect(warned["zero-weights"]).toEqual([]);
+    expect(warned["no-timeout"]).toEqual([
+      expect.stringMatching(/no timeout set: a hung provider holds the request forever/),
+    ]);
   });
 });
 

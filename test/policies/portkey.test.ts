@@ -133,9 +133,9 @@ describe("Portkey retry (§2 retry.*)", () => {
     });
     expect(b.behaviour.timeoutMs).toBe(5000);
     const res = drive(r, v, request(0), [{ status: 408, error: "timeout" }, 502]);
-    expect(b.behaviour.finalError(res.attempts)).toEqual({ status: 502, code: "provider_unavailable" });
+    expect(b.behaviour.finalError(res.attempts, 0)).toEqual({ status: 502, code: "provider_unavailable" });
     const t = drive(r, v, request(1), [502, { status: 408, error: "timeout" }]);
-    expect(b.behaviour.finalError(t.attempts).status).toBe(408);
+    expect(b.behaviour.finalError(t.attempts, 1).status).toBe(408);
   });
 
   it("closes every plan", () => {
