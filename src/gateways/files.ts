@@ -48,20 +48,24 @@ export function parseConfig<T extends z.ZodType>(
   );
 }
 
+const FILE_KEYS = ["litellm", "portkey", "envoy"] as const;
+export type ConfigKey = (typeof FILE_KEYS)[number];
+
 /**
  * Where a gateway policy's config comes from: the file named by `spec[key]` (problems located in
- * that file), or inline `options` (problems located at `policies[i].options`).
+ * that file), or inline `options` (problems located at `policies[i].options`). A policy names at
+ * most one config file.
  */
 export function configSource(
-  spec: { litellm?: string; portkey?: string; options: unknown },
+  spec: { litellm?: string; portkey?: string; envoy?: string; options: unknown },
   ctx: PolicyContext,
-  key: "litellm" | "portkey",
+  key: ConfigKey,
 ): { file: string; data: unknown; base: string } {
-  const other = key === "litellm" ? "portkey" : "litellm";
-  if (spec[other] !== undefined)
-    throw new InputError(ctx.file, [
-      { path: `${ctx.path}.${other}`, message: "expected only one of litellm or portkey" },
-    ]);
+  for (const other of FILE_KEYS)
+    if (other !== key && spec[other] !== undefined)
+      throw new InputError(ctx.file, [
+        { path: `${ctx.path}.${other}`, message: `expected only one of ${key} or ${other}` },
+      ]);
   const path = spec[key];
   if (path !== undefined) return { ...readConfigFile(path, ctx, key), base: "" };
   return { file: ctx.file, data: spec.options, base: `${ctx.path}.options` };

@@ -501,6 +501,7 @@ export const Scenario = z
       // transform, so the exported JSON Schema stays plain).
       if (p.kind === "openrouter" && p.litellm !== undefined) p.kind = "litellm";
       else if (p.kind === "openrouter" && p.portkey !== undefined) p.kind = "portkey";
+      else if (p.kind === "openrouter" && p.envoy !== undefined) p.kind = "envoy";
       if (pol.has(p.name))
         ctx.addIssue({
           code: "custom",
