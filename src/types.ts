@@ -59,6 +59,8 @@ export interface Endpoint {
   readonly cache?: { readonly ttlMs: number; readonly hitShare: number; readonly ttftFactor: number };
   /** Accepted input modalities (R5, R11); absent = text only. */
   readonly inputModalities?: readonly string[];
+  /** Produced output modalities (R105); absent = text only. */
+  readonly outputModalities?: readonly string[];
   /** Quality scores (0..1) per task type or ranker key (`exacto`), for Auto Router / Exacto reports. */
   readonly quality?: Readonly<Record<string, number>>;
 }

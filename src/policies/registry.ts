@@ -2,10 +2,12 @@
  * Policy kinds by name. A scenario's policy entry names its kind (default `openrouter`); the kind's
  * factory validates its options and returns the policy plus how the router should execute it.
  */
+
 import type { z } from "zod";
 import { errorTypesOf, openRouterFinalError } from "../router/errors.js";
 import { InputError } from "../scenario/errors.js";
 import { zodProblems } from "../scenario/load.js";
+import { requestBodyWarnings } from "../scenario/request-body.js";
 import type { PolicySpec, Scenario } from "../scenario/schema.js";
 import type { Endpoint } from "../types.js";
 import { OpenRouterConfig, openRouterPolicy } from "./openrouter.js";
@@ -124,7 +126,10 @@ registerPolicyKind("openrouter", (spec, ctx) => {
   return {
     policy: openRouterPolicy(spec.name, cfg),
     behaviour: openRouterBehaviour(spec, cfg),
-    warnings: measuresWarning(spec, "OpenRouter's provider timeout (R47) measures the first token"),
+    warnings: [
+      ...requestBodyWarnings(spec.request, `${ctx.path}.request`),
+      ...measuresWarning(spec, "OpenRouter's provider timeout (R47) measures the first token"),
+    ],
   };
 });
 

@@ -46,6 +46,7 @@ function openRouterExtras(p: Provider): Partial<Endpoint> {
       ttftFactor: p.cache.ttft_factor,
     });
   if (p.input_modalities) x.inputModalities = Object.freeze([...p.input_modalities]);
+  if (p.output_modalities) x.outputModalities = Object.freeze([...p.output_modalities]);
   if (p.quality) x.quality = Object.freeze({ ...p.quality });
   return x;
 }

@@ -3,6 +3,7 @@
  * so nothing downstream writes `x ?? default`. Units are in the key names (`_ms`, `_s`, `_per_s`).
  */
 import { z } from "zod";
+import { RequestBody } from "./request-body.js";
 
 const nonNeg = z.number().finite().nonnegative();
 const pos = z.number().finite().positive();
@@ -193,6 +194,12 @@ export const Traffic = z
     duration_s: pos.optional(),
     prompt_tokens: Dist.default({ dist: "lognormal", median: 1000, sigma: 0.8 }),
     completion_tokens: Dist.default({ dist: "lognormal", median: 250, sigma: 0.7 }),
+    prompt_tokens_from: z
+      .enum(["traffic", "body"])
+      .optional()
+      .describe(
+        "body: a policy whose request has messages/prompt uses their estimated size (chars/4) instead of prompt_tokens (synthetic traffic)",
+      ),
     model: z.string().min(1).optional(),
     model_mix: ModelMix.optional(),
     sessions: Sessions.optional(),
@@ -344,6 +351,7 @@ export const Provider = z.strictObject({
     .optional()
     .describe("prompt caching at this endpoint (cache reads billed at price.cache_read)"),
   input_modalities: z.array(z.string()).optional().describe("accepted inputs; default text only"),
+  output_modalities: z.array(z.string()).optional().describe("produced outputs (R105); default text only"),
   quality: z.record(z.string(), prob).optional().describe("quality score per task type (or `exacto`)"),
 });
 export type Provider = z.infer<typeof Provider>;
@@ -360,64 +368,9 @@ export type OutageGroup = z.infer<typeof OutageGroup>;
 // Policies
 // ---------------------------------------------------------------------------------------------
 
-const Slugs = z.array(z.string().min(1));
-const SortBy = z.enum(["price", "throughput", "latency", "exacto"]);
-const PerfPref = z.union([nonNeg, Percentiles]);
-const MaxPrice = z.strictObject({
-  prompt: z.union([nonNeg, z.string()]).optional(),
-  completion: z.union([nonNeg, z.string()]).optional(),
-  request: z.union([nonNeg, z.string()]).optional(),
-  image: z.union([nonNeg, z.string()]).optional(),
-  audio: z.union([nonNeg, z.string()]).optional(),
-});
-
-/** OpenRouter's `provider` object. */
-export const ProviderPrefs = z.strictObject({
-  order: Slugs.optional(),
-  allow_fallbacks: z.boolean().optional(),
-  only: Slugs.optional(),
-  ignore: Slugs.optional(),
-  sort: z
-    .union([
-      SortBy,
-      z.strictObject({ by: SortBy.optional(), partition: z.enum(["model", "none"]).optional() }),
-    ])
-    .optional(),
-  preferred_min_throughput: PerfPref.optional(),
-  preferred_max_latency: PerfPref.optional(),
-  max_price: MaxPrice.optional(),
-  quantizations: z.array(Quantization).optional(),
-  data_collection: z.enum(["allow", "deny"]).optional(),
-  zdr: z.boolean().optional(),
-  require_parameters: z.boolean().optional(),
-  enforce_distillable_text: z.boolean().optional(),
-});
-export type ProviderPrefs = z.infer<typeof ProviderPrefs>;
-
-/** An OpenRouter request body, as users send it today (routing-relevant fields). */
-export const RequestBody = z.strictObject({
-  model: z.string().min(1).optional(),
-  models: z.array(z.string().min(1)).optional(),
-  provider: ProviderPrefs.optional(),
-  route: z.enum(["fallback", "sort"]).optional(),
-  max_tokens: z.number().int().positive().optional(),
-  max_completion_tokens: z.number().int().positive().optional(),
-  tools: z.array(z.unknown()).optional(),
-  tool_choice: z.unknown().optional(),
-  response_format: z.unknown().optional(),
-  temperature: z.number().optional(),
-  top_p: z.number().optional(),
-  top_k: z.number().optional(),
-  stop: z.unknown().optional(),
-  verbosity: z.string().optional(),
-  reasoning: z.unknown().optional(),
-  service_tier: z.enum(["default", "flex", "priority", "fast"]).optional(),
-  session_id: z.string().max(256).optional(),
-  stream: z.boolean().optional(),
-  plugins: z.array(z.record(z.string(), z.unknown())).optional(),
-  input_modalities: z.array(z.string()).optional().describe("e.g. [text, image]; default text"),
-});
-export type RequestBody = z.infer<typeof RequestBody>;
+// The request body (OpenRouter's chat body, whole, as pasted; `provider` closed) lives in
+// request-body.ts: docs/openrouter-routing.md §13.2, checked against the pinned @openrouter/sdk.
+export { ProviderPrefs, RequestBody } from "./request-body.js";
 
 /** Router settings shared by every policy kind. */
 export const RouterSettings = z.strictObject({

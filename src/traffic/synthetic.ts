@@ -6,6 +6,7 @@
  */
 import { compileDist, type Sampler } from "../rng/distributions.js";
 import { Rng } from "../rng/rng.js";
+import { estimatedPromptTokens } from "../scenario/request-body.js";
 import type { Arrivals, Traffic } from "../scenario/schema.js";
 import type { TrafficRequest } from "../types.js";
 import { ModelMix } from "./model-mix.js";
@@ -84,6 +85,8 @@ export class SyntheticTraffic implements TrafficSource {
   private readonly mix: ModelMix;
   private readonly limitMs: number;
   private readonly shaped: boolean;
+  /** `prompt_tokens_from: body`: sizes still drawn (the stream stays aligned), then replaced. */
+  private readonly fromBody: boolean;
   private t = 0;
   private id = 0;
 
@@ -103,6 +106,7 @@ export class SyntheticTraffic implements TrafficSource {
     this.completion = compileDist(spec.completion_tokens);
     this.shape = rateShape(arrivals);
     this.shaped = arrivals.schedule !== undefined || arrivals.flash_crowd !== undefined;
+    this.fromBody = spec.prompt_tokens_from === "body" && bodies !== undefined;
     const meanGapMs = 1000 / this.shape.max;
     this.gap =
       arrivals.process === "poisson"
@@ -145,21 +149,14 @@ export class SyntheticTraffic implements TrafficSource {
     const t = this.gap === null && this.id === 0 ? 0 : this.nextArrival();
     if (t >= this.limitMs) return null;
     const sizes = this.sizesRng;
-    const promptTokens = Math.max(1, Math.round(this.prompt.sample(sizes)));
+    let promptTokens = Math.max(1, Math.round(this.prompt.sample(sizes)));
     const completionTokens = Math.max(0, Math.round(this.completion.sample(sizes)));
     const model = this.mix.pick(this.mixRng);
     const s = this.spec.sessions;
     let session: string | undefined;
     if (s && this.sessionRng.next() < s.share) session = `s${this.sessionRng.int(s.count)}`;
-    return makeRequest(
-      this.id++,
-      t,
-      promptTokens,
-      completionTokens,
-      model,
-      session,
-      undefined,
-      this.bodies?.bodyFor(model),
-    );
+    const body = this.bodies?.bodyFor(model);
+    if (this.fromBody) promptTokens = estimatedPromptTokens(body!) ?? promptTokens;
+    return makeRequest(this.id++, t, promptTokens, completionTokens, model, session, undefined, body);
   }
 }

@@ -88,6 +88,10 @@ export const OpenRouterConfig = z.strictObject({
   preferredScope: z.enum(["global", "perModel"]).default("global"),
   partitionWithoutSort: z.literal("model").default("model"),
   toolsWithoutSupport: z.enum(["ignore", "fail404"]).default("ignore"),
+  /** R110: `provider.options` (SDK 1.3.19 has it for non-chat requests only); false = 400. */
+  acceptProviderOptions: z.boolean().default(true),
+  /** R111: `transforms` / `usage` (unverified on the 2026 API); false = 400. */
+  acceptLegacyFields: z.boolean().default(true),
   autoExacto: z.boolean().default(true),
   variantVsExplicitSort: z.literal("explicitWins").default("explicitWins"),
   maxPriceUsesOverrides: z.boolean().default(true),

@@ -7,20 +7,46 @@ import type { ProviderPrefs, RequestBody } from "../../scenario/schema.js";
 import type { Endpoint, RoutedRequest } from "../../types.js";
 import type { OpenRouterConfig } from "./config.js";
 import type { ModelRoute } from "./models.js";
+import { slugKey, slugOfDisplayName } from "./provider-names.js";
 
-/** Request parameters an endpoint may or may not support (R18). */
-const REQUEST_PARAMS = [
-  "tools",
-  "tool_choice",
-  "response_format",
-  "temperature",
-  "top_p",
-  "top_k",
-  "stop",
-  "verbosity",
-  "reasoning",
-  "max_tokens",
-] as const;
+/**
+ * R105: an endpoint's output modalities (default text). Endpoint has no such field yet: the
+ * catalog needs to carry a provider's `output_modalities` for this to read fixture data.
+ */
+const TEXT_ONLY: readonly string[] = ["text"];
+
+/**
+ * Body fields that are request parameters (R18), as their `supported_parameters` key: the §13.2
+ * table's "R18 key" rows. `max_completion_tokens` is the newer name of `max_tokens`, and
+ * `reasoning_effort` the shorthand of `reasoning` (R108, interp.). `tool_choice` counts only with
+ * `tools` (R107).
+ */
+const REQUEST_PARAMS: readonly (readonly [field: string, key: string])[] = [
+  ["tools", "tools"],
+  ["tool_choice", "tool_choice"],
+  ["parallel_tool_calls", "parallel_tool_calls"],
+  ["response_format", "response_format"],
+  ["structured_outputs", "structured_outputs"],
+  ["temperature", "temperature"],
+  ["top_p", "top_p"],
+  ["top_k", "top_k"],
+  ["min_p", "min_p"],
+  ["top_a", "top_a"],
+  ["frequency_penalty", "frequency_penalty"],
+  ["presence_penalty", "presence_penalty"],
+  ["repetition_penalty", "repetition_penalty"],
+  ["seed", "seed"],
+  ["logit_bias", "logit_bias"],
+  ["logprobs", "logprobs"],
+  ["top_logprobs", "top_logprobs"],
+  ["stop", "stop"],
+  ["verbosity", "verbosity"],
+  ["reasoning", "reasoning"],
+  ["reasoning_effort", "reasoning"],
+  ["prediction", "prediction"],
+  ["max_tokens", "max_tokens"],
+  ["max_completion_tokens", "max_tokens"],
+];
 
 /** R19: parameters that prefer supporting endpoints even without `require_parameters`. */
 const PREFERRED_PARAMS = ["tools", "response_format", "verbosity"] as const;
@@ -44,9 +70,10 @@ const STAGES = [
 /** Everything the filters need from a request body, computed once per body object. */
 export interface BodyFacts {
   readonly prefs: ProviderPrefs;
-  readonly only: readonly string[] | null;
-  readonly allowed: readonly string[] | null;
-  readonly ignore: readonly string[] | null;
+  readonly order: readonly ProviderRef[] | null;
+  readonly only: readonly ProviderRef[] | null;
+  readonly allowed: readonly ProviderRef[] | null;
+  readonly ignore: readonly ProviderRef[] | null;
   readonly deny: boolean;
   readonly zdr: boolean;
   readonly quantizations: ReadonlySet<string> | null;
@@ -56,13 +83,18 @@ export interface BodyFacts {
   readonly maxTokens: number | undefined;
   readonly params: readonly string[];
   readonly preferred: readonly string[];
+  /** Input modalities beyond text: `input_modalities`, else read from content parts (R105). */
   readonly modalities: readonly string[] | null;
+  /** Output modalities asked for (`modalities`, R105). */
+  readonly outputModalities: readonly string[] | null;
   /** Full slugs (with `/`) listed in `order`/`only`: they opt tier endpoints in (R12c). */
   readonly tierSlugs: ReadonlySet<string>;
   readonly serviceTier: "default" | "flex" | "priority" | null;
   /** `plugins: [{id: "context-compression", enabled}]`, or null = default (≤ 8192 ctx only). */
   readonly compression: boolean | null;
   readonly tools: boolean;
+  /** A body OpenRouter rejects before routing under this config (R110, R111 knobs): the 400 code. */
+  readonly invalid: string | null;
 }
 
 function num(v: number | string | undefined): number {
@@ -74,20 +106,90 @@ function num(v: number | string | undefined): number {
 const lower = (xs: readonly string[] | undefined): string[] | null =>
   xs ? xs.map((x) => x.toLowerCase()) : null;
 
-export function bodyFacts(body: RequestBody, cfg: OpenRouterConfig): BodyFacts {
+/**
+ * An `order`/`only`/`ignore` entry (R13, R99): a slug or `slug/suffix` tag, matched
+ * case-insensitively; for a display name ("Amazon Bedrock"), also its slug's separator-free key.
+ */
+export interface ProviderRef {
+  readonly slug: string;
+  readonly key: string | null;
+}
+
+/**
+ * R99 resolution order: exact tag or case-insensitive slug first; only an entry that names no
+ * provider of the catalog is read as a display name (`slugs` = the catalog's lowercased provider
+ * slugs and tags; empty = unknown, display names always apply).
+ */
+function refs(xs: readonly string[] | null | undefined, slugs: ReadonlySet<string>): ProviderRef[] | null {
+  if (!xs) return null;
+  return xs.map((x) => {
+    const slug = x.toLowerCase();
+    const named = slug.includes("/") || slugs.has(slug) ? undefined : slugOfDisplayName(x);
+    return { slug, key: named !== undefined ? slugKey(named) : null };
+  });
+}
+
+/** The lowercased provider slugs and tags of a catalog, for `bodyFacts`. */
+export function catalogSlugs(catalog: readonly Endpoint[]): Set<string> {
+  const out = new Set<string>();
+  for (const e of catalog) {
+    out.add(e.provider.toLowerCase());
+    out.add(e.tag.toLowerCase());
+  }
+  return out;
+}
+
+/** Content part type → input modality (R105). */
+const PART_MODALITY: Readonly<Record<string, string>> = {
+  image_url: "image",
+  input_audio: "audio",
+  file: "file",
+  video_url: "video",
+};
+
+/** The non-text input modalities a body's content parts carry, or null (text only). */
+export function contentModalities(body: RequestBody): string[] | null {
+  const found = new Set<string>();
+  for (const m of body.messages ?? []) {
+    if (!Array.isArray(m.content)) continue;
+    for (const part of m.content) {
+      const mod = PART_MODALITY[part.type];
+      if (mod !== undefined) found.add(mod);
+    }
+  }
+  return found.size > 0 ? [...found] : null;
+}
+
+export function bodyFacts(
+  body: RequestBody,
+  cfg: OpenRouterConfig,
+  slugs: ReadonlySet<string> = new Set(),
+): BodyFacts {
   const prefs = body.provider ?? {};
   const acct = cfg.account;
-  const ignore = [...(lower(prefs.ignore) ?? []), ...(lower(acct.ignoredProviders) ?? [])];
-  const params = REQUEST_PARAMS.filter((p) => (body as Record<string, unknown>)[p] !== undefined);
+  const ignore = [...(refs(prefs.ignore, slugs) ?? []), ...(refs(acct.ignoredProviders, slugs) ?? [])];
+  const sent = body as Record<string, unknown>;
+  const params = new Set<string>();
+  for (const [field, key] of REQUEST_PARAMS)
+    if (sent[field] !== undefined && (field !== "tool_choice" || body.tools !== undefined)) params.add(key);
   const tierSlugs = new Set(
     [...(lower(prefs.order) ?? []), ...(lower(prefs.only) ?? [])].filter((s) => s.includes("/")),
   );
   const comp = body.plugins?.find((p) => p.id === "context-compression");
-  const st = body.service_tier === "fast" ? "priority" : (body.service_tier ?? null);
+  // R111 (interp.): legacy `transforms: ["middle-out"]` turns compression on, `[]` off.
+  const legacy = body.transforms === undefined ? null : body.transforms.includes("middle-out");
+  const invalid =
+    (!cfg.acceptProviderOptions && prefs.options !== undefined) ||
+    (!cfg.acceptLegacyFields && (body.transforms !== undefined || body.usage !== undefined));
+  // R100: fast ≡ priority; auto and scale opt into nothing (only an explicit "default" cancels
+  // variant tier admission, R12).
+  const t = body.service_tier;
+  const st = t === "fast" ? "priority" : t === "auto" || t === "scale" || t === undefined ? null : t;
   return {
     prefs,
-    only: lower(prefs.only),
-    allowed: lower(acct.allowedProviders ?? undefined),
+    order: refs(prefs.order, slugs),
+    only: refs(prefs.only, slugs),
+    allowed: refs(acct.allowedProviders, slugs),
     ignore: ignore.length > 0 ? ignore : null,
     deny: prefs.data_collection === "deny" || acct.dataCollection === "deny",
     zdr: prefs.zdr === true || acct.zdr,
@@ -96,13 +198,15 @@ export function bodyFacts(body: RequestBody, cfg: OpenRouterConfig): BodyFacts {
     maxCompletion: num(prefs.max_price?.completion),
     maxRequest: num(prefs.max_price?.request),
     maxTokens: body.max_tokens ?? body.max_completion_tokens,
-    params: prefs.require_parameters ? params : [],
+    params: prefs.require_parameters ? [...params] : [],
     preferred: PREFERRED_PARAMS.filter((p) => (body as Record<string, unknown>)[p] !== undefined),
-    modalities: body.input_modalities ?? null,
+    modalities: body.input_modalities ?? contentModalities(body),
+    outputModalities: body.modalities ?? null,
     tierSlugs,
     serviceTier: st,
-    compression: comp ? comp.enabled !== false : null,
+    compression: comp ? comp.enabled !== false : cfg.acceptLegacyFields ? legacy : null,
     tools: body.tools !== undefined,
+    invalid: invalid ? "invalid_request" : null,
   };
 }
 
@@ -112,8 +216,21 @@ export function slugMatches(e: Endpoint, slug: string): boolean {
   return e.tier === "default" && e.provider.toLowerCase() === slug;
 }
 
-function anyMatch(e: Endpoint, slugs: readonly string[]): boolean {
-  for (const s of slugs) if (slugMatches(e, s)) return true;
+const keys = new Map<string, string>();
+/** R99: a display name's slug matches the provider regardless of separators (`x-ai` ≡ `xai`). */
+export function refMatches(e: Endpoint, r: ProviderRef): boolean {
+  if (slugMatches(e, r.slug)) return true;
+  if (r.key === null || e.tier !== "default") return false;
+  let k = keys.get(e.provider);
+  if (k === undefined) {
+    k = slugKey(e.provider);
+    keys.set(e.provider, k);
+  }
+  return k === r.key;
+}
+
+function anyMatch(e: Endpoint, list: readonly ProviderRef[]): boolean {
+  for (const r of list) if (refMatches(e, r)) return true;
   return false;
 }
 
@@ -205,6 +322,10 @@ function firstFailingStage(
   if (f.modalities !== null) {
     const acc = e.inputModalities ?? ["text"];
     for (const m of f.modalities) if (!acc.includes(m)) return 3;
+  }
+  if (f.outputModalities !== null) {
+    const out = e.outputModalities ?? TEXT_ONLY;
+    for (const m of f.outputModalities) if (!out.includes(m)) return 3;
   }
   if (f.only !== null || f.allowed !== null) {
     const inOnly = f.only === null ? null : anyMatch(e, f.only);

@@ -13,9 +13,10 @@ import type { OpenRouterConfig, SortBy } from "./config.js";
 import {
   type BodyFacts,
   bodyFacts,
+  catalogSlugs,
   filterEndpoints,
   fitsContext,
-  slugMatches,
+  refMatches,
   staticSurvivors,
 } from "./filters.js";
 import { LoadBalancer, type V3Plugins } from "./lb.js";
@@ -110,23 +111,34 @@ export function openRouterPolicy(
   const lbRouted: (RoutedRequest | undefined)[] = new Array(LB_SLOTS).fill(undefined);
   let explainOn = false;
 
-  const factsOf = (body: RequestBody): BodyFacts => {
+  // The catalog's slugs, for R99's resolution order (a policy routes over one catalog).
+  let slugs: { catalog: readonly Endpoint[]; set: Set<string> } | null = null;
+  const factsOf = (body: RequestBody, view: EndpointView): BodyFacts => {
     let f = facts.get(body);
     if (f === undefined) {
-      f = bodyFacts(body, cfg);
+      if (slugs?.catalog !== view.catalog) slugs = { catalog: view.catalog, set: catalogSlugs(view.catalog) };
+      f = bodyFacts(body, cfg, slugs.set);
       facts.set(body, f);
     }
     return f;
   };
 
-  /** R83: the conversation key (explicit `session_id`, else the traffic's session/prefix hash). */
-  const conversationOf = (req: RoutedRequest): string | null => req.body.session_id ?? req.session ?? null;
+  /**
+   * R83: the conversation key: body `session_id`, else the traffic's session (the header's place),
+   * else `prompt_cache_key` (R104). The messages hash is not used: a policy's body is a template
+   * shared by all its requests, and the traffic's sessions say which requests are one conversation.
+   */
+  const conversationOf = (req: RoutedRequest): string | null =>
+    req.body.session_id ?? req.session ?? req.body.prompt_cache_key ?? null;
   const explicitKey = (req: RoutedRequest): boolean =>
-    req.body.session_id !== undefined || (req.session !== undefined && cfg.trafficSessionAs === "session_id");
+    req.body.session_id !== undefined ||
+    (req.session !== undefined
+      ? cfg.trafficSessionAs === "session_id"
+      : req.body.prompt_cache_key !== undefined);
 
   /** Builds the `LbOnly` entry of a body with a single plain model id (`body.model`). */
   function lbOnlyEntry(body: RequestBody, model: string, view: EndpointView): LbOnly {
-    const f = factsOf(body);
+    const f = factsOf(body, view);
     const route = parser.parse(model);
     const all = view.endpointsOf(route.model);
     const prefs = f.prefs;
@@ -141,7 +153,8 @@ export function openRouterPolicy(
       prefs.preferred_max_latency === undefined &&
       (f.serviceTier === null || f.serviceTier === "default") &&
       !(f.tools && cfg.autoExacto) &&
-      f.preferred.length === 0;
+      f.preferred.length === 0 &&
+      f.invalid === null;
     let ok: Endpoint[] | null = plain ? staticSurvivors(all, f, route, cfg) : null;
     if (ok !== null && (ok.length === 0 || (cfg.useByok && ok.some((e) => e.byok !== undefined)))) ok = null;
     let minContext = Number.POSITIVE_INFINITY;
@@ -194,9 +207,8 @@ export function openRouterPolicy(
     out: Endpoint[],
   ): void {
     const placed = new Set<number>();
-    for (const raw of f.prefs.order!) {
-      const slug = raw.toLowerCase();
-      const hits = shared.filter((e) => !placed.has(e.id) && slugMatches(e, slug));
+    for (const ref of f.order!) {
+      const hits = shared.filter((e) => !placed.has(e.id) && refMatches(e, ref));
       for (const e of hits) placed.add(e.id);
       if (hits.length <= 1 || cfg.orderSlugExpansion === "catalog") out.push(...hits);
       else if (cfg.orderSlugExpansion === "priceAsc") sortInto(hits, "price", view, cfg, out);
@@ -314,8 +326,9 @@ export function openRouterPolicy(
         const d = routeLbOnly(req, body.model, view, rng);
         if (d !== null) return d;
       }
-      const f = factsOf(body);
+      const f = factsOf(body, view);
       const why: Explain | null = explainOn ? { models: [] as Explain[] } : null;
+      if (f.invalid !== null) return reject(400, f.invalid, why); // R110, R111 knobs
       if (body.models && body.models.length > cfg.maxModelsArray)
         return reject(400, "models_array_too_long", why); // R51
       const conv = conversationOf(req);

@@ -1,0 +1,277 @@
+/**
+ * An OpenRouter chat request body (`POST /api/v1/chat/completions`) as users paste it, following
+ * the official TypeScript SDK `@openrouter/sdk` 1.3.19 (`ChatRequest$Outbound`, 2026-09-23) and the
+ * spec's §13.2 table (docs/openrouter-routing.md). test/scenario/request-body.test.ts reads the
+ * SDK's published types, so a version bump that adds a field fails until it is listed here.
+ *
+ * R98: `null` means "not set" at every level: every field accepts null, and the parsed body has no
+ * null-valued keys (stripped after validation), so downstream code reads absent fields only.
+ * R97: the top level is open (unknown fields pass and are ignored); `provider` is closed (R109).
+ * What OpenRouter itself rejects with a 400 (R100, R108, R83, R112, R113, …) is an error at load,
+ * naming the field (`policies[2].request.service_tier`).
+ *
+ * Self-contained on purpose: schema.ts imports this file, so it cannot import schema.ts back.
+ */
+import { z } from "zod";
+
+/** Optional and nullable: null ≡ absent (R98). */
+const opt = <T extends z.ZodType>(s: T) => s.nullable().optional();
+
+const nonNeg = z.number().finite().nonnegative();
+const PriceValue = z.union([nonNeg, z.string()]);
+
+export const SORT_BY = ["price", "throughput", "latency", "exacto"] as const;
+const SortBy = z.enum(SORT_BY);
+const Quantization = z.enum([
+  "int4",
+  "int8",
+  "fp4",
+  "mxfp4",
+  "nvfp4",
+  "fp6",
+  "fp8",
+  "mxfp8",
+  "fp16",
+  "bf16",
+  "fp32",
+  "unknown",
+]);
+const Percentiles = z.strictObject({
+  p50: opt(nonNeg),
+  p75: opt(nonNeg),
+  p90: opt(nonNeg),
+  p99: opt(nonNeg),
+});
+const PerfPref = z.union([nonNeg, Percentiles]);
+const Slugs = z
+  .array(z.string().min(1))
+  .describe(
+    "provider slugs (`amazon-bedrock`, `google-vertex/us-east5`) or display names (`Amazon Bedrock`, R99)",
+  );
+
+/** R112: members are strings in the SDK (numbers are what users type); non-numeric or negative → error. */
+const MaxPrice = z.strictObject({
+  prompt: opt(PriceValue),
+  completion: opt(PriceValue),
+  request: opt(PriceValue),
+  image: opt(PriceValue),
+  audio: opt(PriceValue),
+});
+
+/** OpenRouter's `provider` object: closed (R109), every member nullable (R98). */
+export const ProviderPrefsSchema = z.strictObject({
+  order: opt(Slugs),
+  allow_fallbacks: opt(z.boolean()),
+  only: opt(Slugs),
+  ignore: opt(Slugs),
+  sort: opt(
+    z.union([SortBy, z.strictObject({ by: opt(SortBy), partition: opt(z.enum(["model", "none"])) })]),
+  ),
+  preferred_min_throughput: opt(PerfPref),
+  preferred_max_latency: opt(PerfPref),
+  max_price: opt(MaxPrice),
+  quantizations: opt(z.array(Quantization)),
+  data_collection: opt(z.enum(["allow", "deny"])),
+  zdr: opt(z.boolean()),
+  require_parameters: opt(z.boolean()),
+  enforce_distillable_text: opt(z.boolean()),
+  /** R110: per-provider passthrough options (non-chat in SDK 1.3.19; knob `acceptProviderOptions`). */
+  options: opt(z.record(z.string(), z.record(z.string(), z.unknown()))),
+});
+
+export const EFFORTS = ["max", "xhigh", "high", "medium", "low", "minimal", "none"] as const;
+const Effort = z.enum(EFFORTS);
+
+/** Content parts: `text`, `image_url`, `input_audio`, `file`, `video_url` (others pass, R97). */
+const ContentPart = z.looseObject({ type: z.string().min(1) });
+const Message = z.looseObject({
+  role: z.enum(["system", "developer", "user", "assistant", "tool"]),
+  content: opt(z.union([z.string(), z.array(ContentPart)])),
+});
+const AnyObject = z.record(z.string(), z.unknown());
+
+const BodyObject = z
+  .looseObject({
+    // --- the prompt (R97) ---
+    messages: opt(z.array(Message).min(1)),
+    prompt: opt(z.string()).describe("alternative to messages (API overview)"),
+    // --- model selection ---
+    model: opt(z.string().min(1)),
+    models: opt(z.array(z.string().min(1))),
+    preset: opt(z.string().min(1)).describe("preset slug (R102; accepted, not resolved)"),
+    provider: opt(ProviderPrefsSchema),
+    route: opt(z.enum(["fallback", "sort"])).describe("deprecated alias of provider.sort.partition (R32)"),
+    plugins: opt(
+      z.array(
+        AnyObject.refine((p) => typeof p.id === "string" && p.id !== "", {
+          message: "expected a plugin `id` string",
+          path: ["id"],
+        }),
+      ),
+    ),
+    // --- parameters (R18 keys; R19 preferences) ---
+    max_tokens: opt(z.number().int().positive()),
+    max_completion_tokens: opt(z.number().int().positive()),
+    tools: opt(z.array(AnyObject)),
+    tool_choice: opt(z.union([z.enum(["none", "auto", "required"]), z.looseObject({ type: z.string() })])),
+    parallel_tool_calls: opt(z.boolean()),
+    response_format: opt(
+      z.looseObject({ type: z.enum(["text", "json_object", "json_schema", "grammar", "python"]) }),
+    ),
+    structured_outputs: opt(z.boolean()),
+    stop: opt(z.union([z.string(), z.array(z.string()).max(4)])),
+    temperature: opt(z.number().finite()),
+    top_p: opt(z.number().finite()),
+    top_k: opt(z.number().finite()),
+    min_p: opt(z.number().finite()),
+    top_a: opt(z.number().finite()),
+    frequency_penalty: opt(z.number().finite()),
+    presence_penalty: opt(z.number().finite()),
+    repetition_penalty: opt(z.number().finite()),
+    seed: opt(z.number().int()),
+    logit_bias: opt(z.record(z.string(), z.number())),
+    logprobs: opt(z.boolean()),
+    top_logprobs: opt(z.number().int().min(0).max(20)),
+    reasoning: opt(
+      z.looseObject({ effort: opt(Effort), summary: opt(z.enum(["auto", "concise", "detailed"])) }),
+    ),
+    reasoning_effort: opt(Effort),
+    verbosity: opt(z.enum(["low", "medium", "high", "xhigh", "max"])),
+    prediction: opt(z.looseObject({ type: z.literal("content") })),
+    // --- tiers, modalities ---
+    service_tier: opt(z.enum(["auto", "default", "fast", "flex", "priority", "scale"])),
+    speed: opt(z.enum(["fast", "standard"])).describe("Anthropic fast mode (R101; accepted)"),
+    modalities: opt(z.array(z.enum(["text", "image", "audio"]))).describe("output modalities (R105)"),
+    image_config: opt(AnyObject),
+    input_modalities: opt(z.array(z.string())).describe(
+      "routesim override of the input modalities read from content parts (R105); default text",
+    ),
+    // --- conversation, caching, bookkeeping ---
+    session_id: opt(z.string().max(256)),
+    prompt_cache_key: opt(z.string()),
+    prompt_cache_options: opt(z.looseObject({ mode: z.literal("explicit") })),
+    cache_control: opt(z.looseObject({ type: z.literal("ephemeral") })),
+    stream: opt(z.boolean()),
+    stream_options: opt(AnyObject),
+    user: opt(z.string()),
+    metadata: opt(
+      z
+        .record(z.string(), z.string())
+        .refine((m) => Object.keys(m).length <= 16, { message: "expected at most 16 key-value pairs" }),
+    ),
+    trace: opt(AnyObject),
+    debug: opt(AnyObject),
+    stop_server_tools_when: opt(z.array(z.unknown()).min(1)),
+    // --- legacy (R111; knob acceptLegacyFields) ---
+    transforms: opt(z.array(z.string())),
+    usage: opt(AnyObject),
+  })
+  .superRefine((b, ctx) => {
+    // R108: both forms with different efforts is a 400 ("Cannot be used simultaneously …").
+    const e = b.reasoning?.effort;
+    if (e != null && b.reasoning_effort != null && e !== b.reasoning_effort)
+      ctx.addIssue({
+        code: "custom",
+        path: ["reasoning_effort"],
+        message: `"${b.reasoning_effort}" differs from reasoning.effort "${e}" (OpenRouter rejects both with different values)`,
+      });
+    const mp = b.provider?.max_price;
+    if (mp)
+      for (const [k, v] of Object.entries(mp)) {
+        if (typeof v !== "string") continue;
+        const n = Number(v.trim());
+        if (v.trim() === "" || !Number.isFinite(n) || n < 0)
+          ctx.addIssue({
+            code: "custom",
+            path: ["provider", "max_price", k],
+            message: `expected a non-negative number (USD), got string "${v}"`,
+          });
+      }
+  });
+
+/** Removes null-valued keys at every depth (R98). Array elements are kept (a null item is an error). */
+export function stripNulls<T>(v: T): StripNulls<T> {
+  if (Array.isArray(v)) return v.map(stripNulls) as StripNulls<T>;
+  if (v === null || typeof v !== "object") return v as StripNulls<T>;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = stripNulls(x);
+  return out as StripNulls<T>;
+}
+
+/** `T` with `null` removed at every depth. */
+export type StripNulls<T> = T extends null
+  ? never
+  : T extends readonly (infer U)[]
+    ? StripNulls<U>[]
+    : T extends object
+      ? { [K in keyof T]: StripNulls<T[K]> }
+      : T;
+
+/**
+ * The body schema: validation on the input as written (nulls allowed), then nulls stripped. A
+ * trailing transform keeps the exported JSON Schema (io: input) the plain object.
+ */
+export const RequestBody = BodyObject.transform((b) => stripNulls(b));
+export type RequestBody = z.infer<typeof RequestBody>;
+export type ProviderPrefs = NonNullable<RequestBody["provider"]>;
+/** The provider object as a schema of its own (null-stripped output), for tools that parse one. */
+export const ProviderPrefs = ProviderPrefsSchema.transform((p) => stripNulls(p));
+
+/** A top-level field routesim's schema names. */
+export type KnownField = keyof typeof BodyObject.shape;
+/** The top-level fields routesim's schema names (known = not warned about as unknown). */
+export const KNOWN_FIELDS: ReadonlySet<string> = new Set(Object.keys(BodyObject.shape));
+/** The `provider` object's fields. */
+export const PROVIDER_FIELDS: ReadonlySet<string> = new Set(Object.keys(ProviderPrefsSchema.shape));
+
+/** Tokens per message for role and framing (OpenAI's chat format uses 3–4). */
+const MESSAGE_OVERHEAD_TOKENS = 4;
+const estimates = new WeakMap<object, number | null>();
+
+/**
+ * Prompt tokens a body's `messages` / `prompt` stand for, or null when it has neither: an estimate
+ * of ⌈characters / 4⌉ over the text (string contents and `text` parts) plus 4 tokens per message.
+ * Images, audio, files and tool definitions are not counted. Computed once per body object.
+ */
+export function estimatedPromptTokens(body: RequestBody): number | null {
+  let n = estimates.get(body);
+  if (n !== undefined) return n;
+  n = null;
+  if (body.messages !== undefined || body.prompt !== undefined) {
+    let chars = body.prompt?.length ?? 0;
+    for (const m of body.messages ?? []) {
+      if (typeof m.content === "string") chars += m.content.length;
+      else if (Array.isArray(m.content))
+        for (const p of m.content) if (typeof p.text === "string") chars += p.text.length;
+    }
+    n = Math.max(1, Math.ceil(chars / 4) + MESSAGE_OVERHEAD_TOKENS * (body.messages?.length ?? 0));
+  }
+  estimates.set(body, n);
+  return n;
+}
+
+/** Plugin ids routesim models (R20 compression, R77 Auto Router settings). */
+const MODELLED_PLUGINS = new Set(["context-compression", "auto-router", "auto-beta-router"]);
+
+/**
+ * Warnings for a policy body (`request` at `path`): fields OpenRouter acts on that routesim does not
+ * model, and top-level fields that are not chat fields of SDK 1.3.19 (accepted, ignored). Fields
+ * with no routing effect at OpenRouter either (user, metadata, trace, …) are not warned about.
+ */
+export function requestBodyWarnings(body: RequestBody, path: string): string[] {
+  const out: string[] = [];
+  for (const k of Object.keys(body))
+    if (!KNOWN_FIELDS.has(k))
+      out.push(`${path}.${k}: not a chat request field of @openrouter/sdk 1.3.19; accepted and ignored`);
+  if (body.preset !== undefined) out.push(`${path}.preset: presets (R102) are not resolved; ignored`);
+  if (body.model?.includes("@preset/"))
+    out.push(`${path}.model: preset references (R102) are not resolved; the id is used as written`);
+  if (body.speed !== undefined) out.push(`${path}.speed: fast mode (R101) is not modelled; ignored`);
+  (body.plugins ?? []).forEach((p, i) => {
+    if (!MODELLED_PLUGINS.has(String(p.id)))
+      out.push(
+        `${path}.plugins[${i}]: plugin "${String(p.id)}" does not affect routing in routesim; ignored`,
+      );
+  });
+  return out;
+}
