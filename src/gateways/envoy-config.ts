@@ -40,6 +40,11 @@ export interface EnvoyImport {
   readonly balancerFrom: string;
   /** The route's retry_policy.per_try_timeout, if any. */
   readonly perTryTimeoutMs: number | null;
+  /**
+   * The route's `timeout` (default 15 s; 0 = none → Infinity): the whole request, retries included,
+   * to the end of the response. Null when the file has no route to the cluster.
+   */
+  readonly routeTimeoutMs: number | null;
   readonly warnings: string[];
 }
 
@@ -593,12 +598,17 @@ function findRoutes(r: Reader, sr: Obj, srPath: string, cluster: string): RouteF
   return found;
 }
 
-interface RouteImport {
+interface RetryImport {
   retry: Record<string, unknown> | null;
   perTryTimeoutMs: number | null;
 }
 
-function readRetryPolicy(r: Reader, f: Field): RouteImport {
+interface RouteImport extends RetryImport {
+  /** Null when no route sends to the cluster. */
+  routeTimeoutMs: number | null;
+}
+
+function readRetryPolicy(r: Reader, f: Field): RetryImport {
   const fs = r.fields(
     r.obj(f.v, f.path),
     f.path,
@@ -708,7 +718,7 @@ function readRoute(r: Reader, sr: Obj, srPath: string, cluster: string): RouteIm
         join(srPath, "listeners"),
         `no route sends to cluster "${cluster}"; the cluster is used without retries`,
       );
-    return { retry: null, perTryTimeoutMs: null };
+    return { retry: null, perTryTimeoutMs: null, routeTimeoutMs: null };
   }
   if (found.length > 1)
     r.warn(found[1].path, `a second route to cluster "${cluster}"; the first (${found[0].path}) is used`);
@@ -716,12 +726,16 @@ function readRoute(r: Reader, sr: Obj, srPath: string, cluster: string): RouteIm
   const fs = r.fields(route, path, ["cluster", "timeout", "retry_policy"], () => "not simulated");
   const t = fs.get("timeout");
   const timeoutMs = t ? r.durationMs(t, "nonnegative") : 15_000;
-  r.warn(
-    t?.path ?? join(path, "timeout"),
-    `the route timeout (${timeoutMs === 0 ? "disabled" : `${timeoutMs / 1000} s`}${t ? "" : ", Envoy's default"}) bounds the whole response, streaming and retries included; routesim bounds each attempt by retry_policy.per_try_timeout or router.timeout_ms`,
-  );
+  if (!t)
+    r.note(
+      `Envoy ${join(path, "timeout")} is not set: Envoy's default of 15 s bounds each request, retries included, to the end of its response (set timeout: 0s to turn it off)`,
+    );
+  const routeTimeoutMs = timeoutMs === 0 ? Number.POSITIVE_INFINITY : timeoutMs;
   const rp = fs.get("retry_policy") ?? vhRetry;
-  return rp ? readRetryPolicy(r, rp) : { retry: null, perTryTimeoutMs: null };
+  return {
+    ...(rp ? readRetryPolicy(r, rp) : { retry: null, perTryTimeoutMs: null }),
+    routeTimeoutMs,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -804,6 +818,7 @@ export function loadEnvoyConfig(
       balancer: null,
       balancerFrom: "",
       perTryTimeoutMs: null,
+      routeTimeoutMs: null,
       warnings: r.warnings,
     };
   }
@@ -862,10 +877,13 @@ export function loadEnvoyConfig(
     }
   }
   const balancer = balancerFor(r, lb, choiceCount, hosts, from);
-  const route = sr !== null ? readRoute(r, sr, srPath, name) : { retry: null, perTryTimeoutMs: null };
-  if (sr === null)
+  const route =
+    sr !== null
+      ? readRoute(r, sr, srPath, name)
+      : { retry: null, perTryTimeoutMs: null, routeTimeoutMs: null };
+  if (route.routeTimeoutMs === null)
     r.note(
-      "Envoy route not in the file: no retries (Envoy retries only with a retry_policy); the route timeout (default 15 s, the whole response) is not simulated, routesim bounds each attempt by router.timeout_ms",
+      "Envoy route not in the file: no retries (Envoy retries only with a retry_policy) and no route timeout (Envoy's default is 15 s for the whole request); routesim bounds each attempt by router.timeout_ms",
     );
   if (route.retry) balancer.options.retry = route.retry;
   return {
@@ -875,6 +893,7 @@ export function loadEnvoyConfig(
     balancer,
     balancerFrom: from,
     perTryTimeoutMs: route.perTryTimeoutMs,
+    routeTimeoutMs: route.routeTimeoutMs,
     warnings: r.warnings,
   };
 }

@@ -14,6 +14,8 @@ export interface PolicyModel {
     readonly ms: number | null;
     readonly streaming: TimeoutScope;
     readonly nonStreaming: TimeoutScope;
+    /** A deadline on the whole request, retries included, to the end of the response; null = none. */
+    readonly requestMs: number | null;
   };
   /** Providers bill what they generated on attempts the gateway abandoned. */
   readonly billsAbandoned: boolean;
@@ -39,6 +41,10 @@ export function policyModel(
       ms: Number.isFinite(behaviour.timeoutMs) ? behaviour.timeoutMs : null,
       streaming: scope.streaming,
       nonStreaming: scope.nonStreaming,
+      requestMs:
+        behaviour.requestTimeoutMs !== undefined && Number.isFinite(behaviour.requestTimeoutMs)
+          ? behaviour.requestTimeoutMs
+          : null,
     },
     billsAbandoned: behaviour.billsAbandoned === true,
   };
@@ -50,11 +56,23 @@ const MEASURES: Record<TimeoutScope, string> = {
   response: "to the end of the response",
 };
 
-/** "60 s to the first token (streaming) / to the end of the response (non-streaming)", or "none". */
+const duration = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+
+/**
+ * "60 s to the first token (streaming) / to the end of the response (non-streaming)", "none (no
+ * timer)", plus the whole-request deadline when there is one.
+ */
 export function timeoutText(m: PolicyModel): string {
   const t = m.timeout;
-  if (t.ms === null) return "none (no timer)";
-  const v = t.ms % 1000 === 0 ? `${t.ms / 1000} s` : `${t.ms} ms`;
-  if (t.streaming === t.nonStreaming) return `${v} ${MEASURES[t.streaming]}`;
-  return `${v} ${MEASURES[t.streaming]} (streaming) / ${MEASURES[t.nonStreaming]} (non-streaming)`;
+  const v = t.ms === null ? "" : duration(t.ms);
+  const attempt =
+    t.ms === null
+      ? t.requestMs === null
+        ? "none (no timer)"
+        : "no per-attempt timer"
+      : t.streaming === t.nonStreaming
+        ? `${v} ${MEASURES[t.streaming]}`
+        : `${v} ${MEASURES[t.streaming]} (streaming) / ${MEASURES[t.nonStreaming]} (non-streaming)`;
+  if (t.requestMs === null) return attempt;
+  return `${attempt}; whole request, retries included: ${duration(t.requestMs)} ${MEASURES.response}`;
 }

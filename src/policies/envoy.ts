@@ -37,7 +37,7 @@ import {
   parseOptions,
   registerPolicyKind,
 } from "./registry.js";
-import { DEFERRED, type Decision, type EndpointView, type Policy } from "./types.js";
+import { DEFERRED, type Decision, type EndpointView, type Policy, type RouterBehaviour } from "./types.js";
 
 /** The Envoy whose behaviour this file follows (and the sources it was read from). */
 export const ENVOY_MODELLED_VERSION =
@@ -88,6 +88,18 @@ const Balancer = z.strictObject({
 /** Inline `options` of `kind: envoy`. */
 export const EnvoyOptions = DetectorOptions.extend({
   balancer: Balancer.default({ kind: "round_robin", options: {} }),
+  route_timeout_ms: z
+    .number()
+    .nonnegative()
+    .default(15_000)
+    .describe(
+      "the route's timeout: the whole request, retries included, to the end of the response; 0 = none",
+    ),
+  per_try_timeout_ms: z
+    .number()
+    .positive()
+    .optional()
+    .describe("retry_policy.per_try_timeout: each attempt until its response headers; default none"),
 });
 export type EnvoyOptions = z.infer<typeof EnvoyOptions>;
 
@@ -684,7 +696,8 @@ export function wrapEnvoy(
 ): BuiltPolicy {
   const split = settings.split_external_local_origin_errors;
   const p = new EnvoyPolicy(name, inner.policy, clusters, split);
-  const b = inner.behaviour;
+  // Envoy proxies to the providers itself: they bill what they generated for it.
+  const b: RouterBehaviour = { ...inner.behaviour, billsAbandoned: true };
   return {
     policy: p,
     behaviour: split
@@ -697,6 +710,7 @@ export function wrapEnvoy(
         }
       : b,
     warnings: [...inner.warnings, ...warnings, ...capWarnings(settings, clusters)],
+    models: ENVOY_MODELLED_VERSION,
   };
 }
 
@@ -739,9 +753,18 @@ function buildFromFile(spec: PolicySpec, ctx: PolicyContext): BuiltPolicy {
         ),
       }
     : perModelClusters(ctx.catalog, settings, ctx.scenario.seed);
+  // Without a route in the file there is no route timeout to read: the balancer's timer stays.
   const built =
-    imp.perTryTimeoutMs !== null
-      ? { ...inner, behaviour: { ...inner.behaviour, timeoutMs: imp.perTryTimeoutMs } }
+    imp.routeTimeoutMs !== null || imp.perTryTimeoutMs !== null
+      ? {
+          ...inner,
+          behaviour: envoyTimers(
+            inner.behaviour,
+            imp.perTryTimeoutMs ??
+              (imp.routeTimeoutMs !== null ? Number.POSITIVE_INFINITY : inner.behaviour.timeoutMs),
+            imp.routeTimeoutMs ?? Number.POSITIVE_INFINITY,
+          ),
+        }
       : inner;
   return wrapEnvoy(spec.name, built, clusters, settings, imp.warnings);
 }
@@ -759,5 +782,33 @@ registerPolicyKind("envoy", (spec, ctx): BuiltPolicy => {
     { ...ctx, path: `${ctx.path}.options.balancer` },
   );
   const clusters = perModelClusters(ctx.catalog, settings, ctx.scenario.seed);
-  return wrapEnvoy(spec.name, inner, clusters, settings, []);
+  const timed = {
+    ...inner,
+    behaviour: envoyTimers(
+      inner.behaviour,
+      o.per_try_timeout_ms ?? Number.POSITIVE_INFINITY,
+      o.route_timeout_ms === 0 ? Number.POSITIVE_INFINITY : o.route_timeout_ms,
+    ),
+  };
+  const notes =
+    spec.router.timeout_ms !== 60_000
+      ? [
+          `router.timeout_ms (${spec.router.timeout_ms} ms) does not apply to Envoy policies: set options.per_try_timeout_ms and options.route_timeout_ms`,
+        ]
+      : [];
+  return wrapEnvoy(spec.name, timed, clusters, settings, notes);
 });
+
+/**
+ * Envoy's two timers: retry_policy.per_try_timeout bounds an attempt until its response headers
+ * (it is ignored once the response has started), and the route timeout bounds the whole request,
+ * retries included, to the end of the response (504 when it fires).
+ */
+function envoyTimers(b: RouterBehaviour, perTryMs: number, routeMs: number): RouterBehaviour {
+  return {
+    ...b,
+    timeoutMs: perTryMs,
+    timeoutScope: { streaming: "headers", nonStreaming: "headers" },
+    requestTimeoutMs: routeMs,
+  };
+}

@@ -126,6 +126,11 @@ export interface RouterBehaviour {
    * only what it serves, R69).
    */
   readonly billsAbandoned?: boolean;
+  /**
+   * A deadline on the whole request from its arrival, retries and waits included, bounding the end
+   * of the response (Envoy's route timeout). Reaching it ends the request with 504; default none.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface Policy {

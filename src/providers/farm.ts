@@ -35,8 +35,14 @@ export const TimerScope = { FirstToken: 0, Headers: 1, Response: 2, StreamEnd: 3
  */
 export const CLIENT_TIMEOUT_MS = 600_000;
 
+/** The earlier of the attempt's timer and the request's deadline. */
+function limitOf(a: LiveAttempt): number {
+  return Math.min(a.deadlineMs, a.requestDeadlineMs);
+}
+
 function hangEnd(a: LiveAttempt): number {
-  return Number.isFinite(a.deadlineMs) ? a.deadlineMs : a.submitMs + CLIENT_TIMEOUT_MS;
+  const limit = limitOf(a);
+  return Number.isFinite(limit) ? limit : a.submitMs + CLIENT_TIMEOUT_MS;
 }
 
 const PHASE_ADMIT = 1;
@@ -59,6 +65,15 @@ export class LiveAttempt {
   deadlineMs = 0;
   /** A `TimerScope` value: which moment `deadlineMs` bounds. */
   timerScope = 0;
+  /**
+   * A deadline on the whole request, retries included (Envoy's route timeout): it bounds the end of
+   * the response, and reaching it ends the request. Infinity = none.
+   */
+  requestDeadlineMs = Number.POSITIVE_INFINITY;
+  /** Whether the request streams: a stream cut by the request deadline after its first token is committed. */
+  streaming = false;
+  /** The request deadline ended this attempt (set by the farm). */
+  hitRequestDeadline = false;
   /** 0 idle, 1 queued, 2 running, 3 finished. */
   phase = 0;
   holdsSlot = false;
@@ -78,7 +93,7 @@ export class LiveAttempt {
   /** The provider processed the prompt (its first token exists), so it bills what it generated. */
   prefilled = false;
 }
-storeAsDoubles(new LiveAttempt(), ["submitMs", "deadlineMs", "endMs"]);
+storeAsDoubles(new LiveAttempt(), ["submitMs", "deadlineMs", "requestDeadlineMs", "endMs"]);
 
 interface ErrorChoice {
   cum: number;
@@ -262,6 +277,7 @@ export class ProviderFarm {
     a.ttftMs = Number.NaN;
     a.tokensOut = 0;
     a.prefilled = false;
+    a.hitRequestDeadline = false;
     // Streams are keyed, so they are reseeded only when a draw is needed (fail reseeds latRng).
     const outage = rt.outages.at(now);
     if (outage !== null) {
@@ -290,7 +306,8 @@ export class ProviderFarm {
       a.phase = 1;
       rt.queued++;
       rt.push(this.tag(a));
-      if (Number.isFinite(a.deadlineMs)) this.sim.schedule(a.deadlineMs, this.hQueueTimeout, this.tag(a));
+      const limit = limitOf(a);
+      if (Number.isFinite(limit)) this.sim.schedule(limit, this.hQueueTimeout, this.tag(a));
     }
   }
 
@@ -310,11 +327,11 @@ export class ProviderFarm {
     a.phase = 2;
     this.latRng.reseed(rt.latKey, a.requestId, a.tryKey, PHASE_ADMIT);
     if (status === "timeout") {
-      this.end(a, hangEnd(a), 408, "timeout");
+      this.timedOut(a, hangEnd(a));
       return;
     }
     const t = this.sim.now + rt.errorLatency.sample(this.latRng);
-    if (t > a.deadlineMs) this.end(a, a.deadlineMs, 408, "timeout");
+    if (t > limitOf(a)) this.timedOut(a, limitOf(a));
     else if (status === "empty") this.end(a, t, 502, "empty_response");
     else this.end(a, t, status, error);
   }
@@ -339,14 +356,14 @@ export class ProviderFarm {
       while (k < table.length - 1 && u >= table[k].cum) k++;
       const status = table[k].status;
       if (status === "timeout") {
-        this.end(a, hangEnd(a), 408, "timeout");
+        this.timedOut(a, hangEnd(a));
       } else if (status === "empty") {
         const t = now + rt.ttft.sample(lat) * mult;
-        if (t > a.deadlineMs) this.end(a, a.deadlineMs, 408, "timeout");
+        if (t > limitOf(a)) this.timedOut(a, limitOf(a));
         else this.end(a, t, 502, "empty_response");
       } else {
         const t = now + rt.errorLatency.sample(lat);
-        if (t > a.deadlineMs) this.end(a, a.deadlineMs, 408, "timeout");
+        if (t > limitOf(a)) this.timedOut(a, limitOf(a));
         else this.end(a, t, status, status === 429 ? "rate_limited" : "error");
       }
       return;
@@ -365,11 +382,12 @@ export class ProviderFarm {
     }
     const scope = a.timerScope;
     // Once a stream's headers are out, a headers timer has stopped: only a first token can be late.
-    if (
+    const timer =
       (firstToken > a.deadlineMs && scope !== TimerScope.Headers) ||
-      (endAt > a.deadlineMs && scope >= TimerScope.Response)
-    ) {
-      this.timeUp(a, rt, firstToken, gen, endAt, tokens);
+      (endAt > a.deadlineMs && scope >= TimerScope.Response);
+    if (timer || endAt > a.requestDeadlineMs) {
+      const at = timer && a.deadlineMs < a.requestDeadlineMs ? a.deadlineMs : a.requestDeadlineMs;
+      this.timeUp(a, rt, at, firstToken, gen, endAt, tokens);
       return;
     }
     a.ttftMs = firstToken - a.submitMs;
@@ -388,13 +406,14 @@ export class ProviderFarm {
   private timeUp(
     a: LiveAttempt,
     rt: EndpointRuntime,
+    deadline: number,
     firstToken: number,
     gen: number,
     naturalEnd: number,
     naturalTokens: number,
   ): void {
-    const deadline = a.deadlineMs;
     const started = firstToken <= deadline;
+    a.hitRequestDeadline = deadline >= a.requestDeadlineMs;
     if (rt.spec.on_cancel === "continue") {
       a.prefilled = true;
       a.tokensOut = naturalTokens;
@@ -405,12 +424,18 @@ export class ProviderFarm {
       const made = started && gen > 0 ? Math.floor(((deadline - firstToken) / gen) * a.completionTokens) : 0;
       a.tokensOut = Math.min(made, naturalTokens);
     }
-    if (started && a.timerScope === TimerScope.StreamEnd) {
+    if (started && (a.hitRequestDeadline ? a.streaming : a.timerScope === TimerScope.StreamEnd)) {
       a.ttftMs = firstToken - a.submitMs;
       this.end(a, deadline, 408, "mid_stream");
       return;
     }
     this.end(a, deadline, 408, "timeout");
+  }
+
+  /** Nothing came back in time: the attempt's timer, the request's deadline or the client ended it. */
+  private timedOut(a: LiveAttempt, at: number): void {
+    a.hitRequestDeadline = at >= a.requestDeadlineMs;
+    this.end(a, at, 408, "timeout");
   }
 
   private end(a: LiveAttempt, at: number, status: number, error: AttemptError): void {
@@ -448,6 +473,7 @@ export class ProviderFarm {
     const rt = this.runtimes[a.endpoint];
     rt.queued--; // its tag stays in the ring and is skipped when reached
     a.phase = 3;
+    a.hitRequestDeadline = this.sim.now >= a.requestDeadlineMs;
     a.endMs = this.sim.now;
     a.status = 408;
     a.error = "timeout";

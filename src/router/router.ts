@@ -39,6 +39,8 @@ class InFlight {
   skipModels: string[] | null = null;
   /** Cached prompt tokens of the attempt in flight. */
   cached = 0;
+  /** The request's deadline passed while it waited for its next step. */
+  expired = false;
   /** Plan steps that resolved to no provider call (a guard against a policy that loops). */
   noCallSteps = 0;
   /** Billed so far over the request's attempts (abandoned ones included where providers bill them). */
@@ -66,6 +68,7 @@ export class Router {
   private readonly scopeStreaming: number;
   private readonly scopeNonStreaming: number;
   private readonly billsAbandoned: boolean;
+  private readonly requestTimeoutMs: number;
   /** Requests that reached an outcome. */
   completed = 0;
   /** Extra observers (e.g. the decision log), called after the main one. */
@@ -89,12 +92,14 @@ export class Router {
     this.scopeStreaming = scope ? timerScope(scope.streaming, true) : TimerScope.FirstToken;
     this.scopeNonStreaming = scope ? timerScope(scope.nonStreaming, false) : TimerScope.FirstToken;
     this.billsAbandoned = behaviour.billsAbandoned === true;
+    this.requestTimeoutMs = behaviour.requestTimeoutMs ?? Number.POSITIVE_INFINITY;
     this.rng = new Rng(0);
     this.hRetry = sim.handler((arg) => {
       const st = this.waiting.get(arg);
       if (st) {
         this.waiting.delete(arg);
-        this.run(st, candidateAt(st.decision, st.next - 1));
+        if (st.expired) this.requestTimedOut(st);
+        else this.run(st, candidateAt(st.decision, st.next - 1));
       }
     });
     this.view = new RouterView(sim, catalog, health);
@@ -148,7 +153,13 @@ export class Router {
     const delay = st.decision.delaysMs?.[st.next - 1] ?? 0;
     if (delay > 0) {
       this.waiting.set(st.req.id, st);
-      this.sim.schedule(this.sim.now + delay, this.hRetry, st.req.id);
+      let wake = this.sim.now + delay;
+      const deadline = st.arrivalMs + this.requestTimeoutMs;
+      if (wake >= deadline) {
+        st.expired = true; // the gateway's request timer fires during the wait
+        wake = deadline;
+      }
+      this.sim.schedule(wake, this.hRetry, st.req.id);
       return;
     }
     this.run(st, e);
@@ -183,7 +194,10 @@ export class Router {
     a.promptTokens = st.req.promptTokens;
     a.completionTokens = st.req.completionTokens;
     a.deadlineMs = this.sim.now + (st.decision.timeoutsMs?.[st.next - 1] ?? this.behaviour.timeoutMs);
-    a.timerScope = st.req.body.stream === true ? this.scopeStreaming : this.scopeNonStreaming;
+    const streaming = st.req.body.stream === true;
+    a.timerScope = streaming ? this.scopeStreaming : this.scopeNonStreaming;
+    a.streaming = streaming;
+    a.requestDeadlineMs = st.arrivalMs + this.requestTimeoutMs;
     const e = this.catalog[endpoint];
     st.cached =
       e.cache === undefined
@@ -221,6 +235,7 @@ export class Router {
       completionTokens: a.tokensOut,
       costUsd: billed ? billUsd(endpoint, a.promptTokens, st.cached, a.tokensOut, this.byokFee) : 0,
     };
+    const expired = a.hitRequestDeadline;
     // Optional fields only when set (same keys, in the same order, as before; no spread copies).
     if (st.cached > 0) rec.cachedTokens = st.cached;
     if (a.retryAfterS === a.retryAfterS) rec.retryAfterS = a.retryAfterS;
@@ -277,6 +292,10 @@ export class Router {
       );
       return;
     }
+    if (expired) {
+      this.requestTimedOut(st);
+      return;
+    }
     const action = this.behaviour.onFailure(rec.status, rec.error);
     if (action === "stop") {
       this.fail(st);
@@ -284,6 +303,25 @@ export class Router {
     }
     if (action === "next_model") (st.skipModels ??= []).push(endpoint.model);
     this.tryNext(st);
+  }
+
+  /** The gateway's request deadline passed: it answers 504, whatever the plan had left. */
+  private requestTimedOut(st: InFlight): void {
+    this.behaviour.finalError(st.attempts, st.req.id); // lets the policy drop the request's plan
+    this.finish(
+      st.req,
+      {
+        kind: "failed",
+        status: 504,
+        code: "request_timeout",
+        attempts: st.attempts.length,
+        latencyMs: this.sim.now - st.arrivalMs,
+        ttftMs: Number.NaN,
+        costUsd: st.spentUsd,
+      },
+      st.attempts,
+      st.decision,
+    );
   }
 
   private fail(st: InFlight): void {

@@ -81,12 +81,18 @@ describe("Envoy config import: the shipped bootstrap (configs/envoy-cluster.yaml
       "static_resources.clusters[0].circuit_breakers",
       "static_resources.clusters[0].transport_socket",
       "static_resources.clusters[0].type",
-      "routes[0].route.timeout",
       "retry_policy.retry_back_off",
       "static_resources.listeners",
     ])
       expect(text).toContain(k);
-    expect(text).toMatch(/route timeout \(120 s\) bounds the whole response/);
+    // The route's timers are simulated: no warning, and they reach the router.
+    expect(text).not.toContain("route.timeout");
+    expect(b.behaviour).toMatchObject({
+      timeoutMs: 30_000, // per_try_timeout, to the response headers
+      timeoutScope: { streaming: "headers", nonStreaming: "headers" },
+      requestTimeoutMs: 120_000, // the route timeout, to the end of the response
+      billsAbandoned: true,
+    });
   });
 });
 

@@ -261,3 +261,49 @@ describe("Router: what the timer measures (timeoutScope) and abandoned attempts 
     expect(outcome).toMatchObject({ kind: "failed", costUsd: 0 });
   });
 });
+
+describe("Router: a deadline on the whole request (requestTimeoutMs, Envoy's route timeout)", () => {
+  it("cuts a plain read at the deadline and answers 504, with no further attempt", () => {
+    // Request arrives at 1000; a's response would end at 1000 + 100 + 5000.
+    const { attempts, outcome } = route(
+      [up("a"), up("b")],
+      { kind: "route", candidates: [0, 1] },
+      { requestTimeoutMs: 2000, billsAbandoned: true },
+    );
+    expect(attempts.length).toBe(1);
+    expect(attempts[0]).toMatchObject({ status: 408, error: "timeout", endMs: 3000, completionTokens: 190 });
+    expect(outcome).toMatchObject({ kind: "failed", status: 504, code: "request_timeout", latencyMs: 2000 });
+  });
+
+  it("a wait past the deadline ends the request at the deadline", () => {
+    const { attempts, outcome } = route(
+      [down("a"), up("b")],
+      { kind: "route", candidates: [0, 1], delaysMs: [0, 5000] },
+      { requestTimeoutMs: 2000 },
+    );
+    expect(attempts.map((a) => a.endpoint.tag)).toEqual(["a"]);
+    expect(outcome).toMatchObject({ kind: "failed", status: 504, latencyMs: 2000 });
+  });
+
+  it("a stream cut by the deadline after its first token is committed", () => {
+    const { outcome } = route(
+      [up("a")],
+      { kind: "route", candidates: [0] },
+      { requestTimeoutMs: 2000 },
+      { stream: true },
+    );
+    expect(outcome).toMatchObject({ kind: "failed", code: "mid_stream_error", ttftMs: 100 });
+  });
+
+  it("the earlier of the attempt's timer and the request deadline wins", () => {
+    const { attempts, outcome } = route(
+      [up("a", { ttft_ms: 900 }), up("b")],
+      { kind: "route", candidates: [0, 1] },
+      { timeoutMs: 500, requestTimeoutMs: 4000 },
+    );
+    // a times out on its own timer at 1500; b then has until 5000 and serves by 1500 + 5100.
+    expect(attempts[0]).toMatchObject({ status: 408, endMs: 1500 });
+    expect(outcome).toMatchObject({ kind: "failed", status: 504 });
+    expect(attempts[1]).toMatchObject({ endMs: 5000 });
+  });
+});
