@@ -103,3 +103,8 @@ export function reportError(e: unknown): number {
   }
   throw e;
 }
+
+/** Settings a run could not simulate and suspicious values: on stderr too, not only in the report. */
+export function printWarnings(warnings: readonly string[]): void {
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+}

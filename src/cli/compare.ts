@@ -7,7 +7,7 @@ import { compare } from "../compare/compare.js";
 import { defaultJobs } from "../compare/pool.js";
 import { stat } from "../report/format.js";
 import { loadScenario } from "../scenario/load.js";
-import { outputDir, parseIntFlag, UsageError } from "./common.js";
+import { outputDir, parseIntFlag, printWarnings, UsageError } from "./common.js";
 
 export interface CompareFlags {
   out?: string;
@@ -110,6 +110,7 @@ export function registerCompare(program: Command): void {
         command: `routesim compare ${process.argv.slice(3).join(" ")}`.trim(),
         wallClock: () => performance.now(),
       });
+      printWarnings(result.warnings);
       if (!flags.quiet) {
         printSummary(result.summary);
         process.stdout.write(`wrote ${relative(process.cwd(), out) || "."}/ (report.md, report.html)\n`);

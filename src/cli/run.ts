@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
 import { loadScenario } from "../scenario/load.js";
 import { simulate } from "../simulate.js";
-import { outputDir, parseIntFlag, progressReporter, UsageError } from "./common.js";
+import { outputDir, parseIntFlag, printWarnings, progressReporter, UsageError } from "./common.js";
 
 interface RunFlags {
   out?: string;
@@ -55,6 +55,7 @@ export function registerRun(program: Command): void {
         command: `routesim run ${process.argv.slice(3).join(" ")}`.trim(),
       });
       progress.stop();
+      printWarnings(result.summary.warnings);
       if (!flags.quiet) {
         const rel = relative(process.cwd(), out);
         const shown = rel === "" ? "." : rel.startsWith("..") ? out : rel;

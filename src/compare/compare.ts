@@ -56,6 +56,8 @@ export interface CompareResult {
   data: CompareData;
   summary: CompareSummary;
   outDir: string | null;
+  /** Settings the runs could not simulate and suspicious values, once each (also in run.json). */
+  warnings: string[];
 }
 
 /** Validates the options against the scenario and returns the jobs and the metadata. */
@@ -261,7 +263,7 @@ export async function compare(o: CompareOptions): Promise<CompareResult> {
   if (!outDir)
     return withJobs(jobs, o.jobs, { onDone: o.onProgress, fold }, async () => {
       const data = folder.data(meta);
-      return { data, summary: summarize(data), outDir: null };
+      return { data, summary: summarize(data), outDir: null, warnings: folder.warnings };
     });
   const summary = await atomicDir(outDir, (tmp) => {
     // Replication 1 writes its rows as it runs, next to the other replications (not after them).
@@ -273,5 +275,5 @@ export async function compare(o: CompareOptions): Promise<CompareResult> {
       return writeCompare(tmp, folder.data(meta), runInfo(o, wall, folder.warnings), render);
     });
   });
-  return { data: readCompareData(outDir), summary, outDir };
+  return { data: readCompareData(outDir), summary, outDir, warnings: folder.warnings };
 }

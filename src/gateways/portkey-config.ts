@@ -248,7 +248,7 @@ function policyTimeout(
   const values = [...new Set(leaves.map((l) => l.ms))];
   if (values.length === 1 && values[0] === null) {
     warnings.push(
-      "Portkey request_timeout is not set and gateway 1.15.2 has no default: no timeout set: a hung provider holds the request forever",
+      "Portkey request_timeout is not set and gateway 1.15.2 has no default: no timeout set: a hung provider holds the request until the client gives up (10 min, the OpenAI SDK default)",
     );
     return null;
   }
@@ -256,7 +256,7 @@ function policyTimeout(
   const untimed = leaves.filter((l) => l.ms === null).map((l) => l.path);
   if (untimed.length)
     warnings.push(
-      `Portkey request_timeout is not set for ${untimed.join(", ")} and gateway 1.15.2 has no default: no timeout set there, a hung provider holds the request`,
+      `Portkey request_timeout is not set for ${untimed.join(", ")} and gateway 1.15.2 has no default: no timeout set there, a hung provider holds the request until the client gives up`,
     );
   // Each target's attempts run on its own timer (plan steps carry it); this is only the summary.
   const set = values.filter((v): v is number => v !== null);

@@ -308,31 +308,22 @@ export class Router {
   /** The gateway's request deadline passed: it answers 504, whatever the plan had left. */
   private requestTimedOut(st: InFlight): void {
     this.behaviour.finalError(st.attempts, st.req.id); // lets the policy drop the request's plan
-    this.finish(
-      st.req,
-      {
-        kind: "failed",
-        status: 504,
-        code: "request_timeout",
-        attempts: st.attempts.length,
-        latencyMs: this.sim.now - st.arrivalMs,
-        ttftMs: Number.NaN,
-        costUsd: st.spentUsd,
-      },
-      st.attempts,
-      st.decision,
-    );
+    this.failWith(st, 504, "request_timeout");
   }
 
   private fail(st: InFlight): void {
     // R60: when the last candidate model had no eligible endpoint, its filter result is the answer.
     const fe = st.decision.emptyTail ?? this.behaviour.finalError(st.attempts, st.req.id);
+    this.failWith(st, fe.status, fe.code);
+  }
+
+  private failWith(st: InFlight, status: number, code: string): void {
     this.finish(
       st.req,
       {
         kind: "failed",
-        status: fe.status,
-        code: fe.code,
+        status,
+        code,
         attempts: st.attempts.length,
         latencyMs: this.sim.now - st.arrivalMs,
         ttftMs: Number.NaN,

@@ -22,7 +22,8 @@ const PriceValue = z.union([nonNeg, z.string()]);
 
 export const SORT_BY = ["price", "throughput", "latency", "exacto"] as const;
 const SortBy = z.enum(SORT_BY);
-const Quantization = z.enum([
+/** Quantizations as OpenRouter names them (also the provider schema's `quantization`). */
+export const Quantization = z.enum([
   "int4",
   "int8",
   "fp4",

@@ -3,7 +3,7 @@
  * so nothing downstream writes `x ?? default`. Units are in the key names (`_ms`, `_s`, `_per_s`).
  */
 import { z } from "zod";
-import { RequestBody } from "./request-body.js";
+import { Quantization, RequestBody } from "./request-body.js";
 
 const nonNeg = z.number().finite().nonnegative();
 const pos = z.number().finite().positive();
@@ -273,21 +273,6 @@ const RateLimit = z.union([
   }),
 ]);
 
-export const Quantization = z.enum([
-  "int4",
-  "int8",
-  "fp4",
-  "mxfp4",
-  "nvfp4",
-  "fp6",
-  "fp8",
-  "mxfp8",
-  "fp16",
-  "bf16",
-  "fp32",
-  "unknown",
-]);
-
 export const Provider = z.strictObject({
   name: z
     .string()
@@ -370,7 +355,7 @@ export type OutageGroup = z.infer<typeof OutageGroup>;
 
 // The request body (OpenRouter's chat body, whole, as pasted; `provider` closed) lives in
 // request-body.ts: docs/openrouter-routing.md §13.2, checked against the pinned @openrouter/sdk.
-export { ProviderPrefs, RequestBody } from "./request-body.js";
+export { ProviderPrefs, Quantization, RequestBody } from "./request-body.js";
 
 /** Router settings shared by every policy kind. */
 export const RouterSettings = z.strictObject({

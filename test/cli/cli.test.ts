@@ -137,6 +137,20 @@ describe("routesim CLI", () => {
     }
   });
 
+  it("run and compare print the warnings of the report on stderr too", async () => {
+    const scenario = resolve(ROOT, "scenarios/gateways/portkey-no-timeout.yaml");
+    const own = mkdtempSync(join(tmpdir(), "routesim-warn-")); // apart from the folders others count
+    const run = await inProcess(["run", scenario, "--out", join(own, "warned"), "--force"], own);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^warning: no-timeout: Portkey request_timeout is not set/m);
+    const cmp = await inProcess(
+      ["compare", scenario, "-r", "2", "--jobs", "1", "--out", join(own, "warned-c"), "--force", "--quiet"],
+      own,
+    );
+    expect(cmp.code).toBe(0);
+    expect(cmp.stderr).toMatch(/^warning: no-timeout: Portkey request_timeout is not set/m);
+  });
+
   it("run writes results/<name>/ with all five files and a one-line summary per policy", async () => {
     const f = write("tiny.yaml", SCENARIO);
     const r = await cli(["run", f]);

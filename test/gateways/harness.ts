@@ -88,6 +88,44 @@ export function request(
 
 export type Out = number | { status: number; error?: AttemptError; ms?: number; ttftMs?: number };
 
+/** One attempt with a scripted outcome, starting now; the clock moves to its end (100 ms by default). */
+function playAttempt(
+  policy: Policy,
+  view: Clock,
+  req: RoutedRequest,
+  attempt: number,
+  endpoint: Endpoint,
+  o: Out,
+): AttemptRecord {
+  const status = typeof o === "number" ? o : o.status;
+  const error: AttemptError =
+    typeof o === "object" && o.error
+      ? o.error
+      : status === 200
+        ? "none"
+        : status === 429
+          ? "rate_limited"
+          : "error";
+  const ms = typeof o === "object" && o.ms !== undefined ? o.ms : 100;
+  const startMs = view.now;
+  view.now += ms;
+  return {
+    policy: policy.name,
+    requestId: req.id,
+    attempt,
+    endpoint,
+    startMs,
+    endMs: view.now,
+    ttftMs:
+      status === 200 ? (typeof o === "object" && o.ttftMs !== undefined ? o.ttftMs : ms / 2) : Number.NaN,
+    status,
+    error,
+    promptTokens: req.promptTokens,
+    completionTokens: status === 200 ? req.completionTokens : 0,
+    costUsd: 0,
+  };
+}
+
 /** Plays the router: runs the decision's candidates (re-read after each observe) with the given outcomes. */
 export function drive(
   policy: Policy,
@@ -107,39 +145,12 @@ export function drive(
     const delay = d.delaysMs?.[i] ?? 0;
     delays.push(delay);
     view.now += delay;
-    const o = outcomes[i];
-    const status = typeof o === "number" ? o : o.status;
-    const error: AttemptError =
-      typeof o === "object" && o.error
-        ? o.error
-        : status === 200
-          ? "none"
-          : status === 429
-            ? "rate_limited"
-            : "error";
-    const ms = typeof o === "object" && o.ms !== undefined ? o.ms : 100;
-    const start = view.now;
-    view.now += ms;
-    const a: AttemptRecord = {
-      policy: policy.name,
-      requestId: req.id,
-      attempt: i + 1,
-      endpoint: e,
-      startMs: start,
-      endMs: view.now,
-      ttftMs:
-        status === 200 ? (typeof o === "object" && o.ttftMs !== undefined ? o.ttftMs : ms / 2) : Number.NaN,
-      status,
-      error,
-      promptTokens: req.promptTokens,
-      completionTokens: status === 200 ? req.completionTokens : 0,
-      costUsd: 0,
-    };
+    const a = playAttempt(policy, view, req, i + 1, e, outcomes[i]);
     attempts.push(a);
     tried.push(e.tag);
     policy.observe?.(a, view);
     i++;
-    if (status === 200 || error === "mid_stream") break;
+    if (a.status === 200 || a.error === "mid_stream") break;
   }
   return { d, tried, delays, attempts, pending: d.candidates.length > i };
 }
@@ -209,38 +220,12 @@ export function drivePlan(
       break;
     }
     const e = view.catalog[c];
-    const status = typeof o === "number" ? o : o.status;
-    const error: AttemptError =
-      typeof o === "object" && o.error
-        ? o.error
-        : status === 200
-          ? "none"
-          : status === 429
-            ? "rate_limited"
-            : "error";
-    const ms = typeof o === "object" && o.ms !== undefined ? o.ms : 100;
-    const t0 = view.now;
-    view.now += ms;
-    const a: AttemptRecord = {
-      policy: policy.name,
-      requestId: req.id,
-      attempt: attempts.length + 1,
-      endpoint: e,
-      startMs: t0,
-      endMs: view.now,
-      ttftMs:
-        status === 200 ? (typeof o === "object" && o.ttftMs !== undefined ? o.ttftMs : ms / 2) : Number.NaN,
-      status,
-      error,
-      promptTokens: req.promptTokens,
-      completionTokens: status === 200 ? req.completionTokens : 0,
-      costUsd: 0,
-    };
+    const a = playAttempt(policy, view, req, attempts.length + 1, e, o);
     attempts.push(a);
     tried.push(e.tag);
     steps.push({ delayMs: delay, tag: e.tag });
     policy.observe?.(a, view);
-    if (status === 200 || error === "mid_stream") {
+    if (a.status === 200 || a.error === "mid_stream") {
       done = true;
       break;
     }

@@ -277,7 +277,7 @@ describe("Portkey config JSON import", () => {
     const b = build(ctx, { kind: "portkey", options: { provider: "groq", cache: { mode: "simple" } } });
     expect(b.warnings).toEqual([
       "Portkey setting cache not simulated ((root))",
-      "Portkey request_timeout is not set and gateway 1.15.2 has no default: no timeout set: a hung provider holds the request forever",
+      "Portkey request_timeout is not set and gateway 1.15.2 has no default: no timeout set: a hung provider holds the request until the client gives up (10 min, the OpenAI SDK default)",
     ]);
   });
 
@@ -301,7 +301,7 @@ describe("Portkey config JSON import", () => {
     ]);
     expect(warned["zero-weights"]).toEqual([]);
     expect(warned["no-timeout"]).toEqual([
-      expect.stringMatching(/no timeout set: a hung provider holds the request forever/),
+      expect.stringMatching(/no timeout set: a hung provider holds the request until the client gives up/),
     ]);
   });
 });

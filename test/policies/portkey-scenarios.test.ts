@@ -142,7 +142,7 @@ describe("scenarios/gateways/portkey-no-timeout.yaml (§2 request_timeout: no de
     expect(p.latencyMs.p50).toBeGreaterThan(80_000);
     expect(info.policies.find((x) => x.name === "no-timeout")?.timeout.ms).toBeNull();
     expect(summary.warnings).toContain(
-      "no-timeout: Portkey request_timeout is not set and gateway 1.15.2 has no default: no timeout set: a hung provider holds the request forever",
+      "no-timeout: Portkey request_timeout is not set and gateway 1.15.2 has no default: no timeout set: a hung provider holds the request until the client gives up (10 min, the OpenAI SDK default)",
     );
   });
 

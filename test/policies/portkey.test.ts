@@ -349,7 +349,7 @@ describe("Portkey request_timeout (§2: no default, per attempt, inherited)", ()
     const { b } = pk(leaf("a"), ABC, { router: { timeout_ms: 5000, max_attempts: null } });
     expect(b.behaviour.timeoutMs).toBe(Number.POSITIVE_INFINITY);
     expect(b.warnings).toEqual([
-      "Portkey request_timeout is not set and gateway 1.15.2 has no default: no timeout set: a hung provider holds the request forever",
+      "Portkey request_timeout is not set and gateway 1.15.2 has no default: no timeout set: a hung provider holds the request until the client gives up (10 min, the OpenAI SDK default)",
       "router.timeout_ms (5000 ms) does not apply to Portkey policies: the gateway's only timer is request_timeout in its config",
     ]);
   });
