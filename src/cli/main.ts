@@ -7,9 +7,11 @@ import { registerCheck } from "./check.js";
 import { EXIT_INPUT, reportError } from "./common.js";
 import { registerCompare } from "./compare.js";
 import { registerDiff } from "./diff.js";
+import { registerDrive } from "./drive.js";
 import { registerMerge } from "./merge.js";
 import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
+import { registerServe } from "./serve.js";
 import { registerSweep } from "./sweep.js";
 
 export function buildProgram(): Command {
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerCatalog(program);
   registerCalibrate(program);
   registerCheck(program);
+  registerServe(program);
+  registerDrive(program);
   return program;
 }
 
