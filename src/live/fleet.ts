@@ -43,6 +43,8 @@ export class FleetEpoch {
   readonly sim = new Simulator(1024);
   readonly farm: ProviderFarm;
   private readonly waiting = new Set<LiveAttempt>();
+  /** Attempts not yet ended, by ticket (for `cancel`). */
+  private readonly live = new Map<AttemptTicket, LiveAttempt>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
   private closed = false;
@@ -83,6 +85,7 @@ export class FleetEpoch {
     a.ttftScale = 1;
     a.owner = t;
     a.attemptNo = 0;
+    this.live.set(t, a);
     this.farm.submit(a);
     // Started at once (phase 2: its end is scheduled), or queued until a slot frees (phase 1).
     if (a.phase === 1) this.waiting.add(a);
@@ -95,6 +98,17 @@ export class FleetEpoch {
     if (this.closed) return;
     this.sim.run(this.scenarioAt(this.now()));
     for (const a of this.waiting) if (a.phase !== 1) this.decide(a);
+    this.arm();
+  }
+
+  /** The gateway closed the call before it ended: the provider stops (or finishes, per on_cancel). */
+  cancel(t: AttemptTicket): void {
+    this.advance();
+    const a = this.live.get(t);
+    if (a === undefined) return; // already ended
+    this.live.delete(t);
+    this.waiting.delete(a);
+    this.farm.cancel(a);
     this.arm();
   }
 
@@ -123,6 +137,7 @@ export class FleetEpoch {
   private done(a: LiveAttempt): void {
     // Decided and finished within one advance: tell the ticket before the attempt is recycled.
     if (this.waiting.has(a)) this.decide(a);
+    this.live.delete(a.owner as AttemptTicket);
     this.farm.release(a);
   }
 

@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { LoadedScenario } from "../scenario/load.js";
-import { type Course, FleetEpoch, TrafficSizes } from "./fleet.js";
+import { type AttemptTicket, type Course, FleetEpoch, TrafficSizes } from "./fleet.js";
 
 export const LOOPBACK = "127.0.0.1";
 /** Tokens per SSE event, and the least wall gap between events (gateways pay per event). */
@@ -238,7 +238,10 @@ export async function startServe(opts: ServeOptions): Promise<MockServer> {
         outcome: o,
       });
     };
-    res.on("close", () => finish("client_closed"));
+    res.on("close", () => {
+      if (outcome === null) epoch.cancel(ticket); // the gateway let go: so does the provider
+      finish("client_closed");
+    });
     res.on("finish", () => finish("complete"));
 
     const usage = (n: number) => ({
@@ -327,7 +330,15 @@ export async function startServe(opts: ServeOptions): Promise<MockServer> {
       at(cr.firstTokenMs, () => emit(0));
     };
 
-    epoch.submit({ endpoint, requestId: rid, tryKey, promptTokens, completionTokens, decided: play });
+    const ticket: AttemptTicket = {
+      endpoint,
+      requestId: rid,
+      tryKey,
+      promptTokens,
+      completionTokens,
+      decided: play,
+    };
+    epoch.submit(ticket);
   };
 
   const handler =

@@ -311,6 +311,27 @@ export class ProviderFarm {
     }
   }
 
+  /**
+   * The client let go of an attempt before it ended (live mode: the gateway closed the
+   * connection). A queued attempt leaves the queue; a running one frees its slot now on a provider
+   * that stops on cancel, or when its work is done on one that continues. The attempt is released
+   * and its end is never reported.
+   */
+  cancel(a: LiveAttempt): void {
+    const rt = this.runtimes[a.endpoint];
+    if (a.phase === 1)
+      rt.queued--; // its tag stays in the ring and is skipped when reached
+    else if (a.phase === 2 && a.holdsSlot) {
+      a.holdsSlot = false;
+      if (rt.spec.on_cancel === "continue") this.sim.schedule(a.endMs, this.hSlotFree, a.endpoint);
+      else {
+        rt.running--;
+        this.startNext(rt);
+      }
+    }
+    this.release(a);
+  }
+
   private tag(a: LiveAttempt): number {
     return a.id + a.gen * 16_777_216;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CLIENT_TIMEOUT_MS, TimerScope } from "../../src/providers/farm.js";
+import { CLIENT_TIMEOUT_MS, ProviderFarm, TimerScope } from "../../src/providers/farm.js";
 import type { OutageGroup } from "../../src/scenario/schema.js";
+import { Simulator } from "../../src/sim/kernel.js";
 import { every, provider, runFarm } from "./helpers.js";
 
 const count = <T>(xs: readonly T[], f: (x: T) => boolean): number => xs.filter(f).length;
@@ -252,5 +253,46 @@ describe("a hang with no gateway timer", () => {
     const p = provider({ ttft_ms: 10, error_rate: 1, error_mix: { timeout: 1 } });
     const [r] = runFarm([p], [{ atMs: 5 }]);
     expect(r).toMatchObject({ status: 408, error: "timeout", endMs: 5 + CLIENT_TIMEOUT_MS });
+  });
+});
+
+describe("a client letting go in live mode (cancel)", () => {
+  // One slot; A would run 100 ms + 1 s of decode; the client leaves at 300 ms; B arrives at 400 ms.
+  function run(on_cancel: "stop" | "continue"): number {
+    const sim = new Simulator();
+    const p = provider({ ttft_ms: 100, tokens_per_s: 100, concurrency: 1, on_cancel });
+    let bEnd = Number.NaN;
+    const farm: ProviderFarm = new ProviderFarm(sim, [p], [], 1, {
+      attemptDone: (a) => {
+        if (a.requestId === 2) bEnd = a.endMs;
+        farm.release(a);
+      },
+    });
+    const attempt = (id: number) => {
+      const a = farm.acquire();
+      Object.assign(a, { endpoint: 0, requestId: id, tryKey: 0, promptTokens: 10, completionTokens: 100 });
+      a.deadlineMs = Number.POSITIVE_INFINITY;
+      return a;
+    };
+    const a = attempt(1);
+    sim.schedule(
+      0,
+      sim.handler(() => farm.submit(a)),
+    );
+    sim.schedule(
+      300,
+      sim.handler(() => farm.cancel(a)),
+    );
+    sim.schedule(
+      400,
+      sim.handler(() => farm.submit(attempt(2))),
+    );
+    sim.run();
+    return bEnd;
+  }
+
+  it("stop: the slot frees when the client leaves; continue: when the work is done", () => {
+    expect(run("stop")).toBe(400 + 1100);
+    expect(run("continue")).toBe(1100 + 1100);
   });
 });
