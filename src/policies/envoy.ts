@@ -36,6 +36,7 @@ import {
   type PolicyContext,
   parseOptions,
   registerPolicyKind,
+  routerTimeoutWarning,
 } from "./registry.js";
 import { DEFERRED, type Decision, type EndpointView, type Policy, type RouterBehaviour } from "./types.js";
 
@@ -790,12 +791,11 @@ registerPolicyKind("envoy", (spec, ctx): BuiltPolicy => {
       o.route_timeout_ms === 0 ? Number.POSITIVE_INFINITY : o.route_timeout_ms,
     ),
   };
-  const notes =
-    spec.router.timeout_ms !== 60_000
-      ? [
-          `router.timeout_ms (${spec.router.timeout_ms} ms) does not apply to Envoy policies: set options.per_try_timeout_ms and options.route_timeout_ms`,
-        ]
-      : [];
+  const notes = routerTimeoutWarning(
+    spec,
+    "Envoy",
+    "set options.per_try_timeout_ms and options.route_timeout_ms",
+  );
   return wrapEnvoy(spec.name, timed, clusters, settings, notes);
 });
 

@@ -16,7 +16,12 @@ import { type RetryAfter, retryAfterFor } from "../gateways/retryafter.js";
 import { hashKey, Rng } from "../rng/rng.js";
 import { errorType } from "../router/errors.js";
 import type { AttemptRecord, RoutedRequest } from "../types.js";
-import { type BuiltPolicy, type PolicyFactory, registerPolicyKind } from "./registry.js";
+import {
+  type BuiltPolicy,
+  type PolicyFactory,
+  registerPolicyKind,
+  routerTimeoutWarning,
+} from "./registry.js";
 import { DEFERRED, type Decision, type EndpointView, type Policy } from "./types.js";
 
 /**
@@ -193,11 +198,9 @@ const build: PolicyFactory = (spec, ctx): BuiltPolicy => {
   const models = ctx.scenario.traffic.model;
   const { config, warnings } = loadPortkeyConfig(data, ctx, file, base, spec.request.model ?? models);
   const b: PortkeyBuild = spec.portkey_build ?? "source";
-  // The schema fills in 60 s, so only another value is known to be the user's.
-  if (spec.router.timeout_ms !== 60_000)
-    warnings.push(
-      `router.timeout_ms (${spec.router.timeout_ms} ms) does not apply to Portkey policies: the gateway's only timer is request_timeout in its config`,
-    );
+  warnings.push(
+    ...routerTimeoutWarning(spec, "Portkey", "the gateway's only timer is request_timeout in its config"),
+  );
   const r = new PortkeyRouter(spec.name, config, retryAfterFor(ctx.scenario), ctx.scenario.seed, b);
   return {
     policy: r,

@@ -8,7 +8,7 @@ import { errorTypesOf, openRouterFinalError } from "../router/errors.js";
 import { InputError } from "../scenario/errors.js";
 import { zodProblems } from "../scenario/load.js";
 import { requestBodyWarnings } from "../scenario/request-body.js";
-import type { PolicySpec, Scenario } from "../scenario/schema.js";
+import { DEFAULT_TIMEOUT_MS, type PolicySpec, type Scenario } from "../scenario/schema.js";
 import type { Endpoint } from "../types.js";
 import { OpenRouterConfig, openRouterPolicy } from "./openrouter.js";
 import { randomPolicyKind } from "./random.js";
@@ -93,6 +93,17 @@ export function checkModelId(id: string, ctx: PolicyContext, path: string): void
       message: `unknown model variant ":${v}"; expected one of :${[...DYNAMIC_VARIANTS, ...STATIC_VARIANTS].join(", :")}`,
     },
   ]);
+}
+
+/**
+ * `router.timeout_ms` does not apply to a gateway kind with timers of its own. The schema fills in
+ * the default, so only another value is known to be the user's.
+ */
+export function routerTimeoutWarning(spec: PolicySpec, gateway: string, instead: string): string[] {
+  if (spec.router.timeout_ms === DEFAULT_TIMEOUT_MS) return [];
+  return [
+    `router.timeout_ms (${spec.router.timeout_ms} ms) does not apply to ${gateway} policies: ${instead}`,
+  ];
 }
 
 /** `router.timeout_measures` is for generic balancers; a gateway kind measures as its code does. */

@@ -357,9 +357,12 @@ export type OutageGroup = z.infer<typeof OutageGroup>;
 // request-body.ts: docs/openrouter-routing.md §13.2, checked against the pinned @openrouter/sdk.
 export { ProviderPrefs, Quantization, RequestBody } from "./request-body.js";
 
+/** `router.timeout_ms` when a policy does not set it. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
 /** Router settings shared by every policy kind. */
 export const RouterSettings = z.strictObject({
-  timeout_ms: pos.default(60_000).describe("per-attempt timeout (see timeout_measures)"),
+  timeout_ms: pos.default(DEFAULT_TIMEOUT_MS).describe("per-attempt timeout (see timeout_measures)"),
   max_attempts: z.number().int().positive().nullable().default(null).describe("null = unlimited"),
   timeout_measures: z
     .enum(["first_token", "headers", "response"])
@@ -377,7 +380,7 @@ export const PolicySpec = z.strictObject({
   request: RequestBody.default({}),
   /** OpenRouter knobs from the spec's appendix (camelCase as there); validated by the policy. */
   openrouter: z.record(z.string(), z.unknown()).default({}),
-  router: RouterSettings.default({ timeout_ms: 60_000, max_attempts: null }),
+  router: RouterSettings.default({ timeout_ms: DEFAULT_TIMEOUT_MS, max_attempts: null }),
   /** Free-form options for non-OpenRouter policy kinds (validated by that kind). */
   options: z.record(z.string(), z.unknown()).default({}),
   /** Path to a LiteLLM proxy config.yaml (relative to the scenario); selects kind `litellm`. */
