@@ -99,7 +99,7 @@ const BodyObject = z
     // --- model selection ---
     model: opt(z.string().min(1)),
     models: opt(z.array(z.string().min(1))),
-    preset: opt(z.string().min(1)).describe("preset slug (R102; accepted, not resolved)"),
+    preset: opt(z.string().min(1)).describe("preset slug (R102): a scenario `presets` entry"),
     provider: opt(ProviderPrefsSchema),
     route: opt(z.enum(["fallback", "sort"])).describe("deprecated alias of provider.sort.partition (R32)"),
     plugins: opt(
@@ -264,9 +264,6 @@ export function requestBodyWarnings(body: RequestBody, path: string): string[] {
   for (const k of Object.keys(body))
     if (!KNOWN_FIELDS.has(k))
       out.push(`${path}.${k}: not a chat request field of @openrouter/sdk 1.3.19; accepted and ignored`);
-  if (body.preset !== undefined) out.push(`${path}.preset: presets (R102) are not resolved; ignored`);
-  if (body.model?.includes("@preset/"))
-    out.push(`${path}.model: preset references (R102) are not resolved; the id is used as written`);
   if (body.speed !== undefined) out.push(`${path}.speed: fast mode (R101) is not modelled; ignored`);
   (body.plugins ?? []).forEach((p, i) => {
     if (!MODELLED_PLUGINS.has(String(p.id)))
@@ -275,4 +272,95 @@ export function requestBodyWarnings(body: RequestBody, path: string): string[] {
       );
   });
   return out;
+}
+
+/** R102 knob `presetProviderMerge`: the request's `provider` replaces the preset's, or merges into it. */
+export type PresetMerge = "replace" | "deep";
+/** The knob as a policy's `openrouter` options set it (validated there; anything else → replace). */
+export const presetMerge = (options: Readonly<Record<string, unknown>>): PresetMerge =>
+  options.presetProviderMerge === "deep" ? "deep" : "replace";
+export const PRESET_REF = "@preset/";
+
+export type PresetResult =
+  | { readonly kind: "ok"; readonly body: RequestBody }
+  | { readonly kind: "error"; readonly path: readonly string[]; readonly message: string };
+
+/**
+ * R102: applies the preset a body names (`model: "@preset/slug"`, `preset: "slug"`, or
+ * `model: "id@preset/slug"`) from `presets`; a body naming none is returned as is. Request fields
+ * override the preset's key by key at the top level; `tools` are unioned (a request tool replaces
+ * the preset tool of the same identity, request-only tools are appended); `provider` per `merge`.
+ * An unknown slug is an error (OpenRouter: a 400 before routing, interp.).
+ */
+export function applyPreset(
+  body: RequestBody,
+  presets: Readonly<Record<string, RequestBody>>,
+  merge: PresetMerge,
+): PresetResult {
+  let model = body.model;
+  let fromModel: string | undefined;
+  const at = model?.indexOf(PRESET_REF) ?? -1;
+  if (model !== undefined && at >= 0) {
+    fromModel = model.slice(at + PRESET_REF.length);
+    model = at === 0 ? undefined : model.slice(0, at);
+  }
+  if (fromModel !== undefined && body.preset !== undefined && fromModel !== body.preset)
+    return {
+      kind: "error",
+      path: ["preset"],
+      message: `names preset "${body.preset}" while model names "${fromModel}"; name one (OpenRouter's choice between them is not documented)`,
+    };
+  const slug = fromModel ?? body.preset;
+  if (slug === undefined) return { kind: "ok", body };
+  const preset = Object.hasOwn(presets, slug) ? presets[slug] : undefined;
+  if (preset === undefined) {
+    const known = Object.keys(presets);
+    return {
+      kind: "error",
+      path: [fromModel !== undefined ? "model" : "preset"],
+      message: `unknown preset "${slug}" (OpenRouter answers 400 before routing); ${known.length ? `scenario presets: ${known.join(", ")}` : "the scenario defines no presets"}`,
+    };
+  }
+  const { preset: _p, model: _m, ...own } = body;
+  const out: Record<string, unknown> = { ...preset };
+  delete out.preset;
+  for (const [k, v] of Object.entries(own)) if (v !== undefined) out[k] = v;
+  if (model !== undefined) out.model = model;
+  if (preset.tools && body.tools) out.tools = unionTools(preset.tools, body.tools);
+  if (merge === "deep" && preset.provider && body.provider)
+    out.provider = deepMerge(preset.provider, body.provider);
+  return { kind: "ok", body: out as RequestBody };
+}
+
+/** R102 tool identity: function name; advisor/subagent server tools by type + name; others by type. */
+function toolKey(t: Record<string, unknown>): string {
+  const fn = t.function as { name?: unknown } | undefined;
+  if (t.type === "function") return `function:${String(fn?.name)}`;
+  if (t.type === "openrouter:advisor" || t.type === "openrouter:subagent")
+    return `${t.type}:${String((t.parameters as { name?: unknown } | undefined)?.name)}`;
+  return String(t.type);
+}
+
+function unionTools(
+  preset: readonly Record<string, unknown>[],
+  request: readonly Record<string, unknown>[],
+): Record<string, unknown>[] {
+  const byKey = new Map(request.map((t) => [toolKey(t), t]));
+  const out = preset.map((t) => byKey.get(toolKey(t)) ?? t);
+  const inPreset = new Set(preset.map(toolKey));
+  for (const t of request) if (!inPreset.has(toolKey(t))) out.push(t);
+  return out;
+}
+
+const isPlain = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Objects merged member by member (request wins); arrays and scalars replaced. */
+function deepMerge<T extends object>(base: T, over: T): T {
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isPlain(b) && isPlain(v) ? deepMerge(b, v) : v;
+  }
+  return out as T;
 }

@@ -3,7 +3,7 @@
  * so nothing downstream writes `x ?? default`. Units are in the key names (`_ms`, `_s`, `_per_s`).
  */
 import { z } from "zod";
-import { Quantization, RequestBody } from "./request-body.js";
+import { applyPreset, presetMerge, Quantization, RequestBody } from "./request-body.js";
 
 const nonNeg = z.number().finite().nonnegative();
 const pos = z.number().finite().positive();
@@ -412,6 +412,11 @@ export const Scenario = z
     providers: z.array(Provider).min(1),
     outage_groups: z.array(OutageGroup).default([]),
     policies: z.array(PolicySpec).min(1),
+    /** R102: OpenRouter presets by slug (partial request bodies), for `@preset/slug`, `preset`, `model@preset/slug`. */
+    presets: z
+      .record(z.string().regex(/^[A-Za-z0-9._-]+$/, "expected a preset slug"), RequestBody)
+      .default({})
+      .describe("OpenRouter presets by slug (R102): partial request bodies; request fields override them"),
   })
   .superRefine((s, ctx) => {
     const names = new Map<string, number>();
@@ -450,6 +455,10 @@ export const Scenario = z
           message: `duplicate policy "${p.name}"`,
         });
       pol.add(p.name);
+      const r = applyPreset(p.request, s.presets, presetMerge(p.openrouter)); // R102
+      if (r.kind === "error")
+        ctx.addIssue({ code: "custom", path: ["policies", i, "request", ...r.path], message: r.message });
+      else p.request = r.body;
     });
   });
 

@@ -224,7 +224,7 @@ describe("item 2: the prompt size a body stands for (docs/openrouter-implementat
 });
 
 describe("warnings for what a pasted body asks and routesim does not model", () => {
-  it("unknown top-level fields, presets, speed and unmodelled plugins are named; plain fields are not", () => {
+  it("unknown top-level fields, speed and unmodelled plugins are named; presets and plain fields are not", () => {
     const b = parse({
       model: "acme/m1@preset/cheap",
       messages: [{ role: "user", content: "hi" }],
@@ -236,10 +236,10 @@ describe("warnings for what a pasted body asks and routesim does not model", () 
       plugins: [{ id: "web" }, { id: "context-compression" }],
     });
     const w = requestBodyWarnings(b, "policies[0].request");
-    expect(w).toHaveLength(5);
+    expect(w).toHaveLength(3);
     expect(w[0]).toMatch(/^policies\[0\]\.request\.audio: not a chat request field/);
-    expect(w.join("\n")).toContain("policies[0].request.preset");
-    expect(w.join("\n")).toContain("policies[0].request.model: preset references");
+    // presets are resolved (R102, test/scenario/presets.test.ts), so they warn no more
+    expect(w.join("\n")).not.toContain("preset");
     expect(w.join("\n")).toContain("policies[0].request.speed");
     expect(w.join("\n")).toContain('policies[0].request.plugins[0]: plugin "web"');
     expect(requestBodyWarnings(parse({ model: "acme/m1", user: "u", temperature: 1 }), "r")).toEqual([]);

@@ -102,6 +102,8 @@ export const OpenRouterConfig = z.strictObject({
   mixedFailureMapping: z.enum(["last"]).default("last"),
   noEligibleEndpointStatus: z.union([z.literal(404), z.literal(503)]).default(404),
   maxModelsArray: z.number().int().positive().default(3),
+  /** R102 (interp.): a request's `provider` replaces the preset's (default) or merges into it; applied at load. */
+  presetProviderMerge: z.enum(["replace", "deep"]).default("replace"),
   dedupeModels: z.boolean().default(true),
   billPartialOnErrorFinish: z.boolean().default(false),
   byokAlwaysUseScope: z.enum(["sameProvider", "allShared"]).default("sameProvider"),
