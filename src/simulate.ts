@@ -221,6 +221,58 @@ function buildPolicies(
   );
 }
 
+export interface World {
+  readonly sim: Simulator;
+  readonly health: HealthTracker;
+  readonly farm: ProviderFarm;
+  readonly router: Router;
+  readonly traffic: ReturnType<typeof openTraffic>;
+}
+
+export interface WorldHooks {
+  /** The run's observer, given the world's kernel and farm (metrics, test probes). */
+  readonly observer?: (sim: Simulator, farm: ProviderFarm) => RunObserver;
+  /** After the n-th arrival was handed to the router. */
+  readonly onArrival?: (n: number, nowMs: number) => void;
+}
+
+const NO_OBSERVER: RunObserver = { attempt: () => {}, outcome: () => {} };
+
+/**
+ * The one place a simulated world is built: kernel, health, mock providers, router and the
+ * scenario's traffic (with `request` as every request's body) scheduled to arrive. Run it with
+ * `world.sim.run(untilMs?)`.
+ */
+export function buildWorld(
+  loaded: LoadedScenario,
+  request: RequestBody,
+  b: BuiltPolicy,
+  catalog: readonly Endpoint[],
+  hooks: WorldHooks = {},
+): World {
+  const s = loaded.scenario;
+  const sim = new Simulator(4096);
+  const health = new HealthTracker(catalog.length, () => sim.now);
+  const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed);
+  const observer = hooks.observer?.(sim, farm) ?? NO_OBSERVER;
+  // The router registers itself with the farm as the listener for finished attempts.
+  const router = new Router(sim, farm, catalog, health, b.policy, b.behaviour, observer, s.seed);
+  // Requests come with this policy's body attached (no per-request copy).
+  const traffic = openTraffic(
+    s.traffic,
+    loaded.baseDir,
+    s.seed,
+    loaded.file,
+    bodyFactory(request, s.traffic.model),
+  );
+  const onArrival = hooks.onArrival;
+  scheduleArrivals(sim, traffic, (req, n) => {
+    router.arrive(req);
+    onArrival?.(n, sim.now);
+  });
+  return { sim, health, farm, router, traffic };
+}
+
 /** What the named policies of a scenario model (gateway, version, timeout, billing), for run.json. */
 export function describePolicies(loaded: LoadedScenario, names: readonly string[]): PolicyModel[] {
   const selected = loaded.scenario.policies.filter((p) => names.includes(p.name));
@@ -271,46 +323,29 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
   try {
     built.forEach((b, pi) => {
       warnings.push(...b.warnings.map((w) => `${b.policy.name}: ${w}`));
-      const sim = new Simulator(4096);
       const metrics = new PolicyMetrics(b.policy.name, attemptsCsv, requestsCsv, catalog);
       if (decisionLog) b.policy.enableExplain?.();
-      const health = new HealthTracker(catalog.length, () => sim.now);
-      const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed);
-      const extra = options.observe?.({ policy: b.policy.name, policyIndex: pi, sim, farm, catalog });
-      // The router registers itself with the farm as the listener for finished attempts.
-      const router = new Router(
-        sim,
-        farm,
-        catalog,
-        health,
-        b.policy,
-        b.behaviour,
-        extra ? tee(metrics, extra) : metrics,
-        s.seed,
-      );
-      if (decisionLog) router.alsoObserve(decisionLog.observer(b.policy.name));
-      // Requests come with this policy's body attached (no per-request copy).
-      const traffic = openTraffic(
-        s.traffic,
-        loaded.baseDir,
-        s.seed,
-        loaded.file,
-        bodyFactory(selected[pi].request, s.traffic.model),
-      );
       let arrived = 0;
-      scheduleArrivals(sim, traffic, (req, n) => {
-        arrived = n;
-        router.arrive(req);
-        if (options.onProgress && n % 5000 === 0)
-          options.onProgress({
-            policy: b.policy.name,
-            policyIndex: pi,
-            policies: built.length,
-            done: n,
-            expected: traffic.expected,
-            simTimeMs: sim.now,
-          });
+      const world: World = buildWorld(loaded, selected[pi].request, b, catalog, {
+        observer: (sim, farm) => {
+          const extra = options.observe?.({ policy: b.policy.name, policyIndex: pi, sim, farm, catalog });
+          return extra ? tee(metrics, extra) : metrics;
+        },
+        onArrival: (n, now) => {
+          arrived = n;
+          if (options.onProgress && n % 5000 === 0)
+            options.onProgress({
+              policy: b.policy.name,
+              policyIndex: pi,
+              policies: built.length,
+              done: n,
+              expected: world.traffic.expected,
+              simTimeMs: now,
+            });
+        },
       });
+      const { sim, router } = world;
+      if (decisionLog) router.alsoObserve(decisionLog.observer(b.policy.name));
       sim.run();
       if (router.completed !== arrived)
         throw new Error(
@@ -318,7 +353,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
         );
       events += sim.executed;
       trafficCount = arrived;
-      skipped = traffic.skipped ?? 0;
+      skipped = world.traffic.skipped ?? 0;
       summaries.push(metrics.summary());
       options.onProgress?.({
         policy: b.policy.name,

@@ -8,6 +8,7 @@ import { EXIT_INPUT, reportError } from "./common.js";
 import { registerCompare } from "./compare.js";
 import { registerDiff } from "./diff.js";
 import { registerDrive } from "./drive.js";
+import { registerExplain } from "./explain.js";
 import { registerMerge } from "./merge.js";
 import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerServe(program);
   registerDrive(program);
+  registerExplain(program);
   return program;
 }
 

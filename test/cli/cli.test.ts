@@ -16,8 +16,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 // Inside node_modules so the build resolves the repository's dependencies.
@@ -254,29 +254,7 @@ describe("routesim CLI", () => {
   });
 });
 
-/** Runs the CLI's main() in this process (fast), in `dir`, capturing what it prints. */
-async function inProcess(args: string[], dir: string): Promise<CliResult> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((c) => {
-    stdout += String(c);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((c) => {
-    stderr += String(c);
-    return true;
-  });
-  const home = process.cwd();
-  process.chdir(dir);
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    process.chdir(home);
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const inProcess = (args: string[], dir: string): Promise<CliResult> => runCli(args, dir);
 
 describe("routesim CLI: bad input → one clear error, exit 2, no stack trace, no output", () => {
   const P = "    price: { prompt: 1, completion: 1 }\n    ttft_ms: 100";

@@ -67,6 +67,28 @@ const STAGES = [
   { reason: "require_parameters", code: "constraint_filtered" }, // 11 (R18, R19 fail404)
 ] as const;
 
+/** What each stage checks and the rule it follows (explanations: `routesim explain`, decision log). */
+export const STAGE_RULES: readonly string[] = [
+  "R10 endpoint status (deranked or disabled)",
+  "R12 service tier not admitted (needs service_tier, a tier slug in order/only, or :nitro/:floor)",
+  "R33 BYOK endpoint while useByok is false",
+  "R11/R105 modality not supported",
+  "R13/R99 not in provider.only (or the account allowlist)",
+  "R14/R99 in provider.ignore (or the account ignore list)",
+  "R15 data_collection: deny and the provider may train",
+  "R15 zdr: the provider is not zero-data-retention",
+  "R16 quantization not in provider.quantizations",
+  "R17 price above provider.max_price",
+  "R20 context length or max_completion_tokens too small",
+  "R18 require_parameters: a sent parameter is not supported",
+];
+
+/** An endpoint a filter removed, for explanations. */
+export interface Removed {
+  readonly endpoint: string;
+  readonly rule: string;
+}
+
 /** Everything the filters need from a request body, computed once per body object. */
 export interface BodyFacts {
   readonly prefs: ProviderPrefs;
@@ -266,6 +288,7 @@ export function filterEndpoints(
   f: BodyFacts,
   route: ModelRoute,
   cfg: OpenRouterConfig,
+  removed?: Removed[],
 ): FilterResult {
   const survivors: Endpoint[] = [];
   let worst = -1;
@@ -275,6 +298,7 @@ export function filterEndpoints(
     const stage = firstFailingStage(e, f, route, cfg, need);
     if (stage < 0) survivors.push(e);
     else {
+      removed?.push({ endpoint: e.tag, rule: STAGE_RULES[stage] });
       if (stage > worst) worst = stage;
       if (stage === 10 && (f.compression ?? e.contextLength <= 8192)) {
         if (largestCompressible === null || e.contextLength > largestCompressible.contextLength)
@@ -283,10 +307,22 @@ export function filterEndpoints(
     }
   }
   // R20: with compression on and nothing fitting, the largest context is used.
-  if (survivors.length === 0 && worst === 10 && largestCompressible !== null)
+  if (survivors.length === 0 && worst === 10 && largestCompressible !== null) {
     survivors.push(largestCompressible);
+    removed?.push({ endpoint: largestCompressible.tag, rule: "R20 kept: largest context, compressed" });
+  }
   const stripped: string[] = [];
-  if (survivors.length > 0 && f.preferred.length > 0) return preferParams(survivors, f, cfg, stripped);
+  if (survivors.length > 0 && f.preferred.length > 0) {
+    const r = preferParams(survivors, f, cfg, stripped);
+    if (removed)
+      for (const e of survivors)
+        if (!r.survivors.includes(e))
+          removed.push({
+            endpoint: e.tag,
+            rule: `R19 ${f.preferred.join("/")} sent: endpoints supporting it preferred`,
+          });
+    return r;
+  }
   if (survivors.length > 0) return { survivors, excludedBy: null, code: "", stripped };
   const s = worst < 0 ? STAGES[0] : STAGES[worst];
   return { survivors, excludedBy: s.reason, code: s.code, stripped };

@@ -16,6 +16,7 @@ import {
   catalogSlugs,
   filterEndpoints,
   fitsContext,
+  type Removed,
   refMatches,
   staticSurvivors,
 } from "./filters.js";
@@ -366,8 +367,11 @@ export function openRouterPolicy(
           continue;
         }
         anyKnown = true;
-        const fr = filterEndpoints(all, req, f, route, cfg);
+        const removed: Removed[] | undefined = mWhy ? [] : undefined;
+        const fr = filterEndpoints(all, req, f, route, cfg, removed);
         if (mWhy) {
+          mWhy.endpoints = all.map((e) => e.tag);
+          mWhy.removed = removed;
           mWhy.eligible = fr.survivors.map((e) => e.tag);
           if (fr.stripped.length) mWhy.strippedParams = fr.stripped;
         }
