@@ -14,6 +14,7 @@ import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
 import { registerServe } from "./serve.js";
 import { registerSweep } from "./sweep.js";
+import { registerValidate } from "./validate.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerDrive(program);
   registerExplain(program);
+  registerValidate(program);
   return program;
 }
 

@@ -4,15 +4,13 @@
  * comparison with a simulation of the same policy. Everything started here is stopped here,
  * also on failure.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { LoadedScenario } from "../scenario/load.js";
 import type { PolicySpec } from "../scenario/schema.js";
-import { simulate } from "../simulate.js";
 import { type DriveResult, drive } from "./drive.js";
 import { type RunningGateway, resolvePortkey, startPortkey } from "./portkey.js";
 import { type MockPorts, type MockServer, startServe } from "./serve.js";
-import { type Check, renderChecks, validateDirs } from "./validate.js";
+import type { Check } from "./validate.js";
+import { validateLive } from "./validate-live.js";
 
 export type GatewayChoice = { kind: "url"; url: string } | { kind: "portkey" };
 
@@ -74,15 +72,7 @@ export async function liveSession(o: SessionOptions): Promise<SessionResult> {
       command: o.command,
     });
     let checks: Check[] | null = null;
-    if (o.validate) {
-      const simDir = join(o.outDir, "sim");
-      simulate(o.loaded, { outDir: simDir, policies: [o.policy.name] });
-      checks = validateDirs(simDir, o.policy.name, o.outDir, { overheadMs: 50 * o.timeScale });
-      writeFileSync(
-        join(o.outDir, "validation.md"),
-        renderChecks(`${o.loaded.scenario.name} · ${o.policy.name} (${o.timeScale}×)`, checks),
-      );
-    }
+    if (o.validate) checks = validateLive(o.loaded, o.outDir, { policy: o.policy.name }).checks;
     return { result, checks };
   } finally {
     await mock?.close();

@@ -120,27 +120,64 @@ function quantile(
   };
 }
 
-/** Gaps (ms) between an attempt's end and the start of the same request's next attempt (attempts.csv). */
-export function readRetryGaps(dir: string, policy?: string): number[] {
+/** One provider call as attempts.csv has it. */
+export interface AttemptRow {
+  requestId: string;
+  k: number;
+  startMs: number;
+  endMs: number;
+  status: number;
+}
+
+/** Reads attempts.csv of a results folder, optionally one policy's rows. */
+export function readAttempts(dir: string, policy?: string): AttemptRow[] {
   const [head, ...lines] = readFileSync(join(dir, "attempts.csv"), "utf8").trim().split("\n");
   const cols = head.split(",");
-  const [p, id, k, start, end] = ["policy", "request_id", "attempt", "start_ms", "end_ms"].map((c) =>
-    cols.indexOf(c),
+  const [p, id, k, start, end, st] = ["policy", "request_id", "attempt", "start_ms", "end_ms", "status"].map(
+    (c) => cols.indexOf(c),
   );
-  const byRequest = new Map<string, { k: number; start: number; end: number }[]>();
-  for (const l of lines) {
-    const f = l.split(",");
-    if (policy !== undefined && f[p] !== policy) continue;
-    const list = byRequest.get(f[id]) ?? [];
-    list.push({ k: Number(f[k]), start: Number(f[start]), end: Number(f[end]) });
-    byRequest.set(f[id], list);
+  return lines
+    .filter((l) => l !== "")
+    .map((l) => l.split(","))
+    .filter((f) => policy === undefined || f[p] === policy)
+    .map((f) => ({
+      requestId: f[id],
+      k: Number(f[k]),
+      startMs: Number(f[start]),
+      endMs: Number(f[end]),
+      status: Number(f[st]),
+    }));
+}
+
+/** Gaps (ms) between an attempt's end and the start of the same request's next attempt. */
+export function retryGaps(attempts: readonly AttemptRow[]): number[] {
+  const byRequest = new Map<string, AttemptRow[]>();
+  for (const a of attempts) {
+    const list = byRequest.get(a.requestId) ?? [];
+    list.push(a);
+    byRequest.set(a.requestId, list);
   }
   const gaps: number[] = [];
   for (const list of byRequest.values()) {
     list.sort((a, b) => a.k - b.k);
-    for (let i = 1; i < list.length; i++) gaps.push(list[i].start - list[i - 1].end);
+    for (let i = 1; i < list.length; i++) gaps.push(list[i].startMs - list[i - 1].endMs);
   }
   return gaps;
+}
+
+/** Gaps (ms) between an attempt's end and the start of the same request's next attempt (attempts.csv). */
+export function readRetryGaps(dir: string, policy?: string): number[] {
+  return retryGaps(readAttempts(dir, policy));
+}
+
+/** The status mix of provider calls: each status's share of all attempts (a retry storm shows here first). */
+function attemptStatusChecks(a: readonly AttemptRow[], b: readonly AttemptRow[], z: number): Check[] {
+  const statuses = [...new Set([...a, ...b].map((r) => r.status))].sort((x, y) => x - y);
+  if (statuses.length < 2) return [];
+  return statuses.map((st) => {
+    const c = (rows: readonly AttemptRow[]) => rows.filter((r) => r.status === st).length;
+    return proportions(`attempt status ${st}`, c(a), a.length, c(b), b.length, z);
+  });
 }
 
 /** Every check for a simulated policy (in a `run` folder) and a live one (a `drive` folder). */
@@ -151,8 +188,11 @@ export function validateDirs(
   opts: ValidateOptions = {},
 ): Check[] {
   const checks = validateRows(readRequests(simDir, policy), readRequests(liveDir), opts);
-  const a = readRetryGaps(simDir, policy);
-  const b = readRetryGaps(liveDir);
+  const simAttempts = readAttempts(simDir, policy);
+  const liveAttempts = readAttempts(liveDir);
+  checks.push(...attemptStatusChecks(simAttempts, liveAttempts, opts.zLimit ?? 4));
+  const a = retryGaps(simAttempts);
+  const b = retryGaps(liveAttempts);
   if (a.length > 0 || b.length > 0)
     for (const q of opts.quantiles ?? [0.5, 0.9])
       checks.push(
