@@ -4,7 +4,7 @@ import { loadScenario } from "../../../src/scenario/load.js";
 import { estimatedPromptTokens } from "../../../src/scenario/request-body.js";
 import { simulate } from "../../../src/simulate.js";
 
-describe("pasted-bodies.yaml (R97–R99, R105, R107)", () => {
+describe("pasted-bodies.yaml (R97–R99, R102, R105, R107)", () => {
   const loaded = loadScenario("scenarios/openrouter/pasted-bodies.yaml", { requests: 600 });
   const scenario = loaded.scenario;
   const { summary } = simulate(loaded);
@@ -31,6 +31,11 @@ describe("pasted-bodies.yaml (R97–R99, R105, R107)", () => {
   it("nulls behave as absent: sort {by: price, partition: null} → the cheapest endpoint (R98)", () => {
     expect(p("nulls").providerShare).toEqual({ anthropic: 1 });
     expect(p("nulls").successRate).toBe(1);
+  });
+  it("presets page: @preset/ravenel-bridge → its model, only its providers (R102, R99 display names)", () => {
+    const spec = scenario.policies.find((x) => x.name === "preset")!;
+    expect(spec.request.model).toBe("anthropic/claude-sonnet-4.5");
+    expect(Object.keys(p("preset").providerShare).sort()).toEqual(["anthropic", "google-vertex"]);
   });
   it("prompt_tokens_from: body: same traffic and endpoint, costs differ by the bodies' prompt estimates", () => {
     const est = (name: string) => {
