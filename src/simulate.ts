@@ -15,6 +15,7 @@ import { ProviderFarm } from "./providers/farm.js";
 import { renderMarkdown } from "./report/markdown.js";
 import { DecisionLog } from "./router/decisions.js";
 import { HealthTracker } from "./router/health.js";
+import { responseCacheFor } from "./router/response-cache.js";
 import { Router, type RunObserver } from "./router/router.js";
 import { InputError } from "./scenario/errors.js";
 import type { LoadedScenario } from "./scenario/load.js";
@@ -200,6 +201,7 @@ export function bodyMerger(template: RequestBody): (r: TrafficRequest) => Routed
       r.session,
       r.priority,
       bodyOf.bodyFor(r.model),
+      r.bodyKey,
     );
   };
 }
@@ -256,7 +258,9 @@ export function buildWorld(
   const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed);
   const observer = hooks.observer?.(sim, farm) ?? NO_OBSERVER;
   // The router registers itself with the farm as the listener for finished attempts.
-  const router = new Router(sim, farm, catalog, health, b.policy, b.behaviour, observer, s.seed);
+  const spec = s.policies.find((p) => p.name === b.policy.name);
+  const cache = spec ? responseCacheFor(spec) : null; // R106
+  const router = new Router(sim, farm, catalog, health, b.policy, b.behaviour, observer, s.seed, cache);
   // Requests come with this policy's body attached (no per-request copy).
   const traffic = openTraffic(
     s.traffic,

@@ -63,6 +63,15 @@ export interface Endpoint {
   readonly outputModalities?: readonly string[];
   /** Quality scores (0..1) per task type or ranker key (`exacto`), for Auto Router / Exacto reports. */
   readonly quality?: Readonly<Record<string, number>>;
+  /** R119: which `tool_choice` values passed testing; absent = all of them. */
+  readonly toolChoiceSupport?: {
+    readonly auto: boolean;
+    readonly none: boolean;
+    readonly required: boolean;
+    readonly function: boolean;
+  };
+  /** R101: the model's fast sibling (priority/fast requests are rerouted to it); absent = none. */
+  readonly fastSibling?: string;
 }
 
 /** A request as the traffic generator or a trace produces it. */
@@ -78,6 +87,11 @@ export interface TrafficRequest {
   readonly session?: string;
   /** Priority carried over from a trace's priority column, if any (higher = more important). */
   readonly priority?: number;
+  /**
+   * Byte-identical body marker (R106): requests with the same key carry the same body (traffic
+   * repeats, a trace's `body_hash`). Absent = a unique body, never a response-cache hit.
+   */
+  readonly bodyKey?: string;
 }
 
 /** A request as a policy sees it: the traffic request plus the policy's OpenRouter-style body. */
@@ -130,6 +144,8 @@ export type Outcome =
       readonly costUsd: number;
       readonly latencyMs: number;
       readonly ttftMs: number;
+      /** Answered from the response cache (R106): 0 attempts, cost 0; `endpoint` served the stored response. */
+      readonly cacheHit?: true;
     }
   | {
       readonly kind: "failed";

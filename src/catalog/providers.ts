@@ -57,6 +57,13 @@ function slug(name: string): string {
 
 const QUANTS = new Set<string>(Quantization.options);
 
+/** R119: only the flags that are false (the provider schema defaults each one to true). */
+function toolChoiceSupport(e: SourceEndpoint): Pick<ProviderInput, "tool_choice_support"> {
+  if (e.toolChoice === null) return {};
+  const off = Object.entries(e.toolChoice).filter(([, v]) => !v);
+  return off.length > 0 ? { tool_choice_support: Object.fromEntries(off) } : {};
+}
+
 /** Builds provider entries for one model's endpoints. */
 export function toProviders(endpoints: readonly SourceEndpoint[]): ImportedProvider[] {
   const usable = (x: number | undefined) => x !== undefined && x > 0;
@@ -117,6 +124,7 @@ export function toProviders(endpoints: readonly SourceEndpoint[]): ImportedProvi
       tokens_per_s: { dist: "normal", mean: round(tpsClipped), cv: round(cv, 3) },
       ...(e.uptime !== null && e.uptime < 1 ? { error_rate: round(1 - e.uptime, 4) } : {}),
       stats: { throughput: { p50: round(tpsClipped) }, latency_s: { p50: round(latClipped / 1000) } },
+      ...toolChoiceSupport(e),
     };
     return { provider, source: e, notes };
   });

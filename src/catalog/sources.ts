@@ -5,7 +5,8 @@
  *    snapshot's deepseek-chat-v3-0324_endpoints_full.json;
  *  - `api`: the public `GET /api/v1/models/{author}/{slug}/endpoints` response
  *    (`{"data": {"id", "endpoints": [{provider_name, tag, pricing, quantization, status,
- *    uptime_last_30m, latency_last_30m {p50…} (s), throughput_last_30m {p50…}}]}}`);
+ *    uptime_last_30m, latency_last_30m {p50…} (s), throughput_last_30m {p50…},
+ *    supports_tool_choice {auto, none, required, function} (SDK 1.3.19)}]}}`);
  *  - `csv`: the snapshot's per-model CSV (`name,max_completion_tokens,context_length,pricing_prompt,
  *    pricing_completion,p50_throughput,p50_latency`).
  * Prices stay per token here; conversion happens when building providers.
@@ -43,6 +44,15 @@ export interface SourceEndpoint {
   requestCount: number | null;
   /** Catalog status (0 = routable); the website shape uses negative codes for hidden endpoints. */
   status: number;
+  /** `supports_tool_choice` (SDK 1.3.19 `PublicEndpoint`, R119): the values that passed testing. */
+  toolChoice: ToolChoiceFlags | null;
+}
+
+export interface ToolChoiceFlags {
+  auto: boolean;
+  none: boolean;
+  required: boolean;
+  function: boolean;
 }
 
 export type SourceShape = "website" | "api" | "csv";
@@ -110,7 +120,15 @@ function str(v: unknown): string | null {
   return typeof v === "string" && v.trim() !== "" ? v.trim() : null;
 }
 
-/** Prices, limits and quantization: the fields both JSON shapes name alike. */
+/** R119: the four booleans of `supports_tool_choice`; a missing or non-boolean flag counts as true. */
+function toolChoiceFlags(v: unknown): ToolChoiceFlags | null {
+  if (!v || typeof v !== "object") return null;
+  const o = v as Obj;
+  const flag = (k: string) => o[k] !== false;
+  return { auto: flag("auto"), none: flag("none"), required: flag("required"), function: flag("function") };
+}
+
+/** Prices, limits, quantization and tool_choice flags: the fields both JSON shapes name alike. */
 function common(o: Obj, file: string, path: string) {
   const pricing = obj(o.pricing, file, `${path}.pricing`);
   return {
@@ -121,6 +139,7 @@ function common(o: Obj, file: string, path: string) {
     contextLength: num(o.context_length),
     maxCompletionTokens: num(o.max_completion_tokens),
     quantization: str(o.quantization),
+    toolChoice: toolChoiceFlags(o.supports_tool_choice),
   };
 }
 
@@ -237,6 +256,7 @@ function fromCsv(text: string, file: string, model?: string): SourceEndpoint[] {
       uptime: null,
       requestCount: null,
       status: 0,
+      toolChoice: null,
     });
   }
   return out;

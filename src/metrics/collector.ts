@@ -37,6 +37,7 @@ export const REQUEST_COLUMNS = [
   "latency_ms",
   "ttft_ms",
   "cost_usd",
+  "cache_hit",
 ] as const;
 
 export interface Quantiles {
@@ -74,6 +75,10 @@ export interface PolicySummary {
   modelShare: Record<string, number>;
   /** Attempts sent to each endpoint tag. */
   providerAttempts: Record<string, number>;
+  /** Requests answered from the response cache (R106; counted in `succeeded`). Absent in older summaries. */
+  cacheHits?: number;
+  /** cacheHits ÷ requests. */
+  cacheHitRate?: number;
 }
 
 function quantiles(s: QuantileSketch): Quantiles {
@@ -98,6 +103,7 @@ export class PolicyMetrics implements RunObserver {
   requests = 0;
   succeeded = 0;
   attempts = 0;
+  cacheHits = 0;
   readonly cost = new ExactSum();
   readonly wasted = new ExactSum();
   readonly latency = new QuantileSketch();
@@ -154,10 +160,17 @@ export class PolicyMetrics implements RunObserver {
     this.attemptsHist[o.attempts]++;
     this.latency.add(o.latencyMs);
     // What did not serve the request: all of a failed one, the attempts before the serving one.
-    const waste = o.kind === "served" ? o.costUsd - attempts[attempts.length - 1].costUsd : o.costUsd;
+    // A response-cache hit (R106) has no attempts and costs nothing.
+    const waste =
+      o.kind === "served"
+        ? o.attempts > 0
+          ? o.costUsd - attempts[attempts.length - 1].costUsd
+          : 0
+        : o.costUsd;
     if (waste !== 0) this.wasted.add(waste);
     if (o.kind === "served") {
       this.succeeded++;
+      if (o.cacheHit === true) this.cacheHits++;
       this.cost.add(o.costUsd);
       this.ttft.add(o.ttftMs);
       if (this.endpoints[o.endpoint.id] === undefined) this.seen(o.endpoint);
@@ -177,7 +190,7 @@ export class PolicyMetrics implements RunObserver {
         ? `${this.servedCols[o.endpoint.id]},${o.attempts},200,`
         : `,,${o.attempts},${o.status},${o.code}`;
     this.requestsCsv.line(
-      `${this.nameField},${req.id},${ms(req.arrivalMs)},${this.lastRequestedField},${served},${ms(o.latencyMs)},${ms(o.ttftMs)},${usd(o.costUsd)}`,
+      `${this.nameField},${req.id},${ms(req.arrivalMs)},${this.lastRequestedField},${served},${ms(o.latencyMs)},${ms(o.ttftMs)},${usd(o.costUsd)},${o.kind === "served" && o.cacheHit === true ? 1 : 0}`,
     );
   }
 
@@ -236,6 +249,8 @@ export class PolicyMetrics implements RunObserver {
       providerShare: share(served),
       modelShare: share(servedModel),
       providerAttempts: sorted(providerAttempts),
+      cacheHits: this.cacheHits,
+      cacheHitRate: n ? this.cacheHits / n : 0,
     };
   }
 }

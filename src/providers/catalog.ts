@@ -35,7 +35,7 @@ export function buildCatalog(providers: readonly Provider[]): Endpoint[] {
   });
 }
 
-/** Optional OpenRouter-specific attributes (BYOK, prompt cache, modalities, quality). */
+/** Optional OpenRouter-specific attributes (BYOK, prompt cache, modalities, quality, R101, R119). */
 function openRouterExtras(p: Provider): Partial<Endpoint> {
   const x: { -readonly [K in keyof Endpoint]?: Endpoint[K] } = {};
   if (p.byok) x.byok = Object.freeze({ section: p.byok.section, alwaysUse: p.byok.always_use });
@@ -48,6 +48,8 @@ function openRouterExtras(p: Provider): Partial<Endpoint> {
   if (p.input_modalities) x.inputModalities = Object.freeze([...p.input_modalities]);
   if (p.output_modalities) x.outputModalities = Object.freeze([...p.output_modalities]);
   if (p.quality) x.quality = Object.freeze({ ...p.quality });
+  if (p.tool_choice_support) x.toolChoiceSupport = Object.freeze({ ...p.tool_choice_support });
+  if (p.fast_sibling) x.fastSibling = p.fast_sibling;
   return x;
 }
 

@@ -1,6 +1,7 @@
 /** report.md: a readable comparison of the policies of one run, with units. */
 import type { PolicySummary } from "../metrics/collector.js";
 import { timeoutText } from "../policies/describe.js";
+import { responseCacheFor } from "../router/response-cache.js";
 import type { Scenario } from "../scenario/schema.js";
 import type { RunInfo, Summary } from "../simulate.js";
 
@@ -65,6 +66,20 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
   if (sum.policies.length > 1) {
     out.push(
       `Highest success rate: **${best((p) => p.successRate, -1)}** · lowest cost per success: **${best((p) => p.costPerSuccessUsd || Number.POSITIVE_INFINITY, 1)}** · lowest p99 latency: **${best((p) => p.latencyMs.p99, 1)}**.`,
+      "",
+    );
+  }
+  const caching = s.policies.filter((p) => responseCacheFor(p) !== null).map((p) => p.name);
+  if (caching.length) {
+    out.push(
+      "## Response cache (R106)",
+      "",
+      `Caching on for ${caching.map((n) => `**${n}**`).join(", ")}. A hit is served from the stored 200 before routing: no attempt, cost $0, latency 0; it counts as a success and under the endpoint that served the stored response.`,
+      "",
+      table(
+        ["policy", "cache hits", "hit rate"],
+        sum.policies.map((p) => [`**${p.name}**`, String(p.cacheHits ?? 0), pct(p.cacheHitRate ?? 0)]),
+      ),
       "",
     );
   }

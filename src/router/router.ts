@@ -19,6 +19,7 @@ import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.j
 import { billUsd } from "./billing.js";
 import { ProviderCaches } from "./cache.js";
 import type { HealthTracker } from "./health.js";
+import { ResponseCache, type ResponseCacheSettings } from "./response-cache.js";
 
 /** Receives every attempt and every outcome, in simulated-time order. */
 export interface RunObserver {
@@ -73,6 +74,8 @@ export class Router {
   completed = 0;
   /** Extra observers (e.g. the decision log), called after the main one. */
   private readonly extra: RunObserver[] = [];
+  /** OpenRouter response caching (R106), asked before the policy; null when off (no per-request work). */
+  readonly responseCache: ResponseCache | null;
 
   constructor(
     private readonly sim: Simulator,
@@ -83,7 +86,9 @@ export class Router {
     private readonly behaviour: RouterBehaviour,
     private readonly observer: RunObserver,
     seed: number,
+    responseCache: ResponseCacheSettings | null = null,
   ) {
+    this.responseCache = responseCache === null ? null : new ResponseCache(responseCache);
     // Keyed by purpose only (not by policy name), so identical policies draw identically (CRN).
     this.rngKey = hashKey([seed, "policy"]);
     this.byokFee = behaviour.byokFeeShare ?? 0.05;
@@ -117,6 +122,7 @@ export class Router {
 
   /** A request arrives now (with its body: see `bodyFactory`/`bodyMerger` in simulate.ts). */
   arrive(req: RoutedRequest): void {
+    if (this.responseCache !== null && this.answeredFromCache(this.responseCache, req)) return;
     this.rng.reseed(this.rngKey, req.id);
     const decision = this.policy.route(req, this.view, this.rng);
     if (decision.kind === "reject") {
@@ -138,6 +144,30 @@ export class Router {
     }
     const st = new InFlight(req, decision);
     this.tryNext(st);
+  }
+
+  /**
+   * R106: a hit ends the request now with the stored 200: no policy call, no attempt, cost 0, no
+   * health or sticky updates (the policy's `settle` is not called either).
+   */
+  private answeredFromCache(cache: ResponseCache, req: RoutedRequest): boolean {
+    const key = cache.keyOf(req);
+    const endpoint = key === null ? null : cache.lookup(key, this.sim.now);
+    if (endpoint === null) return false;
+    const o: Outcome = {
+      kind: "served",
+      endpoint,
+      attempts: 0,
+      costUsd: 0,
+      latencyMs: 0,
+      ttftMs: 0,
+      cacheHit: true,
+    };
+    this.completed++;
+    this.observer.outcome(req, o, NO_ATTEMPTS, CACHE_HIT);
+    const extra = this.extra;
+    for (let i = 0; i < extra.length; i++) extra[i].outcome(req, o, NO_ATTEMPTS, CACHE_HIT);
+    return true;
   }
 
   private tryNext(st: InFlight): void {
@@ -259,6 +289,12 @@ export class Router {
 
     const now = this.sim.now;
     if (ok) {
+      // R106: stored when the response completes (not at arrival); errors are never stored.
+      const rc = this.responseCache;
+      if (rc !== null) {
+        const key = rc.keyOf(st.req);
+        if (key !== null) rc.store(key, endpoint, now);
+      }
       this.finish(
         st.req,
         {
@@ -379,6 +415,9 @@ class RouterView implements EndpointView {
 }
 
 const NO_ENDPOINTS: readonly Endpoint[] = [];
+
+/** The decision observers see for a response-cache hit: the policy was not asked. */
+const CACHE_HIT: Decision = { kind: "route", candidates: [] };
 
 /** A bound far above any gateway's retry count: past it, a policy's plan is looping (a bug). */
 const MAX_NO_CALL_STEPS = 10_000;

@@ -90,6 +90,8 @@ const Message = z.looseObject({
   content: opt(z.union([z.string(), z.array(ContentPart)])),
 });
 const AnyObject = z.record(z.string(), z.unknown());
+/** R118: `switchyard-router` algorithms (SDK 1.3.19 `SwitchyardRouterPlugin`). */
+const SWITCHYARD = ["capability", "stage", "auto", "random", "composite", "passthrough"];
 
 const BodyObject = z
   .looseObject({
@@ -107,7 +109,14 @@ const BodyObject = z
         AnyObject.refine((p) => typeof p.id === "string" && p.id !== "", {
           message: "expected a plugin `id` string",
           path: ["id"],
-        }),
+        }).refine(
+          (p) =>
+            p.id !== "switchyard-router" || p.algorithm == null || SWITCHYARD.includes(String(p.algorithm)),
+          {
+            message: "expected capability, stage, auto, random, composite or passthrough (R118)",
+            path: ["algorithm"],
+          },
+        ),
       ),
     ),
     // --- parameters (R18 keys; R19 preferences) ---
@@ -141,7 +150,9 @@ const BodyObject = z
     prediction: opt(z.looseObject({ type: z.literal("content") })),
     // --- tiers, modalities ---
     service_tier: opt(z.enum(["auto", "default", "fast", "flex", "priority", "scale"])),
-    speed: opt(z.enum(["fast", "standard"])).describe("Anthropic fast mode (R101; accepted)"),
+    speed: opt(z.enum(["fast", "standard"])).describe(
+      "Anthropic fast mode (R101): fast = priority opt-in, reroutes to a provider's fast_sibling model",
+    ),
     modalities: opt(z.array(z.enum(["text", "image", "audio"]))).describe("output modalities (R105)"),
     image_config: opt(AnyObject),
     input_modalities: opt(z.array(z.string())).describe(
@@ -152,6 +163,10 @@ const BodyObject = z
     prompt_cache_key: opt(z.string()),
     prompt_cache_options: opt(z.looseObject({ mode: z.literal("explicit") })),
     cache_control: opt(z.looseObject({ type: z.literal("ephemeral") })),
+    cache_enabled: opt(z.boolean()).describe("preset field (R102): response caching on/off (R106)"),
+    cache_ttl_seconds: opt(z.number().int().min(1).max(86_400)).describe(
+      "preset field (R102): response cache TTL in s, 1..86400 (R106)",
+    ),
     stream: opt(z.boolean()),
     stream_options: opt(AnyObject),
     user: opt(z.string()),
@@ -251,8 +266,13 @@ export function estimatedPromptTokens(body: RequestBody): number | null {
   return n;
 }
 
-/** Plugin ids routesim models (R20 compression, R77 Auto Router settings). */
-const MODELLED_PLUGINS = new Set(["context-compression", "auto-router", "auto-beta-router"]);
+/** Plugin ids routesim models (R20 compression, R77 Auto Router settings, R118 switchyard). */
+const MODELLED_PLUGINS = new Set([
+  "context-compression",
+  "auto-router",
+  "auto-beta-router",
+  "switchyard-router",
+]);
 
 /**
  * Warnings for a policy body (`request` at `path`): fields OpenRouter acts on that routesim does not
@@ -264,8 +284,10 @@ export function requestBodyWarnings(body: RequestBody, path: string): string[] {
   for (const k of Object.keys(body))
     if (!KNOWN_FIELDS.has(k))
       out.push(`${path}.${k}: not a chat request field of @openrouter/sdk 1.3.19; accepted and ignored`);
-  if (body.speed !== undefined) out.push(`${path}.speed: fast mode (R101) is not modelled; ignored`);
   (body.plugins ?? []).forEach((p, i) => {
+    // R118 (interp.): the switchyard chooses among Auto Router candidates; other models have none.
+    if (p.id === "switchyard-router" && !String(body.model ?? "").startsWith("openrouter/auto"))
+      out.push(`${path}.plugins[${i}]: switchyard-router acts only with an openrouter/auto* model; ignored`);
     if (!MODELLED_PLUGINS.has(String(p.id)))
       out.push(
         `${path}.plugins[${i}]: plugin "${String(p.id)}" does not affect routing in routesim; ignored`,

@@ -161,6 +161,11 @@ const TraceColumns = z.strictObject({
   model: z.string().min(1).optional(),
   session: z.string().min(1).optional().describe("user or conversation id (stickiness)"),
   priority: z.string().min(1).optional().describe("numeric priority, carried on the request"),
+  body_hash: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("body hash column: equal values mark byte-identical bodies (response caching, R106)"),
   status: z.string().min(1).optional().describe("recorded status; see keep_status"),
 });
 const TraceSpec = z.discriminatedUnion("format", [
@@ -203,6 +208,14 @@ export const Traffic = z
     model: z.string().min(1).optional(),
     model_mix: ModelMix.optional(),
     sessions: Sessions.optional(),
+    /** R106: a share of byte-identical repeats of earlier requests (synthetic traffic). */
+    repeats: z
+      .strictObject({
+        share: z.number().min(0).max(1).describe("probability that a request repeats an earlier one"),
+        window_s: pos.default(600).describe("the repeated request is drawn uniformly from this look-back"),
+      })
+      .optional()
+      .describe("byte-identical repeats (same sizes, model, session, body) for response caching (R106)"),
     trace: TraceSpec.optional().describe("trace replay settings (see docs/traces.md)"),
   })
   .superRefine((t, ctx) => {
@@ -213,6 +226,12 @@ export const Traffic = z
       ctx.addIssue({ code: "custom", message: "expected only one of model or model_mix" });
     if (!t.trace && t.model === undefined && t.model_mix === undefined)
       ctx.addIssue({ code: "custom", message: "expected model or model_mix" });
+    if (t.trace && t.repeats)
+      ctx.addIssue({
+        code: "custom",
+        path: ["repeats"],
+        message: "repeats is for synthetic traffic; a trace marks repeats with a body_hash column",
+      });
   });
 export type Traffic = z.infer<typeof Traffic>;
 
@@ -338,6 +357,20 @@ export const Provider = z.strictObject({
   input_modalities: z.array(z.string()).optional().describe("accepted inputs; default text only"),
   output_modalities: z.array(z.string()).optional().describe("produced outputs (R105); default text only"),
   quality: z.record(z.string(), prob).optional().describe("quality score per task type (or `exacto`)"),
+  tool_choice_support: z
+    .strictObject({
+      auto: z.boolean().default(true),
+      none: z.boolean().default(true),
+      required: z.boolean().default(true),
+      function: z.boolean().default(true),
+    })
+    .optional()
+    .describe("which tool_choice values passed testing (OpenRouter supports_tool_choice, R119); default all"),
+  fast_sibling: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("model id of this model's fast sibling: speed fast / priority requests reroute to it (R101)"),
 });
 export type Provider = z.infer<typeof Provider>;
 
@@ -389,6 +422,20 @@ export const PolicySpec = z.strictObject({
   portkey: z.string().min(1).optional(),
   /** Path to an Envoy cluster, bootstrap or outlier_detection YAML/JSON (relative to the scenario); selects kind `envoy`. */
   envoy: z.string().min(1).optional(),
+  /** R106: OpenRouter response caching (the `X-OpenRouter-Cache` header); kind openrouter only. */
+  response_cache: z
+    .strictObject({
+      enabled: z.boolean(),
+      ttl_s: z
+        .number()
+        .int()
+        .min(1)
+        .max(86_400)
+        .optional()
+        .describe("entry lifetime, 1..86400 s (default 300)"),
+    })
+    .optional()
+    .describe("OpenRouter response caching (R106): hits skip routing, cost 0, 0 attempts"),
   /** Kind `portkey`: the gateway 1.15.2 build to emulate (npm lacks patches/async-retry); default source. */
   portkey_build: z
     .enum(["source", "npm"])
@@ -430,6 +477,16 @@ export const Scenario = z
         });
       names.set(key, i);
     });
+    // R101: a fast sibling must be a model some provider entry serves.
+    const models = new Set(s.providers.map((p) => p.model));
+    s.providers.forEach((p, i) => {
+      if (p.fast_sibling !== undefined && !models.has(p.fast_sibling))
+        ctx.addIssue({
+          code: "custom",
+          path: ["providers", i, "fast_sibling"],
+          message: `unknown model "${p.fast_sibling}": no provider entry serves it`,
+        });
+    });
     const known = new Set(s.providers.map((p) => p.name));
     s.outage_groups.forEach((g, i) => {
       g.providers.forEach((n, j) => {
@@ -448,6 +505,12 @@ export const Scenario = z
       if (p.kind === "openrouter" && p.litellm !== undefined) p.kind = "litellm";
       else if (p.kind === "openrouter" && p.portkey !== undefined) p.kind = "portkey";
       else if (p.kind === "openrouter" && p.envoy !== undefined) p.kind = "envoy";
+      if (p.response_cache !== undefined && p.kind !== "openrouter")
+        ctx.addIssue({
+          code: "custom",
+          path: ["policies", i, "response_cache"],
+          message: `response caching is OpenRouter behaviour (R106); not available for kind ${p.kind}`,
+        });
       if (pol.has(p.name))
         ctx.addIssue({
           code: "custom",

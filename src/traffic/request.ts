@@ -24,7 +24,8 @@ export function makeRequest<B extends RequestBody | undefined>(
   session: string | undefined,
   priority: number | undefined,
   body: B,
+  bodyKey?: string,
 ): TrafficRequest & { readonly body: B } {
-  const req = { id, arrivalMs, promptTokens, completionTokens, model, session, priority, body };
+  const req = { id, arrivalMs, promptTokens, completionTokens, model, session, priority, body, bodyKey };
   return req satisfies Record<keyof RoutedRequest, unknown>;
 }

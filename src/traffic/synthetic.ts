@@ -78,6 +78,8 @@ export class SyntheticTraffic implements TrafficSource {
   private readonly sizesRng: Rng;
   private readonly mixRng: Rng;
   private readonly sessionRng: Rng;
+  /** R106 repeats: decided on their own stream, after every other draw (CRN); null when off. */
+  private readonly repeats: Repeats | null;
   private readonly prompt: Sampler;
   private readonly completion: Sampler;
   private readonly gap: Sampler | null;
@@ -102,6 +104,9 @@ export class SyntheticTraffic implements TrafficSource {
     this.sizesRng = new Rng(seed, "sizes");
     this.mixRng = new Rng(seed, "model_mix");
     this.sessionRng = new Rng(seed, "sessions");
+    this.repeats = spec.repeats
+      ? new Repeats(spec.repeats.share, spec.repeats.window_s * 1000, new Rng(seed, "repeats"))
+      : null;
     this.prompt = compileDist(spec.prompt_tokens);
     this.completion = compileDist(spec.completion_tokens);
     this.shape = rateShape(arrivals);
@@ -155,8 +160,61 @@ export class SyntheticTraffic implements TrafficSource {
     const s = this.spec.sessions;
     let session: string | undefined;
     if (s && this.sessionRng.next() < s.share) session = `s${this.sessionRng.int(s.count)}`;
+    if (this.repeats !== null) return this.withRepeat(t, promptTokens, completionTokens, model, session);
     const body = this.bodies?.bodyFor(model);
     if (this.fromBody) promptTokens = estimatedPromptTokens(body!) ?? promptTokens;
     return makeRequest(this.id++, t, promptTokens, completionTokens, model, session, undefined, body);
+  }
+
+  /** The request as drawn, or (with probability `share`) a copy of an earlier one in the window. */
+  private withRepeat(
+    t: number,
+    promptTokens: number,
+    completionTokens: number,
+    model: string,
+    session: string | undefined,
+  ): TrafficRequest {
+    const id = this.id++;
+    const r = this.repeats!.next(t, { promptTokens, completionTokens, model, session, key: `b${id}` });
+    const body = this.bodies?.bodyFor(r.model);
+    const prompt = this.fromBody ? (estimatedPromptTokens(body!) ?? r.promptTokens) : r.promptTokens;
+    return makeRequest(id, t, prompt, r.completionTokens, r.model, r.session, undefined, body, r.key);
+  }
+}
+
+interface Drawn {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly model: string;
+  readonly session: string | undefined;
+  /** The body key: the id of the first request with this body. */
+  readonly key: string;
+}
+
+/** The look-back window of earlier requests a repeat copies from (uniformly). */
+class Repeats {
+  private readonly times: number[] = [];
+  private readonly drawn: Drawn[] = [];
+  private head = 0;
+  constructor(
+    private readonly share: number,
+    private readonly windowMs: number,
+    private readonly rng: Rng,
+  ) {}
+
+  next(t: number, fresh: Drawn): Drawn {
+    // Drop requests older than the window (the arrays are compacted once half is dead).
+    while (this.head < this.times.length && this.times[this.head] < t - this.windowMs) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.times.length) {
+      this.times.splice(0, this.head);
+      this.drawn.splice(0, this.head);
+      this.head = 0;
+    }
+    const n = this.times.length - this.head;
+    const repeat = this.rng.next() < this.share && n > 0;
+    const r = repeat ? this.drawn[this.head + this.rng.int(n)] : fresh;
+    this.times.push(t);
+    this.drawn.push(r);
+    return r;
   }
 }

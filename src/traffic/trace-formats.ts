@@ -16,6 +16,8 @@ export interface TraceRow {
   readonly model?: string;
   readonly session?: string;
   readonly priority?: number;
+  /** Body hash (R106): equal values mark byte-identical bodies. */
+  readonly bodyHash?: string;
 }
 
 export type RowResult = TraceRow | string | null;
@@ -95,7 +97,21 @@ function buildRow(
     if (!Number.isFinite(n)) return `${cols.priority}: expected a number, got ${show(v)}`;
     priority = n;
   }
-  return { line: lineNo, timeMs: t, promptTokens: p, completionTokens: c, model, session, priority };
+  let bodyHash: string | undefined;
+  if (cols.body_hash !== undefined) {
+    const v = get(cols.body_hash);
+    if (v !== undefined && v !== null && String(v) !== "") bodyHash = String(v);
+  }
+  return {
+    line: lineNo,
+    timeMs: t,
+    promptTokens: p,
+    completionTokens: c,
+    model,
+    session,
+    priority,
+    bodyHash,
+  };
 }
 
 /** Reads the header line and returns a CSV row parser for the mapping. */
@@ -117,6 +133,7 @@ function csvParser(
     ["model", cols.model],
     ["session", cols.session],
     ["priority", cols.priority],
+    ["body_hash", cols.body_hash],
     ["status", cols.status],
   ];
   const missing = wanted.filter(([, c]) => c !== undefined && !index.has(c));

@@ -114,6 +114,8 @@ export class TraceTraffic implements TrafficSource {
     const r = p.row;
     const model = r.model ?? this.mix.pick(this.mixRng);
     const session = r.session !== undefined && p.copy > 0 ? `${r.session}#${p.copy}` : r.session;
+    // A replica stands for another user, so its bodies are its own (like its sessions).
+    const key = r.bodyHash !== undefined && p.copy > 0 ? `${r.bodyHash}#${p.copy}` : r.bodyHash;
     return makeRequest(
       this.id++,
       p.arrivalMs,
@@ -123,6 +125,7 @@ export class TraceTraffic implements TrafficSource {
       session,
       r.priority,
       this.bodies?.bodyFor(model),
+      key,
     );
   }
 

@@ -241,11 +241,11 @@ describe("warnings for what a pasted body asks and routesim does not model", () 
       plugins: [{ id: "web" }, { id: "context-compression" }],
     });
     const w = requestBodyWarnings(b, "policies[0].request");
-    expect(w).toHaveLength(3);
+    expect(w).toHaveLength(2); // speed is modelled since R101
     expect(w[0]).toMatch(/^policies\[0\]\.request\.audio: not a chat request field/);
     // presets are resolved (R102, test/scenario/presets.test.ts), so they warn no more
     expect(w.join("\n")).not.toContain("preset");
-    expect(w.join("\n")).toContain("policies[0].request.speed");
+    expect(w.join("\n")).not.toContain("policies[0].request.speed");
     expect(w.join("\n")).toContain('policies[0].request.plugins[0]: plugin "web"');
     expect(requestBodyWarnings(parse({ model: "acme/m1", user: "u", temperature: 1 }), "r")).toEqual([]);
   });

@@ -3,7 +3,9 @@
  * task-type classifier over request features with per-task rankings from the scenario; alternative:
  * the NotDiamond-era cost/quality trade-off); routesim then applies the plugin settings around it
  * (allowed/excluded globs, cost_tier band, pin_model, router stickiness) and routes the top models
- * as a `models` list.
+ * as a `models` list. R103: the hook may also pick a reasoning effort, and `openrouter/auto-code` is
+ * the same engine under the "code" policy; R118: a `switchyard-router` plugin's `algorithm` is
+ * passed to the hook, and `passthrough` / `random` are applied here.
  */
 import type { RequestBody } from "../../scenario/schema.js";
 import type { Endpoint, RoutedRequest } from "../../types.js";
@@ -13,7 +15,24 @@ import type { CostBand, OpenRouterConfig } from "./config.js";
 import { globMatch } from "./models.js";
 import { weightingPrice } from "./price.js";
 
-export const AUTO_IDS = new Set(["openrouter/auto", "openrouter/auto-beta"]);
+export const AUTO_IDS = new Set(["openrouter/auto", "openrouter/auto-beta", "openrouter/auto-code"]);
+
+/** R118: `switchyard-router` algorithms (SDK 1.3.19); `capability` is the platform default. */
+export type SwitchyardAlgorithm = "capability" | "stage" | "auto" | "random" | "composite" | "passthrough";
+
+/** What the hook is told besides the request (R103 policy, R118 algorithm). */
+export interface AutoContext {
+  readonly policy: "general" | "code";
+  readonly algorithm?: SwitchyardAlgorithm;
+}
+
+/** R79/R103: the hook's answer. */
+export interface AutoRanking {
+  taskType?: string;
+  rankedModels: readonly string[];
+  /** Written into the body's `reasoning.effort` before provider routing (R103). */
+  reasoningEffort?: string;
+}
 
 export interface AutoSettings {
   allowed_models?: string[];
@@ -23,16 +42,23 @@ export interface AutoSettings {
   pin_model?: boolean;
 }
 
-/** R79: the simulator hook. */
+/** R79: the simulator hook (R103: with the policy and any R118 algorithm). */
 export type AutoRouterHook = (
   req: RoutedRequest,
   view: EndpointView,
   settings: AutoSettings,
   rng: Uniform,
-) => { taskType?: string; rankedModels: readonly string[] };
+  ctx: AutoContext,
+) => AutoRanking;
 
 export type AutoChoice =
-  | { kind: "models"; taskType: string | null; models: string[]; ranked: readonly string[] }
+  | {
+      kind: "models";
+      taskType: string | null;
+      models: string[];
+      ranked: readonly string[];
+      reasoningEffort: string | null;
+    }
   | { kind: "reject"; status: number; code: string; message: string; taskType: string | null };
 
 const BANDS: Record<CostBand, [number, number]> = {
@@ -42,6 +68,13 @@ const BANDS: Record<CostBand, [number, number]> = {
   xhigh: [60, 80],
   max: [80, 100.0001],
 };
+
+/** R118: the `switchyard-router` plugin's algorithm, or undefined without the plugin. */
+export function switchyardAlgorithm(body: RequestBody): SwitchyardAlgorithm | undefined {
+  const p = body.plugins?.find((x) => x.id === "switchyard-router" && x.enabled !== false);
+  if (p === undefined) return undefined;
+  return (p.algorithm as SwitchyardAlgorithm | undefined) ?? "capability";
+}
 
 /** R77: settings from `plugins`; `openrouter/auto-beta` reads only `auto-beta-router`. */
 export function autoSettings(model: string, body: RequestBody): AutoSettings {
@@ -65,7 +98,32 @@ export class AutoRouter {
     private readonly cfg: OpenRouterConfig,
     hook?: AutoRouterHook,
   ) {
-    this.hook = hook ?? (cfg.autoRouter.mode === "costQuality" ? this.costQuality : this.taskRanking);
+    this.hook = hook ?? this.builtIn;
+  }
+
+  /** Default hook: the configured ranking; the code policy re-ranks it with speed (R103, interp.). */
+  readonly builtIn: AutoRouterHook = (req, view, s, rng, ctx) => {
+    const a = this.cfg.autoRouter;
+    const r = (a.mode === "costQuality" ? this.costQuality : this.taskRanking)(req, view, s, rng, ctx);
+    const effort = ctx.policy === "code" ? a.code.reasoningEffort : a.reasoningEffort;
+    const ranked = ctx.policy === "code" ? this.bySpeed(r.rankedModels, view) : r.rankedModels;
+    return { ...r, rankedModels: ranked, ...(effort !== null ? { reasoningEffort: effort } : {}) };
+  };
+
+  /** R103 Auto Code weighs speed more: 1 − rank/n + speedWeight × throughput / best throughput. */
+  private bySpeed(models: readonly string[], view: EndpointView): string[] {
+    const n = models.length;
+    const thr = models.map((m) => {
+      let t = 0;
+      for (const e of view.endpointsOf(m)) t = Math.max(t, e.advertised.throughput.p50 ?? 0);
+      return t;
+    });
+    const best = Math.max(...thr, 1e-12);
+    const w = this.cfg.autoRouter.code.speedWeight;
+    return models
+      .map((m, i) => ({ m, i, s: 1 - i / n + (w * thr[i]) / best }))
+      .sort((x, y) => y.s - x.s || x.i - y.i)
+      .map((x) => x.m);
   }
 
   /** Default hook: classify the request into a task type, return that task's ranking (R75). */
@@ -132,8 +190,12 @@ export class AutoRouter {
   ): AutoChoice {
     const a = this.cfg.autoRouter;
     const s = autoSettings(requestedModel, req.body);
-    const ranked = this.hook(req, view, s, rng);
+    const policy = requestedModel === "openrouter/auto-code" ? "code" : "general";
+    const algorithm = switchyardAlgorithm(req.body);
+    const ctx: AutoContext = algorithm !== undefined ? { policy, algorithm } : { policy };
+    const ranked = this.hook(req, view, s, rng, ctx);
     const taskType = ranked.taskType ?? null;
+    const reasoningEffort = ranked.reasoningEffort ?? null;
     let list = ranked.rankedModels.filter((m) => view.endpointsOf(m).length > 0);
     if (list.length === 0) list = a.defaultModels.filter((m) => view.endpointsOf(m).length > 0);
     if (s.allowed_models && s.allowed_models.length > 0)
@@ -147,8 +209,24 @@ export class AutoRouter {
         message: "No models match your request and model restrictions",
         taskType,
       };
-    const band = s.cost_tier ?? (s.cost_quality_tradeoff !== undefined ? null : a.defaultCostTier);
+    // R118 passthrough: the ranked list as is (restrictions still apply), no routing decision.
+    if (algorithm === "passthrough")
+      return {
+        kind: "models",
+        taskType,
+        models: list.slice(0, a.topN),
+        ranked: ranked.rankedModels,
+        reasoningEffort,
+      };
+    const defaultBand = policy === "code" ? a.code.defaultCostTier : a.defaultCostTier;
+    const band = s.cost_tier ?? (s.cost_quality_tradeoff !== undefined ? null : defaultBand);
     if (band !== null) list = this.inBand(list, view, band);
+    if (algorithm === "random") {
+      // R118 random: a uniform pick, then the rest in ranked order as fallbacks (interp.).
+      const k = Math.min(list.length - 1, Math.floor(rng.next() * list.length));
+      const top = [list[k], ...list.filter((_, i) => i !== k)].slice(0, a.topN);
+      return { kind: "models", taskType, models: top, ranked: ranked.rankedModels, reasoningEffort };
+    }
     const remembered = conversation !== null ? this.lastModel.get(conversation) : undefined;
     let top = list.slice(0, a.topN);
     if (remembered !== undefined) {
@@ -157,7 +235,13 @@ export class AutoRouter {
       else if (a.stickiness && top.includes(remembered))
         top = [remembered, ...top.filter((m) => m !== remembered)];
     }
-    return { kind: "models", taskType, models: top.slice(0, a.topN), ranked: ranked.rankedModels };
+    return {
+      kind: "models",
+      taskType,
+      models: top.slice(0, a.topN),
+      ranked: ranked.rankedModels,
+      reasoningEffort,
+    };
   }
 
   /** R77 cost band by cost percentile among the candidates; never empties (nearest kept). */

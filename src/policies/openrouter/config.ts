@@ -3,6 +3,7 @@
  * account-level settings and the v3 / Auto Router plug-in parameters. Parsed once at load time.
  */
 import { z } from "zod";
+import { EFFORTS } from "../../scenario/request-body.js";
 
 const Stat = z.enum(["p50", "p75", "p90", "p99"]);
 const SortBy = z.enum(["price", "throughput", "latency", "exacto"]);
@@ -38,6 +39,18 @@ const AutoTask = z.strictObject({
   rankings: z.array(z.string().min(1)).min(1),
 });
 
+const Effort = z.enum(EFFORTS);
+
+/**
+ * R103 `openrouter/auto-code` (interp.): the default hook's general ranking, re-ranked with speed
+ * (score = 1 − rank/n + speedWeight × throughput / best throughput), in a higher default cost band.
+ */
+const AutoCode = z.strictObject({
+  defaultCostTier: Band.nullable().default("medium"),
+  speedWeight: z.number().nonnegative().default(0.5),
+  reasoningEffort: Effort.nullable().default(null),
+});
+
 /** Auto Router (R74–R81). */
 const AutoRouter = z.strictObject({
   mode: z.enum(["taskRanking", "costQuality"]).default("taskRanking"),
@@ -53,6 +66,9 @@ const AutoRouter = z.strictObject({
   /** Share of requests the classifier labels with a random other task (classifier error). */
   classifierErrorRate: z.number().min(0).max(1).default(0),
   stickiness: z.boolean().default(true),
+  /** R103: reasoning effort the default hook picks for `openrouter/auto`; null = none written. */
+  reasoningEffort: Effort.nullable().default(null),
+  code: AutoCode.default({ defaultCostTier: "medium", speedWeight: 0.5, reasoningEffort: null }),
 });
 
 export const OpenRouterConfig = z.strictObject({
@@ -88,11 +104,17 @@ export const OpenRouterConfig = z.strictObject({
   preferredScope: z.enum(["global", "perModel"]).default("global"),
   partitionWithoutSort: z.literal("model").default("model"),
   toolsWithoutSupport: z.enum(["ignore", "fail404"]).default("ignore"),
+  /** R119 (interp.): per-value `supports_tool_choice` flags: ignored, preferred like R19, or required. */
+  toolChoiceValueFilter: z.enum(["off", "prefer", "require"]).default("prefer"),
   /** R110: `provider.options` (SDK 1.3.19 has it for non-chat requests only); false = 400. */
   acceptProviderOptions: z.boolean().default(true),
   /** R111: `transforms` / `usage` (unverified on the 2026 API); false = 400. */
   acceptLegacyFields: z.boolean().default(true),
   autoExacto: z.boolean().default(true),
+  /** R115 (unverified): Exacto places endpoints without quality data after good or after poor ones. */
+  exactoNoDataPosition: z.enum(["afterGood", "afterPoor"]).default("afterGood"),
+  /** R115: Exacto score below which an endpoint counts as a poor performer. */
+  exactoPoorBelow: z.number().min(0).max(1).default(0.5),
   variantVsExplicitSort: z.literal("explicitWins").default("explicitWins"),
   maxPriceUsesOverrides: z.boolean().default(true),
   modelFatalErrorTypes: z.array(z.string()).default([]),
@@ -141,6 +163,8 @@ export const OpenRouterConfig = z.strictObject({
     costQualityTradeoff: 7,
     classifierErrorRate: 0,
     stickiness: true,
+    reasoningEffort: null,
+    code: { defaultCostTier: "medium", speedWeight: 0.5, reasoningEffort: null },
   }),
 });
 export type OpenRouterConfig = z.infer<typeof OpenRouterConfig>;

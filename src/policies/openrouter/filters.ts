@@ -80,8 +80,23 @@ export const STAGE_RULES: readonly string[] = [
   "R16 quantization not in provider.quantizations",
   "R17 price above provider.max_price",
   "R20 context length or max_completion_tokens too small",
-  "R18 require_parameters: a sent parameter is not supported",
+  "R18 require_parameters: a sent parameter (or R119 its tool_choice value) is not supported",
 ];
+
+export type ToolChoiceValue = "auto" | "none" | "required" | "function";
+
+/** R119: did this `tool_choice` value pass the endpoint's testing (absent flags = all true)? */
+export function supportsToolChoice(e: Endpoint, v: ToolChoiceValue): boolean {
+  return e.toolChoiceSupport === undefined || e.toolChoiceSupport[v];
+}
+
+/** The R119 value of a body's `tool_choice`; server-tool forms have no flag (null). */
+function toolChoiceValue(body: RequestBody): ToolChoiceValue | null {
+  const c = body.tool_choice;
+  if (body.tools === undefined || c === undefined) return null;
+  if (typeof c === "string") return c;
+  return c.type === "function" ? "function" : null;
+}
 
 /** An endpoint a filter removed, for explanations. */
 export interface Removed {
@@ -112,6 +127,10 @@ export interface BodyFacts {
   /** Full slugs (with `/`) listed in `order`/`only`: they opt tier endpoints in (R12c). */
   readonly tierSlugs: ReadonlySet<string>;
   readonly serviceTier: "default" | "flex" | "priority" | null;
+  /** R12a/R101: priority endpoints opted in (`service_tier` priority/fast, or `speed: "fast"`). */
+  readonly priority: boolean;
+  /** R119: the `tool_choice` value sent with `tools` (a named function → "function"), or null. */
+  readonly toolChoice: ToolChoiceValue | null;
   /** `plugins: [{id: "context-compression", enabled}]`, or null = default (≤ 8192 ctx only). */
   readonly compression: boolean | null;
   readonly tools: boolean;
@@ -204,7 +223,8 @@ export function bodyFacts(
     (!cfg.acceptProviderOptions && prefs.options !== undefined) ||
     (!cfg.acceptLegacyFields && (body.transforms !== undefined || body.usage !== undefined));
   // R100: fast ≡ priority; auto and scale opt into nothing (only an explicit "default" cancels
-  // variant tier admission, R12).
+  // variant tier admission, R12). R101: `speed: "fast"` is one more priority opt-in; with a
+  // conflicting service_tier both stand as written (e.g. flex + fast admits both tiers).
   const t = body.service_tier;
   const st = t === "fast" ? "priority" : t === "auto" || t === "scale" || t === undefined ? null : t;
   return {
@@ -226,6 +246,8 @@ export function bodyFacts(
     outputModalities: body.modalities ?? null,
     tierSlugs,
     serviceTier: st,
+    priority: st === "priority" || body.speed === "fast",
+    toolChoice: toolChoiceValue(body),
     compression: comp ? comp.enabled !== false : cfg.acceptLegacyFields ? legacy : null,
     tools: body.tools !== undefined,
     invalid: invalid ? "invalid_request" : null,
@@ -260,7 +282,7 @@ function anyMatch(e: Endpoint, list: readonly ProviderRef[]): boolean {
 function tierAdmitted(e: Endpoint, f: BodyFacts, route: ModelRoute): boolean {
   if (e.tier === "default") return true;
   if (f.tierSlugs.has(e.tag.toLowerCase())) return true;
-  if (f.serviceTier === e.tier) return true;
+  if (f.serviceTier === e.tier || (e.tier === "priority" && f.priority)) return true;
   // Variant admission (R12d) is cancelled by `order` or an explicit `service_tier: "default"`.
   return route.admitsTier === e.tier && f.prefs.order === undefined && f.serviceTier !== "default";
 }
@@ -384,6 +406,12 @@ function firstFailingStage(
     return 10;
   if (!fitsContext(e, need, f)) return 10;
   for (const q of f.params) if (!e.supportedParameters.has(q)) return 11;
+  // R119: the tool_choice value's flag is a hard check under "require", and under "prefer" where
+  // R18 checks tool_choice anyway (require_parameters: true).
+  if (f.toolChoice !== null && !supportsToolChoice(e, f.toolChoice)) {
+    const mode = cfg.toolChoiceValueFilter;
+    if (mode === "require" || (mode === "prefer" && f.params.includes("tool_choice"))) return 11;
+  }
   return -1;
 }
 
@@ -401,6 +429,12 @@ function preferParams(
     else if (p === "tools" && cfg.toolsWithoutSupport === "fail404")
       return { survivors: [], excludedBy: "require_parameters", code: "no_endpoints", stripped };
     else stripped.push(p);
+  }
+  // R119 "prefer": like R19 per value; when no endpoint passed the value, all stay.
+  const v = f.toolChoice;
+  if (v !== null && cfg.toolChoiceValueFilter === "prefer") {
+    const sup = out.filter((e) => supportsToolChoice(e, v));
+    if (sup.length > 0) out = sup;
   }
   return { survivors: out, excludedBy: null, code: "", stripped };
 }

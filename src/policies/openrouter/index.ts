@@ -1,11 +1,15 @@
 /** OpenRouter routing (spec: docs/openrouter-routing.md), as small composable pieces. */
 export {
   AUTO_IDS,
+  type AutoContext,
+  type AutoRanking,
   AutoRouter,
   type AutoRouterHook,
   type AutoSettings,
   autoSettings,
   modelQuality,
+  type SwitchyardAlgorithm,
+  switchyardAlgorithm,
 } from "./auto.js";
 export { defaultConfig, OpenRouterConfig, outageWindowMs, type SortBy } from "./config.js";
 export {

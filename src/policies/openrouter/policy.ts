@@ -98,6 +98,7 @@ export function openRouterPolicy(
   const auto = new AutoRouter(cfg, plugins.autoRouter);
   const facts = new WeakMap<RequestBody, BodyFacts>();
   const aliases = new Map<string, string>();
+  const efforts = new WeakMap<RequestBody, Map<string, RequestBody>>();
   const lbOnly = new WeakMap<RequestBody, LbOnly>();
   // The entry looked up last: requests of one policy usually share one body object.
   let lastBody: RequestBody | null = null;
@@ -153,6 +154,7 @@ export function openRouterPolicy(
       prefs.preferred_min_throughput === undefined &&
       prefs.preferred_max_latency === undefined &&
       (f.serviceTier === null || f.serviceTier === "default") &&
+      !f.priority &&
       !(f.tools && cfg.autoExacto) &&
       f.preferred.length === 0 &&
       f.invalid === null;
@@ -268,7 +270,7 @@ export function openRouterPolicy(
       mode = "service_tier:flex";
       sortInto(flex, "price", view, cfg, rest);
     } else {
-      if (f.serviceTier === "priority") {
+      if (f.priority) {
         // R12a: priority endpoints first, by throughput; then the normal ordering.
         const prio = shared.filter((e) => e.tier === "priority");
         if (prio.length > 0) {
@@ -327,7 +329,7 @@ export function openRouterPolicy(
         const d = routeLbOnly(req, body.model, view, rng);
         if (d !== null) return d;
       }
-      const f = factsOf(body, view);
+      let f = factsOf(body, view);
       const why: Explain | null = explainOn ? { models: [] as Explain[] } : null;
       if (f.invalid !== null) return reject(400, f.invalid, why); // R110, R111 knobs
       if (body.models && body.models.length > cfg.maxModelsArray)
@@ -341,6 +343,7 @@ export function openRouterPolicy(
       if (ids.length === 0) return reject(400, "model_not_found", why);
       if (ids.some((m) => AUTO_IDS.has(m))) {
         const expanded: string[] = [];
+        let effort: string | null = null;
         for (const m of ids) {
           if (!AUTO_IDS.has(m)) expanded.push(m);
           else {
@@ -348,19 +351,23 @@ export function openRouterPolicy(
             if (why) why.autoRouter = c;
             if (c.kind === "reject") return reject(c.status, c.code, why);
             expanded.push(...c.models);
+            effort ??= c.reasoningEffort;
           }
         }
         ids = cfg.dedupeModels ? [...new Set(expanded)] : expanded;
+        // R103: the router's effort is a sent `reasoning` parameter from here on (R18).
+        if (effort !== null) f = factsOf(withEffort(body, effort), view);
       }
       const exSort = explicitSort(body);
       const parts: ModelParts[] = [];
       let emptyTail: EmptyTail | null = null;
       let anyKnown = false;
       for (const raw of ids) {
-        const id = raw.charCodeAt(0) === 126 /* ~ */ ? resolveAlias(raw, view) : raw;
+        const alias = raw.charCodeAt(0) === 126 /* ~ */ ? resolveAlias(raw, view) : raw;
+        const id = f.priority ? fastSibling(alias, view) : alias;
         const route = parser.parse(id);
         const all = view.endpointsOf(route.model);
-        const mWhy: Explain | null = why ? { requested: id, model: route.model } : null;
+        const mWhy: Explain | null = why ? { requested: alias, model: route.model } : null;
         if (why) (why.models as Explain[]).push(mWhy!);
         if (all.length === 0) {
           emptyTail = { status: 400, code: "model_not_found" };
@@ -428,6 +435,33 @@ export function openRouterPolicy(
       sticky.served(o.endpoint, conv, explicitKey(req), last?.cachedTokens ?? 0, view.now);
     },
   };
+
+  /** R103: the body with the Auto Router's reasoning effort written in (one object per body and effort). */
+  function withEffort(body: RequestBody, effort: string): RequestBody {
+    let m = efforts.get(body);
+    if (m === undefined) {
+      m = new Map();
+      efforts.set(body, m);
+    }
+    let b = m.get(effort);
+    if (b === undefined) {
+      const { reasoning_effort: _, ...rest } = body;
+      b = { ...rest, reasoning: { ...body.reasoning, effort } } as RequestBody;
+      m.set(effort, b);
+    }
+    return b;
+  }
+
+  /**
+   * R101: a priority request (`speed: "fast"`, `service_tier` fast/priority) for a model whose
+   * catalog entry names a fast sibling goes to the sibling, keeping any variant suffix.
+   */
+  function fastSibling(id: string, view: EndpointView): string {
+    const route = parser.parse(id);
+    const sib = view.endpointsOf(route.model).find((e) => e.fastSibling !== undefined)?.fastSibling;
+    if (sib === undefined || view.endpointsOf(sib).length === 0) return id;
+    return route.variant !== null ? `${sib}:${route.variant}` : sib;
+  }
 
   /**
    * R42: `~vendor/family-latest` → the newest model of the family, read as the last one in catalog

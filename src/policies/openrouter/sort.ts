@@ -1,7 +1,8 @@
 /**
  * Sort mode (R28): deterministic, ties keep canonical order, endpoints without stats last (by
  * default). `exacto` is a quality-first ranker over per-endpoint `quality.exacto` fixtures (R23.3,
- * R38): endpoints with data first by score, the rest after by price.
+ * R38): endpoints with data first by score, the rest after by price; with R115's default
+ * `exactoNoDataPosition: "afterGood"`, poor performers (score < `exactoPoorBelow`) go after those.
  */
 import type { Endpoint } from "../../types.js";
 import type { EndpointView } from "../types.js";
@@ -18,8 +19,13 @@ export function sortKey(e: Endpoint, by: SortBy, view: EndpointView, cfg: OpenRo
   if (by === "price") return weightingPrice(e, cfg);
   if (by === "exacto") {
     const q = exactoScore(e);
-    // Scored endpoints (−score ≤ 0) before unscored ones, which follow by price (≥ 1 above).
-    return q === undefined ? 1 + weightingPrice(e, cfg) : -q;
+    // Bands of keys: good by score in [−1, 0]; no data by price in [2, 3); poor performers by score
+    // in [3, 4] after them (R115 "afterGood"), or ranked with the good ones ("afterPoor").
+    if (q === undefined) {
+      const p = weightingPrice(e, cfg);
+      return 2 + p / (1 + p);
+    }
+    return q < cfg.exactoPoorBelow && cfg.exactoNoDataPosition === "afterGood" ? 4 - q : -q;
   }
   const v = stat(e, by, cfg.sortStat, view, cfg);
   if (v === undefined)

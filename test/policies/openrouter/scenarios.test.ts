@@ -30,4 +30,16 @@ describe("scenarios/openrouter", () => {
     expect(single.successRate).toBeLessThan(0.8);
     expect(chain.modelShare["acme/fallback"]).toBeCloseTo(1 - single.successRate, 2);
   });
+  it("tiers-speed (R100, R101): speed fast goes to the fast sibling and is priority on tiers", () => {
+    const { summary } = simulate(loadScenario(join(DIR, "tiers-speed.yaml"), { requests: 400 }));
+    const by = Object.fromEntries(summary.policies.map((p) => [p.name, p]));
+    expect(by["speed-fast"].modelShare).toEqual({ "acme/opus-fast": 1 });
+    for (const n of ["standard", "tier-auto"]) expect(by[n].modelShare).toEqual({ "acme/opus": 1 });
+    expect(by["speed-fast"].costPerSuccessUsd).toBeGreaterThan(3 * by.standard.costPerSuccessUsd);
+    // the same opt-in, so the same seeded run: priority endpoint first, all served there (no failures)
+    for (const n of ["fast-on-tiers", "standard-vs-priority"])
+      expect(by[n].providerShare).toEqual(by["priority-tier"].providerShare);
+    expect(by["priority-tier"].providerShare["openai/priority"]).toBe(1);
+    expect(by["tiered-auto"].providerShare).toEqual({ openai: 1 });
+  });
 });
