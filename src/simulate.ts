@@ -31,6 +31,7 @@ import type { AttemptRecord, Endpoint, Outcome, RoutedRequest, TrafficRequest } 
 import "./policies/classic.js";
 import "./policies/envoy.js";
 import "./policies/litellm.js";
+import "./policies/nginx.js";
 import "./policies/portkey.js";
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -236,6 +237,8 @@ export interface WorldHooks {
   readonly observer?: (sim: Simulator, farm: ProviderFarm) => RunObserver;
   /** After the n-th arrival was handed to the router. */
   readonly onArrival?: (n: number, nowMs: number) => void;
+  /** false: the scenario's traffic is opened but not scheduled (serve --router brings its own). */
+  readonly scheduleTraffic?: boolean;
 }
 
 const NO_OBSERVER: RunObserver = { attempt: () => {}, outcome: () => {} };
@@ -270,10 +273,11 @@ export function buildWorld(
     bodyFactory(request, s.traffic.model),
   );
   const onArrival = hooks.onArrival;
-  scheduleArrivals(sim, traffic, (req, n) => {
-    router.arrive(req);
-    onArrival?.(n, sim.now);
-  });
+  if (hooks.scheduleTraffic !== false)
+    scheduleArrivals(sim, traffic, (req, n) => {
+      router.arrive(req);
+      onArrival?.(n, sim.now);
+    });
   return { sim, health, farm, router, traffic };
 }
 

@@ -13,6 +13,7 @@ import { parseScale } from "./serve.js";
 interface DriveFlags {
   gateway?: string;
   portkey?: boolean;
+  nginx?: boolean;
   validate?: boolean;
   header: string[];
   gatewayConfig?: string;
@@ -57,6 +58,10 @@ export function registerDrive(program: Command): void {
       `start the Portkey gateway (${PORTKEY_PACKAGE} ${PORTKEY_VERSION}, installed or ${PORTKEY_ENV}) on loopback instead of --gateway`,
     )
     .option(
+      "--nginx",
+      "start nginx (Debian's nginx on PATH) on loopback with the policy's kind: nginx config",
+    )
+    .option(
       "--mock-ports <file>",
       "ports file of a running `routesim serve --ports-file` (default: start the mocks here)",
     )
@@ -90,8 +95,15 @@ export function registerDrive(program: Command): void {
         if (i <= 0) throw new UsageError(`--header expects k:v, got "${h}"`);
         headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
       }
-      if ((flags.gateway === undefined) === (flags.portkey !== true))
-        throw new UsageError("expected one of --gateway <url> and --portkey");
+      if (
+        [flags.gateway !== undefined, flags.portkey === true, flags.nginx === true].filter(Boolean).length !==
+        1
+      )
+        throw new UsageError("expected one of --gateway <url>, --portkey and --nginx");
+      if (flags.nginx && policy.kind !== "nginx")
+        throw new UsageError(
+          `--nginx renders nginx.conf from a kind: nginx policy; policy "${policy.name}" is kind ${policy.kind}`,
+        );
       const mock = flags.mockPorts ? (JSON.parse(readFileSync(flags.mockPorts, "utf8")) as MockPorts) : null;
       const scale = parseScale(flags.timeScale);
       if (mock && mock.timeScale !== scale)
@@ -105,7 +117,9 @@ export function registerDrive(program: Command): void {
         gateway:
           flags.gateway !== undefined
             ? { kind: "url", url: loopbackUrl(flags.gateway) }
-            : { kind: "portkey" },
+            : flags.nginx
+              ? { kind: "nginx" }
+              : { kind: "portkey" },
         headers,
         gatewayConfig: flags.gatewayConfig
           ? JSON.parse(readFileSync(flags.gatewayConfig, "utf8"))

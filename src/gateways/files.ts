@@ -7,6 +7,18 @@ import type { PolicyContext } from "../policies/registry.js";
 import { InputError } from "../scenario/errors.js";
 import { zodProblems } from "../scenario/load.js";
 
+/** Reads a config file as text (nginx.conf); problems name the scenario key. */
+export function readTextFile(rel: string, ctx: PolicyContext, key: string): { file: string; data: string } {
+  const file = resolve(ctx.baseDir, rel);
+  try {
+    return { file, data: readFileSync(file, "utf8") };
+  } catch (e) {
+    throw new InputError(ctx.file, [
+      { path: `${ctx.path}.${key}`, message: `cannot read ${file}: ${(e as Error).message}` },
+    ]);
+  }
+}
+
 /** Reads and parses a YAML or JSON config file; problems name the file (or the scenario key). */
 export function readConfigFile(
   rel: string,
@@ -48,7 +60,7 @@ export function parseConfig<T extends z.ZodType>(
   );
 }
 
-const FILE_KEYS = ["litellm", "portkey", "envoy"] as const;
+const FILE_KEYS = ["litellm", "portkey", "envoy", "nginx"] as const;
 export type ConfigKey = (typeof FILE_KEYS)[number];
 
 /**
@@ -57,7 +69,7 @@ export type ConfigKey = (typeof FILE_KEYS)[number];
  * most one config file.
  */
 export function configSource(
-  spec: { litellm?: string; portkey?: string; envoy?: string; options: unknown },
+  spec: { litellm?: string; portkey?: string; envoy?: string; nginx?: string; options: unknown },
   ctx: PolicyContext,
   key: ConfigKey,
 ): { file: string; data: unknown; base: string } {
@@ -67,6 +79,8 @@ export function configSource(
         { path: `${ctx.path}.${other}`, message: `expected only one of ${key} or ${other}` },
       ]);
   const path = spec[key];
+  // nginx.conf is its own syntax: its importer parses the text.
+  if (path !== undefined && key === "nginx") return { ...readTextFile(path, ctx, key), base: "" };
   if (path !== undefined) return { ...readConfigFile(path, ctx, key), base: "" };
   return { file: ctx.file, data: spec.options, base: `${ctx.path}.options` };
 }

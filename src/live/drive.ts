@@ -30,7 +30,8 @@ import {
 import { openTraffic } from "../traffic/index.js";
 import { makeRequest } from "../traffic/request.js";
 import type { AttemptRecord, Outcome, TrafficRequest } from "../types.js";
-import { portkeyLiveConfig, sleep } from "./portkey.js";
+import { portkeyLiveConfig } from "./portkey.js";
+import { sleep } from "./process.js";
 import type { JournalEntry, MockPorts } from "./serve.js";
 import "../traffic/trace.js";
 

@@ -17,6 +17,7 @@ import { buildCatalog } from "../providers/catalog.js";
 import { InputError } from "../scenario/errors.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import type { PolicySpec } from "../scenario/schema.js";
+import { sleep, watchChild } from "./process.js";
 import { LOOPBACK, type MockPorts } from "./serve.js";
 
 export const PORTKEY_PACKAGE = "@portkey-ai/gateway";
@@ -125,29 +126,17 @@ export async function startPortkey(
     env: { ...process.env, NODE_ENV: "production" },
   });
   closeSync(log);
-  let exited = false;
-  const exit = new Promise<void>((ok) =>
-    child.once("exit", () => {
-      exited = true;
-      ok();
-    }),
-  );
+  const watched = watchChild(child);
   const stop = async (): Promise<void> => {
-    if (!exited) {
-      child.kill("SIGTERM");
-      const killed = await Promise.race([exit.then(() => true), sleep(3000).then(() => false)]);
-      if (!killed) {
-        child.kill("SIGKILL");
-        await exit;
-      }
-    }
+    await watched.stop(3000);
     if (opts.logFile === undefined) rmSync(dir, { recursive: true, force: true });
     else for (const f of [loopback, fetchFix, timers]) rmSync(f, { force: true });
   };
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 20_000);
   try {
     while (true) {
-      if (exited) throw new Error(`the Portkey gateway exited before it was ready:\n${tail(logFile)}`);
+      if (watched.exited())
+        throw new Error(`the Portkey gateway exited before it was ready:\n${tail(logFile)}`);
       try {
         const r = await fetch(`http://${LOOPBACK}:${port}/`, { signal: AbortSignal.timeout(1000) });
         if (r.ok) break;
@@ -172,8 +161,6 @@ function tail(file: string): string {
     return "(no log)";
   }
 }
-
-export const sleep = (ms: number) => new Promise<void>((ok) => setTimeout(ok, ms));
 
 type Json = Record<string, unknown>;
 

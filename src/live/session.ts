@@ -7,12 +7,13 @@
 import type { LoadedScenario } from "../scenario/load.js";
 import type { PolicySpec } from "../scenario/schema.js";
 import { type DriveResult, drive } from "./drive.js";
+import { nginxPolicyConfig, resolveNginx, startNginx } from "./nginx.js";
 import { type RunningGateway, resolvePortkey, startPortkey } from "./portkey.js";
 import { type MockPorts, type MockServer, startServe } from "./serve.js";
 import type { Check } from "./validate.js";
 import { validateLive } from "./validate-live.js";
 
-export type GatewayChoice = { kind: "url"; url: string } | { kind: "portkey" };
+export type GatewayChoice = { kind: "url"; url: string } | { kind: "portkey" } | { kind: "nginx" };
 
 export interface SessionOptions {
   loaded: LoadedScenario;
@@ -57,6 +58,14 @@ export async function liveSession(o: SessionOptions): Promise<SessionResult> {
       const found = resolvePortkey();
       if ("missing" in found) throw new Error(found.missing);
       gateway = await startPortkey(found.entry, { timeScale: o.timeScale });
+    }
+    if (o.gateway.kind === "nginx") {
+      // nginx's timers are written into its config divided by the scale: the mocks stay on wall time.
+      if (o.policy.kind !== "nginx")
+        throw new Error(`--nginx needs a kind: nginx policy; ${o.policy.name} is ${o.policy.kind}`);
+      const found = resolveNginx();
+      if ("missing" in found) throw new Error(found.missing);
+      gateway = await startNginx(found.bin, nginxPolicyConfig(o.loaded, o.policy), ports);
     }
     const url = o.gateway.kind === "url" ? o.gateway.url : gateway!.url;
     const result = await drive({

@@ -422,6 +422,8 @@ export const PolicySpec = z.strictObject({
   portkey: z.string().min(1).optional(),
   /** Path to an Envoy cluster, bootstrap or outlier_detection YAML/JSON (relative to the scenario); selects kind `envoy`. */
   envoy: z.string().min(1).optional(),
+  /** Path to an nginx.conf with an `upstream` block (relative to the scenario); selects kind `nginx`. */
+  nginx: z.string().min(1).optional(),
   /** R106: OpenRouter response caching (the `X-OpenRouter-Cache` header); kind openrouter only. */
   response_cache: z
     .strictObject({
@@ -505,6 +507,7 @@ export const Scenario = z
       if (p.kind === "openrouter" && p.litellm !== undefined) p.kind = "litellm";
       else if (p.kind === "openrouter" && p.portkey !== undefined) p.kind = "portkey";
       else if (p.kind === "openrouter" && p.envoy !== undefined) p.kind = "envoy";
+      else if (p.kind === "openrouter" && p.nginx !== undefined) p.kind = "nginx";
       if (p.response_cache !== undefined && p.kind !== "openrouter")
         ctx.addIssue({
           code: "custom",
