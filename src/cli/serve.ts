@@ -1,5 +1,6 @@
 /** `routesim serve <scenario>`: the scenario's mock providers as HTTP endpoints on 127.0.0.1 (src/live/serve.ts). */
 import type { Command } from "commander";
+import { startRouterServe } from "../live/router-serve.js";
 import { startServe } from "../live/serve.js";
 import { loadScenario } from "../scenario/load.js";
 import { parseIntFlag, UsageError } from "./common.js";
@@ -13,6 +14,8 @@ interface ServeFlags {
   gatewayClock: string;
   seed?: string;
   quiet?: boolean;
+  router?: string;
+  port?: string;
 }
 
 export function parseScale(v: string): number {
@@ -40,6 +43,11 @@ export function registerServe(program: Command): void {
       "wall",
     )
     .option("--seed <n>", "override the scenario's seed")
+    .option(
+      "--router <policy>",
+      "instead: serve this scenario policy as an OpenRouter-compatible endpoint (/api/v1/chat/completions) in front of the mock providers",
+    )
+    .option("--port <n>", "with --router: the router's port (default: an ephemeral port)")
     .option("-q, --quiet", "print nothing but errors")
     .action(async (file: string, flags: ServeFlags) => {
       const portBase = parseIntFlag("port-base", flags.portBase);
@@ -51,6 +59,10 @@ export function registerServe(program: Command): void {
       if (flags.gatewayClock !== "wall" && flags.gatewayClock !== "scaled")
         throw new UsageError(`--gateway-clock expects wall or scaled, got "${flags.gatewayClock}"`);
       const loaded = loadScenario(file, { seed: parseIntFlag("seed", flags.seed) });
+      if (flags.router !== undefined) {
+        await serveRouter(loaded, flags.router, flags, lifetimeS);
+        return;
+      }
       const server = await startServe({
         loaded,
         portBase,
@@ -75,4 +87,35 @@ export function registerServe(program: Command): void {
       process.off("SIGINT", stop);
       if (!flags.quiet) process.stdout.write("stopped\n");
     });
+}
+
+/** `serve --router`: the policy's router in front of the mock fleet, on one port (src/live/router-serve.ts). */
+async function serveRouter(
+  loaded: ReturnType<typeof loadScenario>,
+  policy: string,
+  flags: ServeFlags,
+  lifetimeS: number,
+): Promise<void> {
+  const port = parseIntFlag("port", flags.port);
+  if (port !== undefined && (port < 1024 || port > 65535))
+    throw new UsageError(`--port expects a port in 1024..65535, got ${port}`);
+  const server = await startRouterServe({
+    loaded,
+    policy,
+    port,
+    timeScale: parseScale(flags.timeScale),
+    journalFile: flags.journal ?? null,
+    lifetimeS,
+  });
+  const stop = () => void server.close();
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  if (!flags.quiet)
+    process.stdout.write(
+      `${policy} (${loaded.scenario.name}) as OpenRouter at ${server.baseUrl} for at most ${lifetimeS} s (pid ${process.pid})\n`,
+    );
+  await server.closed;
+  process.off("SIGTERM", stop);
+  process.off("SIGINT", stop);
+  if (!flags.quiet) process.stdout.write("stopped\n");
 }
