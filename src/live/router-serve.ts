@@ -22,11 +22,10 @@ import { buildWorld, requestBody } from "../simulate.js";
 import { makeRequest } from "../traffic/request.js";
 import type { AttemptRecord, Outcome, RoutedRequest } from "../types.js";
 import { TrafficSizes } from "./fleet.js";
-import { LOOPBACK } from "./serve.js";
+import { LOOPBACK, readJsonObject } from "./serve.js";
 
 const TOKENS_PER_EVENT = 8;
 const MIN_EVENT_GAP_MS = 10;
-const MAX_BODY_BYTES = 1 << 20;
 /** Requests served in one lifetime (ids are dense; the kernel keeps one state per request in flight). */
 const MAX_REQUESTS = 1_000_000;
 
@@ -435,25 +434,12 @@ export async function startRouterServe(opts: RouterServeOptions): Promise<Router
       json(res, 404, errorBody(404, `no route ${req.method} ${url.pathname}`));
       return;
     }
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on("data", (b: Buffer) => {
-      size += b.length;
-      if (size > MAX_BODY_BYTES) req.destroy();
-      else parts.push(b);
-    });
-    req.on("end", () => {
-      let body: unknown;
-      try {
-        body = JSON.parse(Buffer.concat(parts).toString("utf8"));
-      } catch {
-        body = null;
-      }
-      if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    readJsonObject(req, (body) => {
+      if (body === null) {
         json(res, 400, errorBody(400, "expected a JSON object body"));
         return;
       }
-      completion(res, body as Record<string, unknown>);
+      completion(res, body);
     });
   };
 

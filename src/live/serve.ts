@@ -22,6 +22,33 @@ export const LOOPBACK = "127.0.0.1";
 const TOKENS_PER_EVENT = 8;
 const MIN_EVENT_GAP_MS = 20;
 const MAX_BODY_BYTES = 1 << 20;
+
+/** Reads a request body (at most 1 MiB) and hands over the JSON object it holds, or null. */
+export function readJsonObject(
+  req: IncomingMessage,
+  done: (body: Record<string, unknown> | null) => void,
+): void {
+  const parts: Buffer[] = [];
+  let size = 0;
+  req.on("data", (b: Buffer) => {
+    size += b.length;
+    if (size > MAX_BODY_BYTES) req.destroy();
+    else parts.push(b);
+  });
+  req.on("end", () => {
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(parts).toString("utf8"));
+    } catch {
+      body = null;
+    }
+    done(
+      body !== null && typeof body === "object" && !Array.isArray(body)
+        ? (body as Record<string, unknown>)
+        : null,
+    );
+  });
+}
 /** Ids that are not `rs-<n>` (warm-up, hand-made requests) get numbers no traffic request has. */
 const FOREIGN_ID_BASE = 2 ** 40;
 
@@ -371,28 +398,15 @@ export async function startServe(opts: ServeOptions): Promise<MockServer> {
         );
         return;
       }
-      const parts: Buffer[] = [];
-      let size = 0;
-      req.on("data", (b: Buffer) => {
-        size += b.length;
-        if (size > MAX_BODY_BYTES) req.destroy();
-        else parts.push(b);
-      });
-      req.on("end", () => {
-        let body: unknown;
-        try {
-          body = JSON.parse(Buffer.concat(parts).toString("utf8"));
-        } catch {
-          body = null;
-        }
-        if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      readJsonObject(req, (body) => {
+        if (body === null) {
           res.writeHead(400, { "content-type": "application/json" });
           res.end(
             JSON.stringify({ error: { message: "expected a JSON object body", type: "invalid_request" } }),
           );
           return;
         }
-        completion(endpoint, req, res, body as Record<string, unknown>);
+        completion(endpoint, req, res, body);
       });
     };
 
