@@ -78,3 +78,23 @@ export function lastStatusError(attempts: readonly AttemptRecord[]): FinalError 
   const s = attempts[attempts.length - 1].status;
   return { status: s, code: errorType(s) };
 }
+
+/** A gateway model that decides the status of a request it ended (Portkey, nginx). */
+export interface EndsRequests {
+  /** The status it answers a failed request with; undefined if its walk did not end. */
+  takeStatus(requestId: number): number | undefined;
+  /** Drops a request the router stopped early (router.max_attempts). */
+  abandon(requestId: number): void;
+}
+
+/** `finalError` for such a gateway: its own status, else (stopped early) the last attempt's. */
+export function gatewayFinalError(g: EndsRequests): (attempts: readonly AttemptRecord[]) => FinalError {
+  return (attempts) => {
+    if (attempts.length === 0) return lastStatusError(attempts);
+    const id = attempts[0].requestId;
+    const status = g.takeStatus(id);
+    if (status !== undefined) return { status, code: errorType(status) };
+    g.abandon(id);
+    return lastStatusError(attempts);
+  };
+}

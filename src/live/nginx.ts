@@ -5,7 +5,7 @@
  * One worker process, so that one round-robin and failure state serves every request, as modelled.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { configSource } from "../gateways/files.js";
@@ -15,7 +15,7 @@ import { InputError } from "../scenario/errors.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import type { PolicySpec } from "../scenario/schema.js";
 import { freePort, type RunningGateway } from "./portkey.js";
-import { sleep, watchChild } from "./process.js";
+import { logTail, sleep, watchChild } from "./process.js";
 import { LOOPBACK, type MockPorts } from "./serve.js";
 
 /** Overrides the lookup: the nginx binary to run. */
@@ -146,7 +146,7 @@ export async function startNginx(
     await watched.stop(5000);
     if (opts.keepDir === undefined) rmSync(dir, { recursive: true, force: true });
   };
-  const why = () => `${stderr}${tail(logFile)}`;
+  const why = () => `${stderr}${logTail(logFile)}`;
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 10_000);
   try {
     while (true) {
@@ -167,12 +167,4 @@ export async function startNginx(
     throw e;
   }
   return { url: `http://${LOOPBACK}:${port}/v1`, pid: child.pid ?? 0, logFile, stop };
-}
-
-function tail(file: string): string {
-  try {
-    return readFileSync(file, "utf8").slice(-2000);
-  } catch {
-    return "";
-  }
 }

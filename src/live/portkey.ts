@@ -17,7 +17,7 @@ import { buildCatalog } from "../providers/catalog.js";
 import { InputError } from "../scenario/errors.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import type { PolicySpec } from "../scenario/schema.js";
-import { sleep, watchChild } from "./process.js";
+import { logTail, sleep, watchChild } from "./process.js";
 import { LOOPBACK, type MockPorts } from "./serve.js";
 
 export const PORTKEY_PACKAGE = "@portkey-ai/gateway";
@@ -136,7 +136,7 @@ export async function startPortkey(
   try {
     while (true) {
       if (watched.exited())
-        throw new Error(`the Portkey gateway exited before it was ready:\n${tail(logFile)}`);
+        throw new Error(`the Portkey gateway exited before it was ready:\n${logTail(logFile, "(no log)")}`);
       try {
         const r = await fetch(`http://${LOOPBACK}:${port}/`, { signal: AbortSignal.timeout(1000) });
         if (r.ok) break;
@@ -144,7 +144,9 @@ export async function startPortkey(
         // not listening yet
       }
       if (Date.now() > deadline)
-        throw new Error(`the Portkey gateway did not answer on port ${port}:\n${tail(logFile)}`);
+        throw new Error(
+          `the Portkey gateway did not answer on port ${port}:\n${logTail(logFile, "(no log)")}`,
+        );
       await sleep(100);
     }
   } catch (e) {
@@ -152,14 +154,6 @@ export async function startPortkey(
     throw e;
   }
   return { url: `http://${LOOPBACK}:${port}/v1`, pid: child.pid ?? 0, logFile, stop };
-}
-
-function tail(file: string): string {
-  try {
-    return readFileSync(file, "utf8").slice(-2000);
-  } catch {
-    return "(no log)";
-  }
 }
 
 type Json = Record<string, unknown>;

@@ -1,5 +1,6 @@
 /** A gateway child process started by live mode: whether it exited, and how to stop it. */
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 export const sleep = (ms: number) => new Promise<void>((ok) => setTimeout(ok, ms));
 
@@ -30,4 +31,13 @@ export function watchChild(child: ChildProcess): Watched {
       }
     },
   };
+}
+
+/** The last 2000 characters of a gateway's log, for error messages; `missing` when unreadable. */
+export function logTail(file: string, missing = ""): string {
+  try {
+    return readFileSync(file, "utf8").slice(-2000);
+  } catch {
+    return missing;
+  }
 }

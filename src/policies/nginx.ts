@@ -28,7 +28,7 @@ import {
   type NginxConfig,
   type NginxServer,
 } from "../gateways/nginx-config.js";
-import { isTerminal, lastStatusError, PlanBook } from "../gateways/plan.js";
+import { gatewayFinalError, isTerminal, PlanBook } from "../gateways/plan.js";
 import type { Rng } from "../rng/rng.js";
 import { errorType } from "../router/errors.js";
 import { InputError } from "../scenario/errors.js";
@@ -275,14 +275,7 @@ const build: PolicyFactory = (spec, ctx): BuiltPolicy => {
       billsAbandoned: true,
       maxAttempts: spec.router.max_attempts ?? Number.POSITIVE_INFINITY,
       onFailure: () => "next",
-      finalError: (attempts) => {
-        if (attempts.length === 0) return lastStatusError(attempts);
-        const id = attempts[0].requestId;
-        const status = r.takeStatus(id);
-        if (status !== undefined) return { status, code: errorType(status) };
-        r.abandon(id);
-        return lastStatusError(attempts);
-      },
+      finalError: gatewayFinalError(r),
     },
     warnings,
     models: NGINX_MODELLED_VERSION,

@@ -10,7 +10,7 @@
  * target's final status.
  */
 import { configSource } from "../gateways/files.js";
-import { isTerminal, lastStatusError, PlanBook } from "../gateways/plan.js";
+import { gatewayFinalError, isTerminal, PlanBook } from "../gateways/plan.js";
 import { loadPortkeyConfig, type PortkeyConfig, type PortkeyNode } from "../gateways/portkey-config.js";
 import { type RetryAfter, retryAfterFor } from "../gateways/retryafter.js";
 import { hashKey, Rng } from "../rng/rng.js";
@@ -213,14 +213,7 @@ const build: PolicyFactory = (spec, ctx): BuiltPolicy => {
       billsAbandoned: true,
       maxAttempts: spec.router.max_attempts ?? Number.POSITIVE_INFINITY,
       onFailure: () => "next",
-      finalError: (attempts) => {
-        if (attempts.length === 0) return lastStatusError(attempts);
-        const id = attempts[0].requestId;
-        const status = r.takeStatus(id);
-        if (status !== undefined) return { status, code: errorType(status) };
-        r.abandon(id);
-        return lastStatusError(attempts);
-      },
+      finalError: gatewayFinalError(r),
     },
     warnings,
     models: PORTKEY_VERSIONS[b],
