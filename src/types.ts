@@ -158,3 +158,19 @@ export type Outcome =
       /** Billed for attempts the gateway abandoned (providers it calls directly bill them); else 0. */
       readonly costUsd: number;
     };
+
+/** What `drive` records of a live replay (live.json). */
+export interface LiveInfo {
+  gateway: string;
+  timeScale: number;
+  warmup: number;
+  requests: number;
+  journalEntries: number;
+  /** Requests the gateway answered 200 although no mock call of theirs succeeded (or the reverse). */
+  mismatched: number;
+  /** `x-portkey-last-used-option-index` values seen, when the gateway sends them. */
+  lastUsedOption: Record<string, number>;
+  /** Latest a request left after its arrival time (wall ms): a loaded client shows here. */
+  maxSendLagMs: number;
+  wallTimeMs: number;
+}

@@ -3,8 +3,9 @@ import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
 import type { CompareSummary } from "../compare/aggregate.js";
-import { compare } from "../compare/compare.js";
+import { atomicDir, compare, runInfo, writeCompare } from "../compare/compare.js";
 import { defaultJobs } from "../compare/pool.js";
+import { batchCompare, readRunFolder } from "../compare/run-folders.js";
 import { stat } from "../report/format.js";
 import { loadScenario } from "../scenario/load.js";
 import { outputDir, parseIntFlag, printWarnings, UsageError } from "./common.js";
@@ -21,6 +22,34 @@ export interface CompareFlags {
   quiet?: boolean;
   force?: boolean;
   rows?: boolean;
+  from?: string[];
+  batches?: string;
+}
+
+/** `compare --from`: saved single runs (live or simulated) side by side, by batch means. */
+async function compareFolders(dirs: string[], flags: CompareFlags): Promise<void> {
+  const folders = dirs.map((d) => readRunFolder(d));
+  const { data, warnings } = batchCompare(folders, {
+    batches: parseIntFlag("batches", flags.batches),
+    baseline: flags.baseline,
+    policies: parseList(flags.policies),
+  });
+  const out = outputDir(
+    flags.out ?? join("results", `${data.meta.scenario}-from-compare`),
+    flags.force ?? false,
+  );
+  const command = `routesim compare ${process.argv.slice(3).join(" ")}`.trim();
+  const summary = await atomicDir(out, (tmp) =>
+    writeCompare(tmp, data, {
+      ...runInfo({ command, jobs: 1 }, null, warnings),
+      from: folders.map((f) => f.dir),
+    }),
+  );
+  printWarnings(warnings);
+  if (!flags.quiet) {
+    printSummary(summary);
+    process.stdout.write(`wrote ${relative(process.cwd(), out) || "."}/ (report.md, report.html)\n`);
+  }
 }
 
 export function parseList(v: string | undefined): string[] | undefined {
@@ -72,7 +101,12 @@ export function registerCompare(program: Command): void {
     .description(
       "compare policies over R replications (common random numbers) with 95 % confidence intervals; writes CSV, summary.json, report.md and report.html",
     )
-    .argument("<scenario>", "scenario file (YAML or JSON)")
+    .argument("[scenario]", "scenario file (YAML or JSON); not with --from")
+    .option(
+      "--from <dirs...>",
+      "compare saved run or live (drive) folders instead of simulating: intervals from batch means",
+    )
+    .option("--batches <n>", "with --from: batches per run (default: up to 20, at least 30 requests each)")
     .option("-r, --replications <n>", "replications (independent seeds derived from the root seed)", "10")
     .option("--policies <names>", "comma-separated policy names (default: all)")
     .option("--baseline <name>", "policy the others are compared with (default: the first)")
@@ -87,7 +121,13 @@ export function registerCompare(program: Command): void {
     .option("--no-rows", "skip attempts.csv and requests.csv of the first replication")
     .option("-q, --quiet", "print nothing but errors")
     .option("-f, --force", "replace an existing output folder")
-    .action(async (file: string, flags: CompareFlags) => {
+    .action(async (file: string | undefined, flags: CompareFlags) => {
+      if (flags.from) {
+        if (file !== undefined) throw new UsageError("give a scenario or --from <dirs…>, not both");
+        await compareFolders(flags.from, flags);
+        return;
+      }
+      if (file === undefined) throw new UsageError("missing the scenario file (or --from <dirs…>)");
       const replications = parseIntFlag("replications", flags.replications) ?? 10;
       if (replications < 1) throw new UsageError("--replications expects at least 1");
       const jobs = parseJobs(flags.jobs);

@@ -2,9 +2,9 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { diffResults, type MetricChange, parseChecks } from "../compare/diff.js";
-import { readCompareData } from "../compare/files.js";
+import { readResults } from "../compare/run-folders.js";
 import { absDiff, stat } from "../report/format.js";
-import { ExitCode } from "./common.js";
+import { ExitCode, parseIntFlag, printWarnings } from "./common.js";
 
 /** Exit code when a checked metric regressed. */
 export const EXIT_REGRESSION = 1;
@@ -27,9 +27,9 @@ export function registerDiff(program: Command): void {
   program
     .command("diff")
     .description(
-      "compare two compare results folders metric by metric; exit 1 when a checked metric regresses beyond its tolerance",
+      "compare two results folders metric by metric; exit 1 when a checked metric regresses beyond its tolerance (run and live folders: intervals from batch means)",
     )
-    .argument("<old>", "baseline results folder (routesim compare)")
+    .argument("<old>", "baseline results folder (routesim compare, merge, run or drive)")
     .argument("<new>", "new results folder")
     .option(
       "--metric <name>",
@@ -44,19 +44,34 @@ export function registerDiff(program: Command): void {
       [],
     )
     .option("--all", "print every metric, not only the checked ones")
+    .option(
+      "--batches <n>",
+      "run and drive folders: batches per run (default: up to 20, at least 30 requests each)",
+    )
     .action(
-      (oldDir: string, newDir: string, flags: { metric: string[]; tolerance: string[]; all?: boolean }) => {
+      (
+        oldDir: string,
+        newDir: string,
+        flags: { metric: string[]; tolerance: string[]; all?: boolean; batches?: string },
+      ) => {
         const checks = parseChecks(flags.metric, flags.tolerance);
-        const { changes, onlyIn } = diffResults(
-          readCompareData(resolve(oldDir)),
-          readCompareData(resolve(newDir)),
-          checks,
-        );
+        const batches = parseIntFlag("batches", flags.batches);
+        const a = readResults(resolve(oldDir), { batches });
+        // Two runs are batched alike, so batch k of each holds the same requests (paired).
+        const b = readResults(resolve(newDir), {
+          batches: batches ?? a.data.meta.batchMeans?.batches,
+        });
+        const { changes, onlyIn } = diffResults(a.data, b.data, checks);
         const shown = flags.all ? changes : changes.filter((c) => c.regression !== null);
         const paired = changes[0]?.paired ?? false;
-        process.stdout.write(
-          `${paired ? "paired by replication (same seeds)" : "independent samples (Welch)"}; 95 % intervals\n`,
-        );
+        const batched = a.data.meta.batchMeans || b.data.meta.batchMeans;
+        const how = paired
+          ? batched
+            ? "paired by batch (same requests)"
+            : "paired by replication (same seeds)"
+          : "independent samples (Welch)";
+        process.stdout.write(`${how}; 95 % intervals${batched ? " from batch means of single runs" : ""}\n`);
+        printWarnings([...new Set([...a.warnings, ...b.warnings])]);
         for (const c of shown) process.stdout.write(`${line(c)}\n`);
         if (onlyIn.length)
           process.stdout.write(

@@ -4,19 +4,34 @@ import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { renderReports } from "../compare/compare.js";
+import { isRunFolder, renderRunReports } from "../compare/run-folders.js";
 import { renderSweepReports } from "../compare/sweep-run.js";
+import { parseIntFlag } from "./common.js";
 
 export function registerReport(program: Command): void {
   program
     .command("report")
     .description(
-      "rebuild report.md and report.html of a compare (or sweep) results folder from its saved data (no re-run)",
+      "rebuild report.md and report.html of a results folder from its saved data (no re-run); a run or live (drive) folder gets intervals from batch means",
     )
-    .argument("<results-dir>", "folder written by routesim compare, sweep or merge")
+    .argument("<results-dir>", "folder written by routesim compare, sweep, merge, run or drive")
+    .option(
+      "--batches <n>",
+      "run and drive folders: batches per run (default: up to 20, at least 30 requests each)",
+    )
+    .option(
+      "--scenario <file>",
+      "run and drive folders: the scenario the run used, if run.json's is gone or changed",
+    )
     .option("-q, --quiet", "print nothing but errors")
-    .action(async (dir: string, flags: { quiet?: boolean }) => {
+    .action(async (dir: string, flags: { quiet?: boolean; batches?: string; scenario?: string }) => {
       const abs = resolve(dir);
       if (existsSync(join(abs, "sweep.json"))) await renderSweepReports(abs);
+      else if (isRunFolder(abs))
+        await renderRunReports(abs, {
+          scenario: flags.scenario,
+          batches: parseIntFlag("batches", flags.batches),
+        });
       else await renderReports(abs);
       if (!flags.quiet)
         process.stdout.write(

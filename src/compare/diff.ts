@@ -78,7 +78,11 @@ export function diffResults(
   const sb: CompareSummary = summarize(b);
   const ta = valueTable(a);
   const tb = valueTable(b);
-  const paired = JSON.stringify(a.meta.seeds) === JSON.stringify(b.meta.seeds);
+  // Batches of single runs pair when they cut the same requests alike (see run-folders.ts).
+  const batching = (m: CompareData["meta"]) =>
+    m.batchMeans ? `${m.batchMeans.batches}/${m.batchMeans.requests}/${m.scenarioHash}` : "";
+  const paired =
+    JSON.stringify(a.meta.seeds) === JSON.stringify(b.meta.seeds) && batching(a.meta) === batching(b.meta);
   const common = a.meta.policies.filter((p) => b.meta.policies.includes(p));
   const onlyIn = [...a.meta.policies, ...b.meta.policies].filter((p) => !common.includes(p));
   const changes: MetricChange[] = [];

@@ -50,6 +50,23 @@ export interface CompareMeta {
   /** What each policy models (gateway and version, timeout, billing); absent in older folders. */
   models?: PolicyModel[];
   routesimVersion: string;
+  /**
+   * Set when the "replications" are batches of single runs (`compare --from`, `report` or `diff`
+   * of run folders): how many, the requests of the smallest run, and where each policy came from.
+   */
+  batchMeans?: { batches: number; requests: number; sources: ResultSource[] };
+}
+
+/** Where a policy of a batch-means comparison came from (a run or drive folder). */
+export interface ResultSource {
+  policy: string;
+  /** The policy's name in its own folder. */
+  name: string;
+  dir: string;
+  kind: "live" | "simulated";
+  gateway?: string;
+  timeScale?: number;
+  requests: number;
 }
 
 export interface MetricRow {

@@ -11,11 +11,11 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { readRunFolder, runMarkdown } from "../compare/run-folders.js";
 import { ATTEMPT_COLUMNS, PolicyMetrics, REQUEST_COLUMNS } from "../metrics/collector.js";
 import { CsvWriter } from "../metrics/csv.js";
 import type { Decision } from "../policies/types.js";
 import { buildCatalog } from "../providers/catalog.js";
-import { renderMarkdown } from "../report/markdown.js";
 import { billUsd } from "../router/billing.js";
 import { errorType } from "../router/errors.js";
 import type { LoadedScenario } from "../scenario/load.js";
@@ -29,7 +29,7 @@ import {
 } from "../simulate.js";
 import { openTraffic } from "../traffic/index.js";
 import { makeRequest } from "../traffic/request.js";
-import type { AttemptRecord, Outcome, TrafficRequest } from "../types.js";
+import type { AttemptRecord, LiveInfo, Outcome, TrafficRequest } from "../types.js";
 import { portkeyLiveConfig } from "./portkey.js";
 import { sleep } from "./process.js";
 import type { JournalEntry, MockPorts } from "./serve.js";
@@ -77,21 +77,6 @@ export interface DriveResult {
   run: RunInfo;
   live: LiveInfo;
   outDir: string | null;
-}
-
-export interface LiveInfo {
-  gateway: string;
-  timeScale: number;
-  warmup: number;
-  requests: number;
-  journalEntries: number;
-  /** Requests the gateway answered 200 although no mock call of theirs succeeded (or the reverse). */
-  mismatched: number;
-  /** `x-portkey-last-used-option-index` values seen, when the gateway sends them. */
-  lastUsedOption: Record<string, number>;
-  /** Latest a request left after its arrival time (wall ms): a loaded client shows here. */
-  maxSendLagMs: number;
-  wallTimeMs: number;
 }
 
 export async function drive(o: DriveOptions): Promise<DriveResult> {
@@ -209,22 +194,6 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     .map((l) => JSON.parse(l) as JournalEntry);
   const cut = abort.signal.aborted ? `replay stopped at its time limit after ${seen.length} requests` : null;
   return write(o, seen, journal, now() - started, lag, cut);
-}
-
-function liveSection(l: LiveInfo): string {
-  const used = Object.entries(l.lastUsedOption)
-    .map(([k, v]) => `${k} ×${v}`)
-    .join(", ");
-  return [
-    "## Live run",
-    "",
-    `These results are live: ${l.requests} requests replayed through the gateway at ${l.gateway} (time scale ${l.timeScale}×, ${l.warmup} warm-up requests left out) in ${(l.wallTimeMs / 1000).toFixed(1)} s, joined with ${l.journalEntries} calls in the mock providers' journal. The gateway draws from its own random numbers: compare distributions with a simulation, not rows. Times are scenario milliseconds (wall time × scale) and include the gateway's own overhead.`,
-    ...(used ? ["", `Targets the gateway reported using (x-portkey-last-used-option-index): ${used}.`] : []),
-    ...(l.mismatched
-      ? ["", `${l.mismatched} requests could not be joined with the journal (see warnings).`]
-      : []),
-    "",
-  ].join("\n");
 }
 
 function attemptOf(
@@ -388,7 +357,7 @@ function write(
     writeFileSync(join(tmp, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
     writeFileSync(join(tmp, "live.json"), `${JSON.stringify(live, null, 2)}\n`);
     writeFileSync(join(tmp, "journal.jsonl"), journal.map((j) => `${JSON.stringify(j)}\n`).join(""));
-    writeFileSync(join(tmp, "report.md"), `${renderMarkdown(s, summary, run)}\n${liveSection(live)}`);
+    writeFileSync(join(tmp, "report.md"), runMarkdown(readRunFolder(tmp, o.loaded), undefined).markdown);
     if (existsSync(outDir)) rmSync(outDir, { recursive: true, force: true });
     renameSync(tmp, outDir);
   }

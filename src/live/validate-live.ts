@@ -9,7 +9,7 @@ import { InputError } from "../scenario/errors.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import type { PolicySpec } from "../scenario/schema.js";
 import { simulate } from "../simulate.js";
-import type { LiveInfo } from "./drive.js";
+import type { LiveInfo } from "../types.js";
 import { type Check, renderChecks, validateDirs } from "./validate.js";
 
 export interface LiveValidateOptions {

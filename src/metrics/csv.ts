@@ -2,7 +2,7 @@
  * Buffered CSV output: rows are joined into large chunks and written synchronously, so memory stays
  * flat however many rows a run produces. Numbers are formatted deterministically.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, readSync, writeSync } from "node:fs";
 
 const BUF_SIZE = 1 << 20;
 
@@ -85,3 +85,122 @@ export function usd(v: number): string {
 }
 let lastUsd = 0;
 let lastUsdText = "0";
+
+/**
+ * Parses CSV text that routesim wrote (RFC 4180: quoted fields may hold commas, quotes and
+ * newlines) into records. Returns null at the first broken quote, with the 1-based line it began.
+ */
+export function parseCsv(text: string): { records: string[][] } | { brokenAtLine: number } {
+  const records: string[][] = [];
+  let rec: string[] = [];
+  let line = 1;
+  let i = 0;
+  const n = text.length;
+  if (n === 0) return { records };
+  for (;;) {
+    let cell: string;
+    if (text.charCodeAt(i) === 34) {
+      const startLine = line;
+      cell = "";
+      i++;
+      for (;;) {
+        const q = text.indexOf('"', i);
+        if (q < 0) return { brokenAtLine: startLine };
+        const part = text.slice(i, q);
+        for (let k = part.indexOf("\n"); k >= 0; k = part.indexOf("\n", k + 1)) line++;
+        cell += part;
+        if (text.charCodeAt(q + 1) === 34) {
+          cell += '"';
+          i = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+      const c = text.charCodeAt(i);
+      if (i < n && c !== 44 && c !== 10 && !(c === 13 && text.charCodeAt(i + 1) === 10))
+        return { brokenAtLine: startLine };
+    } else {
+      let j = i;
+      while (j < n) {
+        const c = text.charCodeAt(j);
+        if (c === 44 || c === 10) break;
+        j++;
+      }
+      cell = text.slice(i, j);
+      if (cell.endsWith("\r") && text.charCodeAt(j) === 10) cell = cell.slice(0, -1);
+      i = j;
+    }
+    rec.push(cell);
+    if (i >= n) {
+      records.push(rec);
+      return { records };
+    }
+    if (text.charCodeAt(i) === 13) i++;
+    if (text.charCodeAt(i) === 44) i++;
+    else {
+      // End of a record (a newline); a trailing newline ends the text.
+      i++;
+      line++;
+      records.push(rec);
+      rec = [];
+      if (i >= n) return { records };
+    }
+  }
+}
+
+/**
+ * The records of a CSV file routesim wrote, streamed in chunks (memory stays flat for a
+ * million-row requests.csv). A line with an odd number of quotes continues a quoted field.
+ * Yields the record and its 1-based first line; throws the line of a broken quote.
+ */
+export function* csvRecords(path: string): Generator<{ fields: string[]; line: number }> {
+  const fd = openSync(path, "r");
+  const buf = Buffer.allocUnsafe(BUF_SIZE);
+  let rest = "";
+  let pending = "";
+  let quotes = 0;
+  let line = 0;
+  let first = 0;
+  const dec = new TextDecoder();
+  const take = (l: string): { fields: string[]; line: number } | null => {
+    line++;
+    if (pending === "") first = line;
+    pending = pending === "" ? l : `${pending}\n${l}`;
+    for (let i = l.indexOf('"'); i >= 0; i = l.indexOf('"', i + 1)) quotes++;
+    if (quotes % 2 === 1) return null;
+    const text = pending.endsWith("\r") ? pending.slice(0, -1) : pending;
+    pending = "";
+    quotes = 0;
+    const p = parseCsv(text);
+    if (!("records" in p)) throw new CsvBroken(first + p.brokenAtLine - 1);
+    return { fields: p.records[0] ?? [""], line: first };
+  };
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, BUF_SIZE, null);
+      const text = n > 0 ? dec.decode(buf.subarray(0, n), { stream: true }) : dec.decode();
+      const lines = (rest + text).split("\n");
+      rest = lines.pop() ?? "";
+      for (const l of lines) {
+        const r = take(l);
+        if (r) yield r;
+      }
+      if (n === 0) break;
+    }
+    if (rest !== "") {
+      const r = take(rest);
+      if (r) yield r;
+    }
+    if (pending !== "") throw new CsvBroken(first);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A quoted field that never closes, at this 1-based line. */
+export class CsvBroken extends Error {
+  constructor(readonly line: number) {
+    super(`unterminated quoted field starting on line ${line}`);
+  }
+}

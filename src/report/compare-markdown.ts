@@ -2,7 +2,7 @@
 
 import type { CompareSummary, PolicyStats } from "../compare/aggregate.js";
 import { HEADLINE, type MetricDef, metricDef } from "../compare/defs.js";
-import type { CompareData } from "../compare/files.js";
+import type { CompareData, CompareMeta } from "../compare/files.js";
 import { timeoutText } from "../policies/describe.js";
 import { excludesZero, type Stat } from "../stats/ci.js";
 import { absDiff, relDiff, stat, thousands, unitLabel, value } from "./format.js";
@@ -33,7 +33,8 @@ const direction = (d: Stat, better: "higher" | "lower", words: [string, string])
   (d.mean as number) < 0 ? words[better === "lower" ? 0 : 1] : words[better === "lower" ? 1 : 0];
 
 /** Plain-language sentences (Markdown emphasis) about the winners and the baseline comparisons. */
-export function plainSummary(s: CompareSummary): string[] {
+export function plainSummary(s: CompareSummary, batches = false): string[] {
+  const unit = batches ? "batches" : "replications";
   const out: string[] = [];
   const wins = (key: string, what: string): void => {
     const w = s.winners.find((x) => x.metric === key);
@@ -42,7 +43,7 @@ export function plainSummary(s: CompareSummary): string[] {
     const p = s.policies.find((x) => x.name === w.best)!;
     const tie =
       w.runnerUp && !w.clear && w.margin?.lo != null
-        ? ` (not distinguishable from **${w.runnerUp}** at ${s.replications} replications)`
+        ? ` (not distinguishable from **${w.runnerUp}** at ${s.replications} ${unit})`
         : "";
     // A fast or cheap policy that fails many requests is not a winner without a caveat.
     const top = Math.max(...s.policies.map((x) => x.metrics.successRate.mean ?? 0));
@@ -57,7 +58,9 @@ export function plainSummary(s: CompareSummary): string[] {
   };
   if (s.replications < 2)
     out.push(
-      "One replication gives no confidence intervals: run `--replications 2` or more to tell noise from differences.",
+      batches
+        ? "One batch gives no confidence intervals: use `--batches 2` or more (or a longer run) to tell noise from differences."
+        : "One replication gives no confidence intervals: run `--replications 2` or more to tell noise from differences.",
     );
   wins("successRate", "highest success rate");
   wins("costPerSuccessUsd", "lowest cost per successful request");
@@ -90,7 +93,7 @@ export function plainSummary(s: CompareSummary): string[] {
       (a, b) => (b.replicationsNeeded ?? 0) - (a.replicationsNeeded ?? 0),
     )[0];
     out.push(
-      `${s.precision.length} interval(s) are wider than the target; the widest need is ${worst.replicationsNeeded ?? "?"} replications (${worst.policy}, ${metricDef(worst.metric)?.label ?? worst.metric}). See "Precision" below.`,
+      `${s.precision.length} interval(s) are wider than the target; the widest need is ${worst.replicationsNeeded ?? "?"} ${unit} (${worst.policy}, ${metricDef(worst.metric)?.label ?? worst.metric}). See "Precision" below.`,
     );
   }
   return out;
@@ -131,6 +134,19 @@ export interface ReportModel {
   notes: string[];
 }
 
+/** How a comparison of single runs was measured: batch means (see compare/run-folders.ts). */
+function batchIntro(m: CompareMeta, bm: NonNullable<CompareMeta["batchMeans"]>): string[] {
+  const from = bm.sources.map(
+    (x) =>
+      `**${x.policy}**: ${x.kind === "live" ? `live through ${x.gateway} (time scale ${x.timeScale}×)` : "simulated"}, ${thousands(x.requests)} requests`,
+  );
+  return [
+    `One run per policy, not replications · seed ${m.seed} · ${m.endpoints.length} endpoints · ${m.policies.length} policies · routesim ${m.routesimVersion}`,
+    `Where each policy comes from: ${from.join("; ")}.`,
+    `Each run's requests, in arrival order, are cut into ${bm.batches} consecutive batches of about ${thousands(m.requests)}; every figure is the mean of the batch values ± the half-width of its ${Math.round(100 * m.confidence)} % t-interval (batch means). This treats batches as independent, which holds when a batch is much longer than what correlates requests (outage windows, cooldowns); quantiles of small batches (p99 of fewer than 100 requests) run low. Runs of the same traffic hold the same requests in batch k, so differences against **${m.baseline}** are paired by batch. Time to recover and load during incidents are measured once over each whole run (no interval).`,
+  ];
+}
+
 export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
   const m = d.meta;
   const intro: string[] = [];
@@ -141,16 +157,19 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
         .map(([k, v]) => `\`${k}=${v}\``)
         .join(", ")}`,
     );
-  intro.push(
-    `${m.replications} replications × ${thousands(m.requests)} requests per policy · root seed ${m.seed} · ${m.endpoints.length} endpoints · ${m.policies.length} policies · routesim ${m.routesimVersion}`,
-    `Every figure is the mean across replications ± the half-width of its ${Math.round(100 * m.confidence)} % t-interval. Differences are paired by replication against the baseline **${m.baseline}**: each replication gives every policy the same arrivals, token sizes and provider draws (common random numbers).`,
-  );
+  const bm = m.batchMeans;
+  if (bm) intro.push(...batchIntro(m, bm));
+  else
+    intro.push(
+      `${m.replications} replications × ${thousands(m.requests)} requests per policy · root seed ${m.seed} · ${m.endpoints.length} endpoints · ${m.policies.length} policies · routesim ${m.routesimVersion}`,
+      `Every figure is the mean across replications ± the half-width of its ${Math.round(100 * m.confidence)} % t-interval. Differences are paired by replication against the baseline **${m.baseline}**: each replication gives every policy the same arrivals, token sizes and provider draws (common random numbers).`,
+    );
   const shown = shownMetrics(s);
   const tables: ReportTable[] = [
     {
       id: "headline",
       title: "Headline metrics",
-      note: "Best in **bold** when the paired difference to the runner-up excludes zero; `a ≈ b` when the replications cannot tell them apart.",
+      note: `Best in **bold** when the paired difference to the runner-up excludes zero; \`a ≈ b\` when the ${bm ? "batches" : "replications"} cannot tell them apart.`,
       head: ["metric", ...s.policies.map((p) => p.name), "best"],
       rows: shown.map((h) => [
         metricLabel(h),
@@ -163,7 +182,7 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
     tables.push({
       id: "differences",
       title: `Differences vs ${m.baseline}`,
-      note: "Relative (policy − baseline) / baseline, then absolute in brackets, both paired by replication.",
+      note: `Relative (policy − baseline) / baseline, then absolute in brackets, both paired by ${bm ? "batch" : "replication"}.`,
       head: ["metric", ...s.differences.map((x) => x.policy)],
       rows: shown.map((h) => [
         metricLabel(h),
@@ -205,8 +224,8 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
     tables.push({
       id: "precision",
       title: "Precision",
-      note: `Intervals wider than ± ${(100 * m.targetRelHalfWidth).toFixed(1)} % of the mean, and the replications that would bring them to it (from the observed spread).`,
-      head: ["policy", "metric", "half-width (% of mean)", "replications needed"],
+      note: `Intervals wider than ± ${(100 * m.targetRelHalfWidth).toFixed(1)} % of the mean, and the ${bm ? `batches (of about ${thousands(m.requests)} requests)` : "replications"} that would bring them to it (from the observed spread).`,
+      head: ["policy", "metric", "half-width (% of mean)", `${bm ? "batches" : "replications"} needed`],
       rows: s.precision.map((x) => [
         x.policy,
         metricDef(x.metric)?.label ?? x.metric,
@@ -226,7 +245,7 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
   return {
     title: `routesim comparison: ${m.scenario}`,
     intro,
-    summary: plainSummary(s),
+    summary: plainSummary(s, bm !== undefined),
     tables,
     outagesNote: windows.length
       ? `As they happened in replication ${windows[0].replication} (scheduled windows are the same in every replication).`
@@ -239,8 +258,10 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
       "Latency is end to end, from arrival to the last token or the final error, including queueing and failed attempts; TTFT is from arrival to the first token of the serving attempt.",
       "Wasted spend is what requests that finally failed were billed, plus billed attempts that did not serve the request. A gateway that calls providers directly (LiteLLM, Portkey, Envoy, the classic balancers) pays for the prompt and the tokens a provider generated before the gateway let go of an attempt (a timeout after the first token, a cut stream); OpenRouter bills only what it serves.",
       "Time to recover: after an outage window ends, how long until the policy gets its first success from that endpoint again (endpoints it used before the window only).",
-      "Charts are in report.html; raw per-replication values in replications.csv.",
-      `Reproduce: \`routesim compare ${m.scenarioFile} --replications ${m.replications} --seed ${m.seed}${m.requestsFlag !== null ? ` --requests ${m.requestsFlag}` : ""} --policies ${m.policies.join(",")} --baseline ${m.baseline}\` (scenario sha256 ${m.scenarioHash.slice(0, 12)}…).`,
+      `Charts are in report.html; raw per-${bm ? "batch" : "replication"} values in replications.csv.`,
+      bm
+        ? `Reproduce: \`routesim compare --from ${[...new Set(bm.sources.map((x) => x.dir))].join(" ")} --batches ${bm.batches} --baseline ${m.baseline}\` (scenario sha256 ${m.scenarioHash.slice(0, 12)}…).`
+        : `Reproduce: \`routesim compare ${m.scenarioFile} --replications ${m.replications} --seed ${m.seed}${m.requestsFlag !== null ? ` --requests ${m.requestsFlag}` : ""} --policies ${m.policies.join(",")} --baseline ${m.baseline}\` (scenario sha256 ${m.scenarioHash.slice(0, 12)}…).`,
     ],
   };
 }

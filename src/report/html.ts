@@ -77,7 +77,10 @@ export async function renderCompareHtml(
 ): Promise<string> {
   const r = reportModel(d, s);
   const figures: [TopLevelSpec, string][] = [
-    [frontierSpec(s), "Each point is a policy; whiskers are 95 % confidence intervals across replications."],
+    [
+      frontierSpec(s),
+      `Each point is a policy; whiskers are 95 % confidence intervals across ${d.meta.batchMeans ? "batches of each run" : "replications"}.`,
+    ],
     [latencyCdfSpec(d), "End-to-end latency including queueing, failed attempts and fallbacks."],
     [errorsSpec(d), "Requests that finally failed, by arrival time."],
     ...d.meta.policies.map((p): [TopLevelSpec, string] => [

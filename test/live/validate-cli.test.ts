@@ -1,7 +1,8 @@
 /**
  * `routesim validate <scenario> --live <dir>` (issue 20 item 3) on a live folder that `drive` wrote
  * with the mock itself as the "gateway": the policy it models agrees; another policy of the same
- * scenario disagrees and exits 1; bad folders and policy names exit 2.
+ * scenario disagrees and exits 1; bad folders and policy names exit 2. The same live folder then
+ * goes through `report`, `diff` and `compare --from` (batch means of one run, item 2).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -118,5 +119,39 @@ describe("routesim validate", () => {
     const badZ = await runCli(["validate", file, "--live", live, "--z", "-1"]);
     expect(badZ.code).toBe(2);
     expect(badZ.stderr).toMatch(/--z expects a positive number/);
+  });
+});
+
+describe("report, diff and compare --from on a live folder", () => {
+  const sim = join(dir, "sim-to-alpha");
+
+  it("drive's report.md has the live section and batch intervals; report adds report.html", async () => {
+    expect(readFileSync(join(live, "report.md"), "utf8")).toMatch(
+      /## Live run[\s\S]*## Intervals \(batch means\)/,
+    );
+    const r = await runCli(["report", live, "-q"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(live, "report.md"), "utf8")).toContain("5 consecutive batches of about 30");
+    expect(readFileSync(join(live, "report.html"), "utf8")).toContain("<svg");
+  });
+
+  it("diff of the simulation and the live run: paired by batch, no regression within 5 pp", async () => {
+    expect((await runCli(["run", file, "--policies", "to-alpha", "--out", sim, "-q"])).code).toBe(0);
+    const r = await runCli(["diff", sim, live, "--tolerance", "0.05"]);
+    expect(r.stdout).toContain("paired by batch (same requests)");
+    expect(r.stdout).toMatch(/to-alpha\s+successRate/);
+    expect(r.code, r.stdout).toBe(0);
+  });
+
+  it("compare --from names where each policy came from", async () => {
+    const out = join(dir, "from");
+    const r = await runCli(["compare", "--from", live, sim, "--out", out, "-q"]);
+    expect(r.code, r.stderr).toBe(0);
+    const meta = JSON.parse(readFileSync(join(out, "compare.json"), "utf8"));
+    expect(meta.policies).toEqual(["to-alpha (live)", "to-alpha (sim)"]);
+    expect(meta.batchMeans.sources.map((x: { kind: string }) => x.kind)).toEqual(["live", "simulated"]);
+    expect(readFileSync(join(out, "report.md"), "utf8")).toMatch(
+      /\*\*to-alpha \(live\)\*\*: live through http:\/\/127\.0\.0\.1:\d+/,
+    );
   });
 });
