@@ -14,6 +14,7 @@ import { performance } from "node:perf_hooks";
 import { buildPolicy } from "../policies/registry.js";
 import { buildCatalog } from "../providers/catalog.js";
 import type { LiveAttempt } from "../providers/farm.js";
+import { openRouterErrorBody } from "../router/errors.js";
 import type { RunObserver } from "../router/router.js";
 import { InputError } from "../scenario/errors.js";
 import type { LoadedScenario } from "../scenario/load.js";
@@ -86,6 +87,8 @@ interface Call {
   readonly stream: boolean;
   /** The requested model, then the serving one once a stream is committed to an endpoint. */
   model: string;
+  /** `model` and `models` as the client sent them (R59's requested_models). */
+  readonly requested: readonly string[];
   readonly promptTokens: number;
   readonly created: number;
   /** Stream state: its course is known (events scheduled), headers out, tokens written, timers. */
@@ -287,14 +290,21 @@ export async function startRouterServe(opts: RouterServeOptions): Promise<Router
       } else {
         status = o.status;
         code = o.code;
-        const metadata: Record<string, unknown> = { reason: o.code, attempts: o.attempts };
-        if (last !== null) metadata.provider_name = last.endpoint.tag;
-        const message = `${o.code} (${o.attempts} attempt${o.attempts === 1 ? "" : "s"})`;
+        let hint = Number.POSITIVE_INFINITY;
+        for (const a of attempts) if (a.retryAfterS !== undefined) hint = Math.min(hint, a.retryAfterS);
+        const retryAfterS = Number.isFinite(hint) && (status === 429 || status === 503) ? hint : undefined;
+        // Scenario seconds on the wire as wall time: the client waits the scaled hint.
+        const wallHint = retryAfterS === undefined ? undefined : retryAfterS / timeScale;
+        const body = openRouterErrorBody(
+          { status, code: o.code, ...(wallHint !== undefined ? { retryAfterS: wallHint } : {}) },
+          attempts,
+          call.requested.length ? call.requested : [call.model],
+        );
         if (call.started) {
           // A stream already under way: the error goes in the stream, as OpenRouter sends it.
           res.write(
             chunk(call, {
-              error: { code: status, message, metadata },
+              ...body,
               choices: [{ index: 0, delta: { content: "" }, finish_reason: "error" }],
             }),
           );
@@ -304,15 +314,12 @@ export async function startRouterServe(opts: RouterServeOptions): Promise<Router
             "content-type": "application/json",
             "x-generation-id": call.id,
           };
-          let hint = Number.POSITIVE_INFINITY;
-          for (const a of attempts) if (a.retryAfterS !== undefined) hint = Math.min(hint, a.retryAfterS);
-          if (Number.isFinite(hint) && (status === 429 || status === 503)) {
-            // Scenario seconds on the wire as wall time: the client waits the scaled hint.
-            headers["retry-after"] = String(Math.ceil(hint / timeScale));
-            headers["retry-after-ms"] = String(Math.round((hint * 1000) / timeScale));
+          if (wallHint !== undefined) {
+            headers["retry-after"] = String(Math.ceil(wallHint));
+            headers["retry-after-ms"] = String(Math.round(wallHint * 1000));
           }
           res.writeHead(status, headers);
-          res.end(errorBody(status, message, metadata));
+          res.end(JSON.stringify(body));
         }
       }
     }
@@ -400,6 +407,7 @@ export async function startRouterServe(opts: RouterServeOptions): Promise<Router
       res,
       stream: body.stream === true,
       model,
+      requested: [...new Set([body.model, ...(body.models ?? [])].filter((m): m is string => !!m))],
       promptTokens,
       created: Math.floor(Date.now() / 1000),
       claimed: false,

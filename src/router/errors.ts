@@ -90,3 +90,65 @@ function lastError(a: AttemptRecord): FinalError {
   if (a.error === "empty_response") return { status: 502, code: "provider_unavailable" };
   return { status: a.status, code: errorType(a.status) };
 }
+
+/** R59: availability codes, with their error type and whether a retry may help. */
+const AVAILABILITY: Record<string, { errorType: string; retryable: boolean }> = {
+  model_not_found: { errorType: "invalid_request", retryable: false },
+  wrong_endpoint: { errorType: "invalid_request", retryable: false },
+  no_endpoints: { errorType: "not_found", retryable: false },
+  model_deprecated: { errorType: "not_found", retryable: false },
+  model_unavailable_upstream: { errorType: "not_found", retryable: false },
+  capacity_exhausted: { errorType: "rate_limit_exceeded", retryable: true },
+  temporarily_unavailable: { errorType: "provider_overloaded", retryable: true },
+  region_restricted: { errorType: "permission_denied", retryable: false },
+  privacy_restricted: { errorType: "not_found", retryable: false },
+  constraint_filtered: { errorType: "not_found", retryable: false },
+  free_variant_ended: { errorType: "not_found", retryable: false },
+};
+
+/**
+ * R62: the error body of a failed request, `error.availability` for R59 codes (R61: with the
+ * minimum Retry-After on 429/503). A 500's message is generic and its provider code left out.
+ * The message wording is routesim's: the spec gives the fields, not OpenRouter's sentences.
+ */
+export function openRouterErrorBody(
+  e: FinalError,
+  attempts: readonly AttemptRecord[],
+  requestedModels: readonly string[],
+): { error: Record<string, unknown> } {
+  const avail = AVAILABILITY[e.code];
+  const type = avail?.errorType ?? errorType(e.status);
+  const last = attempts[attempts.length - 1];
+  const tried = `${attempts.length} attempt${attempts.length === 1 ? "" : "s"}`;
+  const message =
+    e.status === 500
+      ? "Internal Server Error"
+      : e.code === "no_endpoints"
+        ? `No endpoints found for ${requestedModels.join(", ")}.`
+        : e.code === "capacity_exhausted"
+          ? `Every provider tried is rate-limited (${tried}).`
+          : e.code === "temporarily_unavailable"
+            ? `Provider returned error: every provider tried is unavailable (${tried}).`
+            : `Provider returned error (${e.code}, ${tried}).`;
+  const metadata: Record<string, unknown> = {
+    error_type: type,
+    ...(e.status !== 500 && last ? { provider_code: last.status, provider_name: last.endpoint.tag } : {}),
+    previous_errors: attempts.map((a) => ({
+      provider: a.endpoint.tag,
+      code: a.error === "none" ? errorType(a.status) : a.error,
+      status: a.status,
+    })),
+  };
+  const error: Record<string, unknown> = { code: e.status, message, error_type: type, metadata };
+  if (avail)
+    error.availability = {
+      code: e.code,
+      retryable: avail.retryable,
+      requested_models: [...requestedModels],
+      docs_url: "https://openrouter.ai/docs/api-reference/errors",
+      ...(e.retryAfterS !== undefined && (e.status === 429 || e.status === 503)
+        ? { retry_after: e.retryAfterS }
+        : {}),
+    };
+  return { error };
+}

@@ -96,6 +96,16 @@ describe("serve --router with the openai client", () => {
     const e = err as APIError;
     expect(e.status).toBe(503);
     expect((e.error as { code: number }).code).toBe(503);
+    // R59/R62: the availability code, its error type, and every attempt in previous_errors.
+    expect(e.error).toMatchObject({
+      error_type: "provider_overloaded",
+      metadata: { error_type: "provider_overloaded", provider_code: 503 },
+      availability: { code: "temporarily_unavailable", retryable: true, requested_models: [LLAMA] },
+    });
+    const previous = (e.error as { metadata: { previous_errors: { provider: string; status: number }[] } })
+      .metadata.previous_errors;
+    expect(previous.map((p) => p.provider).sort()).toEqual(["llama-a", "llama-b"]);
+    expect(previous.every((p) => p.status === 503)).toBe(true);
     expect(e.headers?.get("x-generation-id")).toMatch(/^gen-/);
     expect(s.journal()[0].attempts.length).toBeGreaterThanOrEqual(2); // both llama providers tried
   });
@@ -220,6 +230,61 @@ describe("serve --router agrees with the simulation", () => {
     // Binomial sd at n = 120 is under 0.05: ±0.2 never flakes and still tells 80/20 from 50/50.
     expect(simShare).toBeGreaterThan(0.6);
     expect(Math.abs(cheap / n - simShare)).toBeLessThan(0.2);
+  });
+});
+
+/** One llama provider that takes one request per scenario second (a token bucket of one). */
+function rateLimited(): LoadedScenario {
+  return scenarioFromObject({
+    name: "router-serve-429",
+    seed: 5,
+    traffic: { arrivals: { process: "uniform", rate_per_s: 5 }, requests: 50, model: LLAMA },
+    providers: [
+      {
+        name: "tight",
+        model: LLAMA,
+        price: { prompt: 0.5, completion: 0.5 },
+        ttft_ms: 100,
+        tokens_per_s: 200,
+        rate_limit: { rpm: 60, burst: 1 },
+      },
+    ],
+    policies: [{ name: "or", request: { model: LLAMA } }],
+  });
+}
+
+describe("serve --router under a rate limit", () => {
+  it("a burst gets 429s with Retry-After in wall seconds; the client's retries then succeed", async () => {
+    const s = await start(rateLimited(), "or");
+    const settled = await Promise.allSettled(
+      Array.from({ length: 6 }, () => openai(s).chat.completions.create({ model: LLAMA, messages })),
+    );
+    const limited = settled.flatMap((r) =>
+      r.status === "rejected" && r.reason instanceof APIError && r.reason.status === 429 ? [r.reason] : [],
+    );
+    // One token in the bucket: one request is served, the others are limited.
+    expect(settled.filter((r) => r.status === "fulfilled").length).toBeGreaterThanOrEqual(1);
+    expect(limited.length).toBeGreaterThanOrEqual(3);
+    for (const e of limited) {
+      expect(e.error).toMatchObject({
+        code: 429,
+        availability: { code: "capacity_exhausted", retryable: true },
+      });
+      const avail = (e.error as { availability: { retry_after: number } }).availability;
+      // The bucket refills one scenario second (50 wall ms at 20×) per request.
+      const ms = Number(e.headers?.get("retry-after-ms"));
+      expect(ms).toBeGreaterThan(0);
+      expect(ms).toBeLessThanOrEqual(1000);
+      expect(Number(e.headers?.get("retry-after"))).toBe(Math.ceil(ms / 1000));
+      expect(avail.retry_after * 1000).toBeCloseTo(ms, 0);
+    }
+    // The openai client waits retry-after-ms between tries: every request gets through.
+    const patient = await Promise.all(
+      Array.from({ length: 4 }, () => openai(s, 8).chat.completions.create({ model: LLAMA, messages })),
+    );
+    expect(patient.map((r) => (r as unknown as { provider: string }).provider)).toEqual(
+      Array(4).fill("tight"),
+    );
   });
 });
 
