@@ -57,9 +57,9 @@ export function defaultBatches(requests: number): number {
 
 export const MAX_BATCHES = 1000;
 
-function readJson<T>(file: string): T {
+function readJson<T>(file: string, reviver?: (key: string, value: unknown) => unknown): T {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
+    return JSON.parse(readFileSync(file, "utf8"), reviver) as T;
   } catch (e) {
     throw new InputError(file, [{ path: "", message: `malformed JSON: ${(e as Error).message}` }]);
   }
@@ -88,7 +88,8 @@ export function readRunFolder(dir: string, scenario?: string | LoadedScenario): 
       throw new InputError(join(abs, f), [
         { path: "", message: "file not found (not a run folder of routesim run or drive?)" },
       ]);
-  const summary = readJson<Summary>(join(abs, "summary.json"));
+  // summary.json writes a metric nobody observed (a latency with no request served) as null.
+  const summary = readJson<Summary>(join(abs, "summary.json"), (_k, v) => (v === null ? Number.NaN : v));
   const run = readJson<RunInfo>(join(abs, "run.json"));
   if (summary?.schemaVersion !== 1 || !Array.isArray(summary.policies))
     throw new InputError(join(abs, "summary.json"), [

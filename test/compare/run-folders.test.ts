@@ -167,3 +167,18 @@ describe("batch means of a run folder", () => {
     expect(d.stderr).toMatch(/not both/);
   });
 });
+
+describe("a run where nothing was served", () => {
+  it("reads back (null quantiles in summary.json) and reports", async () => {
+    const s = scenario(0.05);
+    s.providers = s.providers.map((p) => ({ ...p, error_rate: 1 }));
+    const f = join(dir, "none.json");
+    writeFileSync(f, JSON.stringify(s));
+    const out = join(dir, "none");
+    expect((await runCli(["run", f, "--out", out, "-q"])).code).toBe(0);
+    const r = await runCli(["report", out, "-q"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(out, "report.md"), "utf8")).toMatch(/success rate \(%\) \| 0\.00 % ± 0\.00/);
+  });
+});
