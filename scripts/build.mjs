@@ -56,7 +56,8 @@ await build({
   target: "node20",
   // Resolved from the repository, wherever dist/ is written (tests build into a private folder).
   nodePaths: [join(root, "node_modules")],
-  external: ["vega", "vega-lite"],
+  // pg loads only for `calibrate --from postgres://…`, from node_modules (its optional native part too).
+  external: ["vega", "vega-lite", "pg"],
   // A script has no import.meta: modules that find files next to themselves get the bundle's URL.
   define: { "import.meta.url": "__routesimBundleUrl" },
   banner: { js: 'var __routesimBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
