@@ -1,5 +1,10 @@
 /** The calibration report of a gateway log (Markdown): fitted vs observed, predicted vs observed. */
-import { CHECK_QUANTILES, type Fit } from "../calibrate/fit.js";
+import type { TopLevelSpec } from "vega-lite";
+import { CHECK_QUANTILES, type Fit, quantile } from "../calibrate/fit.js";
+import { type ChartRenderer, renderHere } from "../report/charts.js";
+import { escapeHtml } from "../report/html.js";
+import { compileDist } from "../rng/distributions.js";
+import { Rng } from "../rng/rng.js";
 import type { LogCalibration } from "./calibrate.js";
 import type { Skipped } from "./litellm.js";
 
@@ -90,4 +95,100 @@ export function calibrationMarkdown(c: LogCalibration, source: string, skipped: 
     "",
   );
   return out.join("\n");
+}
+
+const GRID = Array.from({ length: 99 }, (_v, i) => (i + 1) / 100);
+
+/** Observed (the fit's sample) and fitted (draws from the fitted spec) quantiles, for a CDF chart. */
+function cdfRows(
+  c: LogCalibration,
+  what: "ttft" | "tps",
+): { endpoint: string; source: string; x: number; q: number }[] {
+  const rows: { endpoint: string; source: string; x: number; q: number }[] = [];
+  for (const e of c.fits) {
+    const fit = what === "ttft" ? e.ttft : e.tps;
+    const sample =
+      what === "ttft" ? (e.ttftFrom === "ttft" ? e.stats.ttft.xs : e.stats.latency.xs) : e.stats.tps.xs;
+    if (!fit || sample.length < 2) continue;
+    const obs = [...sample].sort((a, b) => a - b);
+    const d = compileDist(fit.spec);
+    const rng = new Rng(0, "calibration-chart", e.provider.name, what);
+    const sim = Float64Array.from({ length: 20_000 }, () => d.sample(rng)).sort();
+    for (const q of GRID) {
+      rows.push({ endpoint: e.provider.name, source: "observed", x: quantile(obs, q), q: 100 * q });
+      rows.push({
+        endpoint: e.provider.name,
+        source: "fitted",
+        x: quantile(sim as unknown as number[], q),
+        q: 100 * q,
+      });
+    }
+  }
+  return rows;
+}
+
+function cdfSpec(title: string, axis: string, rows: ReturnType<typeof cdfRows>): TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: {
+      text: title,
+      subtitle: "solid: observed in the log's fit part; dashed: the fitted distribution",
+    },
+    width: 640,
+    height: 260,
+    data: { values: rows },
+    mark: { type: "line" },
+    encoding: {
+      x: { field: "x", type: "quantitative", title: axis, scale: { type: "log" } },
+      y: { field: "q", type: "quantitative", title: "calls at or below (%)", scale: { domain: [0, 100] } },
+      color: { field: "endpoint", type: "nominal" },
+      strokeDash: { field: "source", type: "nominal", sort: ["observed", "fitted"] },
+    },
+  } as TopLevelSpec;
+}
+
+function holdoutSpec(c: LogCalibration): TopLevelSpec | null {
+  if (!c.holdout) return null;
+  const rows = c.holdout.rows
+    .filter((r) => r.metric.startsWith("provider share") || r.metric === "success rate")
+    .flatMap((r) => [
+      { metric: r.metric, source: "observed", v: 100 * r.observed },
+      { metric: r.metric, source: "predicted", v: 100 * r.predicted },
+    ]);
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: { text: "Held-out part: predicted vs observed", subtitle: `policy ${c.holdout.policy}` },
+    width: 640,
+    height: 220,
+    data: { values: rows },
+    mark: { type: "bar" },
+    encoding: {
+      y: { field: "metric", type: "nominal", title: null },
+      yOffset: { field: "source" },
+      x: { field: "v", type: "quantitative", title: "%", scale: { domain: [0, 100] } },
+      color: { field: "source", type: "nominal" },
+    },
+  } as TopLevelSpec;
+}
+
+/** calibration.html: the fitted-vs-observed CDFs and the held-out comparison as charts. */
+export async function calibrationHtml(
+  c: LogCalibration,
+  render: ChartRenderer = renderHere,
+): Promise<string> {
+  const specs = [
+    cdfSpec("TTFT", "TTFT (ms, log scale)", cdfRows(c, "ttft")),
+    cdfSpec("Decode speed", "tokens/s (log scale)", cdfRows(c, "tps")),
+    ...[holdoutSpec(c)].filter((x): x is TopLevelSpec => x !== null),
+  ];
+  const svgs = await render(specs);
+  const name = escapeHtml(String(c.scenario.name));
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Calibration of ${name}</title>
+<style>body{font:15px/1.45 system-ui,sans-serif;max-width:760px;margin:2em auto;padding:0 1em}figure{margin:1.5em 0}</style>
+</head><body><h1>Calibration of ${name}</h1>
+<p>The tables (fit quality per quantile, prices, outage windows, predicted vs observed with tolerances) are in the calibration.md beside this page.</p>
+${svgs.map((s) => `<figure>${s}</figure>`).join("\n")}
+</body></html>
+`;
 }
