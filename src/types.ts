@@ -40,6 +40,11 @@ export interface Endpoint {
   readonly id: number;
   /** Endpoint tag: provider slug, or `slug/suffix`. */
   readonly tag: string;
+  /**
+   * What reports call it: the tag, or `tag · model` when several endpoints share the tag (two
+   * models at one provider). The key of every share table, timeline series and chart.
+   */
+  readonly label: string;
   /** Provider slug (the tag before any `/`). */
   readonly provider: string;
   readonly model: string;

@@ -120,7 +120,7 @@ export function planCompare(o: CompareOptions): {
       confidence: CONFIDENCE,
       targetRelHalfWidth: o.targetRelHalfWidth ?? 0.05,
       endpoints: buildCatalog(s.providers).map((e) => ({
-        tag: e.tag,
+        tag: e.label,
         model: e.model,
         prompt: e.price.prompt,
         completion: e.price.completion,

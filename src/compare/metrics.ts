@@ -117,7 +117,7 @@ export class ExtraMetrics implements RunObserver {
       if (c > 0) v[`fallbackDepth.${k}`] = c / n;
     });
     if (this.failed > 0) v["fallbackDepth.failed"] = this.failed / n;
-    for (const e of catalog) v[`providerShare.${e.tag}`] = p.providerShare[e.tag] ?? 0;
+    for (const e of catalog) v[`providerShare.${e.label}`] = p.providerShare[e.label] ?? 0;
     for (const [k, s] of Object.entries(p.modelShare)) v[`modelShare.${k}`] = s;
     this.incidentLoad(t, catalog, v);
     return v;
@@ -137,15 +137,15 @@ export class ExtraMetrics implements RunObserver {
     if (buckets === 0) return;
     const meanTokens = this.attempts ? this.completionTokens / this.attempts : 0;
     for (const e of catalog) {
-      const series = t.attempts[e.tag] ?? [];
+      const series = t.attempts[e.label] ?? [];
       let sent = 0;
       for (let b = 0; b < series.length; b++) if (inIncident[b]) sent += series[b];
       const rate = sent / ((buckets * t.bucketMs) / 1000);
       const cap = capacityPerS(this.providers[e.id], meanTokens);
-      v[`incidentAttemptRate.${e.tag}`] = rate;
+      v[`incidentAttemptRate.${e.label}`] = rate;
       if (cap !== null) {
-        v[`capacityPerS.${e.tag}`] = cap;
-        v[`incidentUtilisation.${e.tag}`] = rate / cap;
+        v[`capacityPerS.${e.label}`] = cap;
+        v[`incidentUtilisation.${e.label}`] = rate / cap;
       }
     }
   }

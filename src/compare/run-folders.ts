@@ -457,7 +457,7 @@ export function batchCompare(
     confidence: CONFIDENCE,
     targetRelHalfWidth: 0.05,
     endpoints: buildCatalog(s.providers).map((e) => ({
-      tag: e.tag,
+      tag: e.label,
       model: e.model,
       prompt: e.price.prompt,
       completion: e.price.completion,

@@ -215,9 +215,9 @@ export class PolicyMetrics implements RunObserver {
     const attemptsHist: Record<string, number> = {};
     this.endpoints.forEach((e, id) => {
       if (e === undefined) return;
-      if (this.attemptsById[id] > 0) inc(providerAttempts, e.tag, this.attemptsById[id]);
+      if (this.attemptsById[id] > 0) inc(providerAttempts, e.label, this.attemptsById[id]);
       if (this.servedById[id] > 0) {
-        inc(served, e.tag, this.servedById[id]);
+        inc(served, e.label, this.servedById[id]);
         inc(servedModel, e.model, this.servedById[id]);
       }
     });

@@ -116,7 +116,7 @@ export class TimelineObserver implements RunObserver {
       for (const w of windows) {
         if (w.startMs >= endMs) continue;
         const span: OutageSpan = {
-          endpoint: e.tag,
+          endpoint: e.label,
           source: w.source,
           startMs: w.startMs,
           endMs: Math.min(w.endMs, endMs),
@@ -128,7 +128,7 @@ export class TimelineObserver implements RunObserver {
         if (w.endMs >= endMs || !(starts.length > 0 && starts[0] < w.startMs)) continue;
         const k = lowerBound(starts, w.endMs);
         recoveries.push({
-          endpoint: e.tag,
+          endpoint: e.label,
           endMs: w.endMs,
           recoverMs: k < starts.length ? starts[k] - w.endMs : null,
         });
@@ -137,7 +137,7 @@ export class TimelineObserver implements RunObserver {
     const byTag = (rows: number[][]): Record<string, number[]> => {
       const out: Record<string, number[]> = {};
       this.catalog.forEach((e, i) => {
-        out[e.tag] = pad(rows[i]);
+        out[e.label] = pad(rows[i]);
       });
       return out;
     };

@@ -4,11 +4,14 @@ import type { Provider } from "../scenario/schema.js";
 import type { Endpoint, PercentileStats } from "../types.js";
 
 export function buildCatalog(providers: readonly Provider[]): Endpoint[] {
+  const uses = new Map<string, number>();
+  for (const p of providers) uses.set(p.name, (uses.get(p.name) ?? 0) + 1);
   return providers.map((p, id) => {
     const slash = p.name.indexOf("/");
     return Object.freeze({
       id,
       tag: p.name,
+      label: uses.get(p.name)! > 1 ? `${p.name} · ${p.model}` : p.name,
       provider: slash < 0 ? p.name : p.name.slice(0, slash),
       model: p.model,
       price: Object.freeze({
