@@ -9,6 +9,9 @@ describe("pasted-bodies.yaml (R97–R99, R102, R105, R107)", () => {
   const scenario = loaded.scenario;
   const { summary } = simulate(loaded);
   const p = (name: string) => summary.policies.find((x) => x.name === name)!;
+  // google-vertex serves two models here: reports name each endpoint with its model.
+  const GEMINI = "google-vertex · google/gemini-3-flash-preview";
+  const SONNET = "google-vertex · anthropic/claude-sonnet-4.5";
   it("quickstart: ~openai/gpt-latest → openai/gpt-5-mini, load-balanced over its three endpoints", () => {
     expect(p("quickstart").modelShare).toEqual({ "openai/gpt-5-mini": 1 });
     expect(Object.keys(p("quickstart").providerShare).sort()).toEqual(["azure", "groq", "openai"]);
@@ -17,10 +20,10 @@ describe("pasted-bodies.yaml (R97–R99, R102, R105, R107)", () => {
     expect(p("partition-throughput").providerShare).toEqual({ groq: 1 });
   });
   it("tool calling: never google-ai-studio (no tools parameter, R19)", () => {
-    expect(p("tool-calling").providerShare).toEqual({ "google-vertex": 1 });
+    expect(p("tool-calling").providerShare).toEqual({ [GEMINI]: 1 });
   });
   it("image input from content parts: only the image-capable endpoint (R105)", () => {
-    expect(p("image-input").providerShare).toEqual({ "google-vertex": 1 });
+    expect(p("image-input").providerShare).toEqual({ [GEMINI]: 1 });
   });
   it('display names: order ["Amazon Bedrock"] without fallbacks → amazon-bedrock only; its 503s stay failures (R99)', () => {
     const d = p("display-names");
@@ -35,7 +38,7 @@ describe("pasted-bodies.yaml (R97–R99, R102, R105, R107)", () => {
   it("presets page: @preset/ravenel-bridge → its model, only its providers (R102, R99 display names)", () => {
     const spec = scenario.policies.find((x) => x.name === "preset")!;
     expect(spec.request.model).toBe("anthropic/claude-sonnet-4.5");
-    expect(Object.keys(p("preset").providerShare).sort()).toEqual(["anthropic", "google-vertex"]);
+    expect(Object.keys(p("preset").providerShare).sort()).toEqual(["anthropic", SONNET]);
   });
   it("prompt_tokens_from: body: same traffic and endpoint, costs differ by the bodies' prompt estimates", () => {
     const est = (name: string) => {
