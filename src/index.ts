@@ -5,6 +5,14 @@
  *   const { summary } = simulate(loadScenario("scenarios/flagship.yaml"));
  */
 
+import { z } from "zod";
+import { type CompareOptions, type CompareResult, compare as compareRaw } from "./compare/compare.js";
+import { compileDist as compileDistRaw, type DistSpec, type Sampler } from "./rng/distributions.js";
+import { InputError } from "./scenario/errors.js";
+import { type LoadedScenario, zodProblems } from "./scenario/load.js";
+import { Dist } from "./scenario/schema.js";
+import { type SimulateOptions, type SimulationResult, simulate as simulateRaw } from "./simulate.js";
+
 export {
   allPassed,
   type CheckInvariantsOptions,
@@ -14,7 +22,7 @@ export {
   invariantNames,
 } from "./check/runner.js";
 export type { CompareSummary } from "./compare/aggregate.js";
-export { type CompareOptions, type CompareResult, compare, renderReports } from "./compare/compare.js";
+export { type CompareOptions, type CompareResult, renderReports } from "./compare/compare.js";
 export type { PolicySummary, Quantiles } from "./metrics/collector.js";
 export { ExactSum, QuantileSketch } from "./metrics/sketch.js";
 export { OpenRouterConfig, openRouterPolicy } from "./policies/openrouter.js";
@@ -34,7 +42,7 @@ export type {
   RouterBehaviour,
 } from "./policies/types.js";
 export { weightedOrder } from "./policies/weighted.js";
-export { compileDist, type DistSpec, type Sampler } from "./rng/distributions.js";
+export type { DistSpec, Sampler } from "./rng/distributions.js";
 export { hashKey, Rng } from "./rng/rng.js";
 export { lastAttemptError, openRouterFinalError } from "./router/errors.js";
 export { InputError } from "./scenario/errors.js";
@@ -53,14 +61,66 @@ export type {
   ScenarioInput,
 } from "./scenario/schema.js";
 export { type Handler, Simulator } from "./sim/kernel.js";
-export {
-  type Progress,
-  type RunInfo,
-  type SimulateOptions,
-  type SimulationResult,
-  type Summary,
-  simulate,
-} from "./simulate.js";
+export type { Progress, RunInfo, SimulateOptions, SimulationResult, Summary } from "./simulate.js";
 export { meanCI, pairedDiff, pairedRelDiff, type Stat } from "./stats/ci.js";
 export { tQuantile } from "./stats/t.js";
 export type * from "./types.js";
+
+// Entry points that take plain values check them like the CLI does (same schemas, same InputError):
+// a library caller's typo must not become a hang, a RangeError or a TypeError deep inside.
+
+/** Compiles a distribution spec (validated like the scenario's distributions). */
+export function compileDist(spec: DistSpec): Sampler {
+  const r = Dist.safeParse(spec, { reportInput: true });
+  if (!r.success) throw new InputError("<compileDist>", zodProblems(r.error.issues, ["spec"], Dist));
+  return compileDistRaw(r.data);
+}
+
+/** Runs every (or the selected) policy of a loaded scenario; see `loadScenario`. */
+export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}): SimulationResult {
+  const l = loaded as Partial<LoadedScenario> | null | undefined;
+  if (
+    l === null ||
+    typeof l !== "object" ||
+    typeof l.file !== "string" ||
+    typeof l.baseDir !== "string" ||
+    l.scenario === null ||
+    typeof l.scenario !== "object"
+  )
+    throw new InputError("<simulate>", [
+      { path: "loaded", message: "expected a LoadedScenario (from loadScenario or scenarioFromObject)" },
+    ]);
+  checkOptions("<simulate>", options, SimulateChecks);
+  return simulateRaw(loaded, options);
+}
+
+/** Replicated comparison; options are checked before any work. */
+export function compare(options: CompareOptions): Promise<CompareResult> {
+  try {
+    checkOptions("<compare>", options, CompareChecks);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return compareRaw(options);
+}
+
+const names = z.array(z.string().min(1)).optional();
+const SimulateChecks = z.looseObject({ policies: names, outDir: z.string().nullable().optional() });
+const CompareChecks = z.looseObject({
+  source: z.discriminatedUnion("kind", [
+    z.looseObject({ kind: z.literal("file"), path: z.string().min(1) }),
+    z.looseObject({ kind: z.literal("object"), input: z.unknown(), baseDir: z.string(), label: z.string() }),
+  ]),
+  replications: z.number(),
+  jobs: z.number(),
+  seed: z.number().optional(),
+  requests: z.number().optional(),
+  policies: names,
+  baseline: z.string().optional(),
+  outDir: z.string().nullable().optional(),
+});
+
+function checkOptions(file: string, options: unknown, schema: z.ZodType): void {
+  const r = schema.safeParse(options, { reportInput: true });
+  if (!r.success) throw new InputError(file, zodProblems(r.error.issues, ["options"]));
+}

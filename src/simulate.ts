@@ -4,8 +4,8 @@
  * folder: attempts.csv, requests.csv, summary.json, run.json, report.md.
  */
 
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { ATTEMPT_COLUMNS, PolicyMetrics, type PolicySummary, REQUEST_COLUMNS } from "./metrics/collector.js";
 import { CsvWriter } from "./metrics/csv.js";
 import { type PolicyModel, policyModel } from "./policies/describe.js";
@@ -13,6 +13,7 @@ import { type BuiltPolicy, buildPolicy } from "./policies/registry.js";
 import { buildCatalog } from "./providers/catalog.js";
 import { ProviderFarm } from "./providers/farm.js";
 import { renderMarkdown } from "./report/markdown.js";
+import { openResultsFolder } from "./results-folder.js";
 import { DecisionLog } from "./router/decisions.js";
 import { HealthTracker } from "./router/health.js";
 import { responseCacheFor } from "./router/response-cache.js";
@@ -78,6 +79,8 @@ export interface Progress {
 export interface SimulateOptions {
   /** Output folder; null/undefined = compute the summary only. */
   outDir?: string | null;
+  /** Replace an existing results folder (one routesim marked) at the end; default true (the CLI passes --force). */
+  replace?: boolean;
   /** Skip the per-row CSVs (measures simulation, not disk). */
   summaryOnly?: boolean;
   /** Also write decisions.jsonl (one line per request per policy: candidates, why, attempts). */
@@ -312,11 +315,8 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
   openTraffic(s.traffic, loaded.baseDir, s.seed, loaded.file);
 
   const outDir = options.outDir ?? null;
-  const tmp = outDir ? join(dirname(outDir), `.routesim-tmp-${basename(outDir)}-${process.pid}`) : null;
-  if (tmp) {
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp, { recursive: true });
-  }
+  const folder = outDir ? openResultsFolder(outDir, { replace: options.replace }) : null;
+  const tmp = folder?.tmp ?? null;
   const rows = tmp !== null && !options.summaryOnly;
   const attemptsCsv = rows ? new CsvWriter(join(tmp!, "attempts.csv"), ATTEMPT_COLUMNS) : null;
   const requestsCsv = rows ? new CsvWriter(join(tmp!, "requests.csv"), REQUEST_COLUMNS) : null;
@@ -376,7 +376,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
     attemptsCsv?.close();
     requestsCsv?.close();
     decisionLog?.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true }); // never leave a half-written result
+    folder?.abort(); // never leave a half-written result
     throw e;
   }
   attemptsCsv?.close();
@@ -408,12 +408,16 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
     command: options.command ?? null,
     policies: built.map((b, i) => policyModel(b.policy.name, selected[i].kind, b.behaviour, b.models)),
   };
-  if (tmp && outDir) {
-    writeFileSync(join(tmp, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-    writeFileSync(join(tmp, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
-    writeFileSync(join(tmp, "report.md"), renderMarkdown(s, summary, run));
-    if (existsSync(outDir)) rmSync(outDir, { recursive: true, force: true });
-    renameSync(tmp, outDir);
+  if (folder && tmp) {
+    try {
+      writeFileSync(join(tmp, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+      writeFileSync(join(tmp, "run.json"), `${JSON.stringify(run, null, 2)}\n`);
+      writeFileSync(join(tmp, "report.md"), renderMarkdown(s, summary, run));
+    } catch (e) {
+      folder.abort();
+      throw e;
+    }
+    folder.commit();
   }
   return { summary, run, outDir };
 }

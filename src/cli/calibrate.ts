@@ -2,7 +2,7 @@
  * `routesim calibrate <llmperf-dir>`: fit provider latency and error models to LLMPerf results;
  * `routesim calibrate --from <log>`: a whole scenario from a gateway's own log (src/logs).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { Document, parse } from "yaml";
@@ -11,7 +11,8 @@ import { calibrateRun, llmperfFiles } from "../calibrate/llmperf.js";
 import { calibrationYaml, fitTable } from "../calibrate/report.js";
 import { calibrateLogs } from "../logs/calibrate.js";
 import { openLog } from "../logs/open.js";
-import { calibrationMarkdown } from "../logs/report.js";
+import { calibrationHtml, calibrationMarkdown } from "../logs/report.js";
+import { writeFileAtomic } from "../results-folder.js";
 import { InputError } from "../scenario/errors.js";
 import { scenarioFromObject } from "../scenario/load.js";
 import { UsageError } from "./common.js";
@@ -28,13 +29,6 @@ interface CalibrateFlags {
   only?: string;
   out?: string;
   table?: string;
-}
-
-function writeAtomic(file: string, text: string): void {
-  const out = resolve(file);
-  const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, out);
 }
 
 /** The policies a `--policy` file gives: one policy object, a list, or a scenario's `policies`. */
@@ -91,13 +85,14 @@ async function calibrateFromLog(
   // The scenario must load as written: validate it before anything is kept.
   scenarioFromObject(c.scenario, {}, dirname(out));
   const report = calibrationMarkdown(c, src.label, skipped);
-  writeAtomic(join(dirname(out), `${base}.calibration.md`), report);
+  writeFileAtomic(join(dirname(out), `${base}.calibration.md`), report);
+  writeFileAtomic(join(dirname(out), `${base}.calibration.html`), await calibrationHtml(c));
   const doc = new Document(c.scenario);
   doc.commentBefore = ` Written by routesim calibrate --from ${src.label} (${flags.format ?? "litellm"}); see ${base}.calibration.md.`;
-  writeAtomic(out, doc.toString({ lineWidth: 0 }));
+  writeFileAtomic(out, doc.toString({ lineWidth: 0 }));
   const h = c.holdout;
   process.stdout.write(
-    `${c.fits.length} endpoints from ${c.requests} requests; wrote ${basename(out)}, ${base}.trace.csv, ${base}.calibration.md${h ? `; held-out fidelity ${h.rows.filter((r) => r.ok).length} of ${h.rows.length} metrics within tolerance` : ""}\n`,
+    `${c.fits.length} endpoints from ${c.requests} requests; wrote ${basename(out)}, ${base}.trace.csv, ${base}.calibration.md/.html${h ? `; held-out fidelity ${h.rows.filter((r) => r.ok).length} of ${h.rows.length} metrics within tolerance` : ""}\n`,
   );
 }
 
@@ -157,9 +152,9 @@ export function registerCalibrate(program: Command): void {
         "Error rates count 429 and failed (-1 → 502) requests; -100 short outputs finished and are not errors.",
       ]);
       const table = `${fitTable(runs)}\n`;
-      if (flags.out) writeAtomic(flags.out, yaml);
+      if (flags.out) writeFileAtomic(flags.out, yaml);
       else process.stdout.write(yaml);
-      if (flags.table) writeAtomic(flags.table, table);
+      if (flags.table) writeFileAtomic(flags.table, table);
       else process.stderr.write(table);
     });
 }

@@ -1,7 +1,7 @@
 /** Shared CLI plumbing: error reporting, output folders, the progress bar. */
-import { existsSync, readdirSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import cliProgress from "cli-progress";
+import { checkPathSegment, outDirProblem } from "../results-folder.js";
 import { InputError } from "../scenario/errors.js";
 import type { Progress } from "../simulate.js";
 
@@ -17,29 +17,20 @@ export class ExitCode extends Error {
   }
 }
 
-/** Files that mark a folder as written by a routesim command (run, compare, sweep, merge). */
-const RESULT_MARKERS = ["summary.json", "run.json", "sweep.json", "compare.json"];
-
-/** Resolves an output folder and refuses to overwrite an existing one unless forced. */
+/**
+ * Resolves an output folder and refuses an existing one unless forced, and even then one
+ * routesim did not mark as its own (results-folder.ts; the write checks again at the end).
+ */
 export function outputDir(dir: string, force: boolean): string {
-  const out = resolve(dir);
-  if (existsSync(out) && !force) {
-    throw new UsageError(`${dir} already exists; pass --force to replace it`);
-  }
-  if (existsSync(out) && !isResultsFolder(out)) {
-    // --force replaces results, never a source folder or file given by mistake (`--out .`).
-    throw new UsageError(
-      `${dir} is not a routesim results folder (no ${RESULT_MARKERS.join(", ")}); refusing to replace it even with --force`,
-    );
-  }
-  return out;
+  const problem = outDirProblem(dir, force);
+  if (problem) throw new UsageError(problem);
+  return resolve(dir);
 }
 
-/** An empty folder, or one a routesim command wrote. */
-function isResultsFolder(path: string): boolean {
-  if (!statSync(path).isDirectory()) return false;
-  const entries = readdirSync(path);
-  return entries.length === 0 || RESULT_MARKERS.some((m) => entries.includes(m));
+/** A name that becomes a folder of the default output path, checked to be one safe segment. */
+export function safeName(name: string, file: string, path: string): string {
+  checkPathSegment(name, file, path);
+  return name;
 }
 
 export function parseIntFlag(name: string, v: string | undefined): number | undefined {

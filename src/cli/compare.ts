@@ -7,8 +7,9 @@ import { atomicDir, compare, runInfo, writeCompare } from "../compare/compare.js
 import { defaultJobs } from "../compare/pool.js";
 import { batchCompare, readRunFolder } from "../compare/run-folders.js";
 import { stat } from "../report/format.js";
+import { MAX_REPLICATIONS } from "../scenario/limits.js";
 import { loadScenario } from "../scenario/load.js";
-import { outputDir, parseIntFlag, printWarnings, UsageError } from "./common.js";
+import { outputDir, parseIntFlag, printWarnings, safeName, UsageError } from "./common.js";
 
 export interface CompareFlags {
   out?: string;
@@ -35,7 +36,7 @@ async function compareFolders(dirs: string[], flags: CompareFlags): Promise<void
     policies: parseList(flags.policies),
   });
   const out = outputDir(
-    flags.out ?? join("results", `${data.meta.scenario}-from-compare`),
+    flags.out ?? join("results", `${safeName(data.meta.scenario, dirs[0], "scenario")}-from-compare`),
     flags.force ?? false,
   );
   const command = `routesim compare ${process.argv.slice(3).join(" ")}`.trim();
@@ -52,11 +53,24 @@ async function compareFolders(dirs: string[], flags: CompareFlags): Promise<void
   }
 }
 
-export function parseList(v: string | undefined): string[] | undefined {
-  return v
+export function parseList(v: string | undefined, flag = "policies"): string[] | undefined {
+  const list = v
     ?.split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+  // `--policies ""` is a mistake (an unset variable), not "all".
+  if (list?.length === 0) throw new UsageError(`--${flag} expects at least one name, got "${v}"`);
+  return list;
+}
+
+/** Replications flag: 2 (a confidence interval needs two) up to the cap. */
+export function parseReplications(v: string | undefined, fallback: number): number {
+  const r = parseIntFlag("replications", v) ?? fallback;
+  if (r < 2 || r > MAX_REPLICATIONS)
+    throw new UsageError(
+      `--replications expects 2 to ${MAX_REPLICATIONS} (a confidence interval needs at least two), got ${r}`,
+    );
+  return r;
 }
 
 export function parseTarget(v: string | undefined): number | undefined {
@@ -128,13 +142,15 @@ export function registerCompare(program: Command): void {
         return;
       }
       if (file === undefined) throw new UsageError("missing the scenario file (or --from <dirs…>)");
-      const replications = parseIntFlag("replications", flags.replications) ?? 10;
-      if (replications < 1) throw new UsageError("--replications expects at least 1");
+      const replications = parseReplications(flags.replications, 10);
       const jobs = parseJobs(flags.jobs);
       const seed = parseIntFlag("seed", flags.seed);
       const requests = parseIntFlag("requests", flags.requests);
       const name = loadScenario(file).scenario.name;
-      const out = outputDir(flags.out ?? join("results", `${name}-compare`), flags.force ?? false);
+      const out = outputDir(
+        flags.out ?? join("results", `${safeName(name, file, "name")}-compare`),
+        flags.force ?? false,
+      );
       const result = await compare({
         source: { kind: "file", path: file },
         replications,
@@ -145,6 +161,7 @@ export function registerCompare(program: Command): void {
         jobs,
         targetRelHalfWidth: parseTarget(flags.target),
         outDir: out,
+        replace: flags.force ?? false,
         rows: flags.rows,
         onProgress: progressLine(flags.quiet ?? false, name),
         command: `routesim compare ${process.argv.slice(3).join(" ")}`.trim(),

@@ -7,7 +7,7 @@ import type { MockPorts } from "../live/serve.js";
 import { liveSession } from "../live/session.js";
 import { renderChecks } from "../live/validate.js";
 import { loadScenario } from "../scenario/load.js";
-import { ExitCode, outputDir, parseIntFlag, UsageError } from "./common.js";
+import { ExitCode, outputDir, parseIntFlag, safeName, UsageError } from "./common.js";
 import { parseScale } from "./serve.js";
 
 interface DriveFlags {
@@ -110,7 +110,16 @@ export function registerDrive(program: Command): void {
         throw new UsageError(
           `--time-scale ${scale} differs from the mocks' (${mock.timeScale}, ${flags.mockPorts})`,
         );
-      const out = outputDir(flags.out ?? join("results", "live", s.name, policy.name), flags.force ?? false);
+      const out = outputDir(
+        flags.out ??
+          join(
+            "results",
+            "live",
+            safeName(s.name, loaded.file, "name"),
+            safeName(policy.name, loaded.file, `policies[${s.policies.indexOf(policy)}].name`),
+          ),
+        flags.force ?? false,
+      );
       const { result, checks } = await liveSession({
         loaded,
         policy,

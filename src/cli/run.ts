@@ -5,7 +5,8 @@ import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
 import { loadScenario } from "../scenario/load.js";
 import { simulate } from "../simulate.js";
-import { outputDir, parseIntFlag, printWarnings, progressReporter, UsageError } from "./common.js";
+import { outputDir, parseIntFlag, printWarnings, progressReporter, safeName, UsageError } from "./common.js";
+import { parseList } from "./compare.js";
 
 interface RunFlags {
   out?: string;
@@ -40,15 +41,16 @@ export function registerRun(program: Command): void {
       const requests = parseIntFlag("requests", flags.requests);
       if (requests === 0) throw new UsageError("--requests expects a positive integer, got 0");
       const loaded = loadScenario(file, { seed: parseIntFlag("seed", flags.seed), requests });
-      const out = outputDir(flags.out ?? join("results", loaded.scenario.name), flags.force ?? false);
+      const out = outputDir(
+        flags.out ?? join("results", safeName(loaded.scenario.name, loaded.file, "name")),
+        flags.force ?? false,
+      );
       const progress = progressReporter(flags.quiet ?? false);
       const result = simulate(loaded, {
         outDir: out,
+        replace: flags.force ?? false,
         summaryOnly: flags.summaryOnly,
-        policies: flags.policies
-          ?.split(",")
-          .map((s) => s.trim())
-          .filter(Boolean),
+        policies: parseList(flags.policies),
         onProgress: progress.update,
         wallClock: () => performance.now(),
         decisions: flags.decisions,

@@ -1,11 +1,19 @@
 /** `routesim sweep <scenario> --set path=v1,v2 ... [--shard i/n]`: run a parameter grid. */
 import { join, relative } from "node:path";
 import type { Command } from "commander";
+import { shardFromEnv } from "../compare/shard-env.js";
 import { parseShard } from "../compare/sweep.js";
 import { sweep } from "../compare/sweep-run.js";
 import { loadScenario } from "../scenario/load.js";
-import { outputDir, parseIntFlag, UsageError } from "./common.js";
-import { type CompareFlags, parseJobs, parseList, parseTarget, progressLine } from "./compare.js";
+import { outputDir, parseIntFlag, safeName, UsageError } from "./common.js";
+import {
+  type CompareFlags,
+  parseJobs,
+  parseList,
+  parseReplications,
+  parseTarget,
+  progressLine,
+} from "./compare.js";
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
 
@@ -22,7 +30,11 @@ export function registerSweep(program: Command): void {
       collect,
       [],
     )
-    .option("--shard <i/n>", "run only shard i of n (1-based; points i-1, i-1+n, ...)")
+    .option(
+      "--shard <i/n|auto>",
+      "run only shard i of n (1-based; points i-1, i-1+n, ...); auto: from Slurm, Kubernetes, AWS Batch or Cloud Run (docs/batch-engines.md)",
+    )
+    .option("--shards <n>", "with --shard auto: the number of tasks, where the engine does not export it")
     .option("-r, --replications <n>", "replications per grid point", "3")
     .option("--policies <names>", "comma-separated policy names (default: all)")
     .option("--baseline <name>", "baseline policy (default: the first)")
@@ -36,31 +48,39 @@ export function registerSweep(program: Command): void {
     .option("-o, --out <dir>", "output folder (default: results/<scenario name>-sweep[-shard-i-of-n])")
     .option("-q, --quiet", "print nothing but errors")
     .option("-f, --force", "replace an existing output folder")
-    .action(async (file: string, flags: CompareFlags & { set: string[]; shard?: string }) => {
-      const replications = parseIntFlag("replications", flags.replications) ?? 3;
-      if (replications < 1) throw new UsageError("--replications expects at least 1");
-      const shard = parseShard(flags.shard);
-      const name = loadScenario(file).scenario.name;
-      const suffix = shard ? `-shard-${shard.index}-of-${shard.count}` : "";
-      const out = outputDir(flags.out ?? join("results", `${name}-sweep${suffix}`), flags.force ?? false);
-      const meta = await sweep({
-        file,
-        sets: flags.set,
-        shard,
-        replications,
-        seed: parseIntFlag("seed", flags.seed),
-        requests: parseIntFlag("requests", flags.requests),
-        policies: parseList(flags.policies),
-        baseline: flags.baseline,
-        jobs: parseJobs(flags.jobs),
-        targetRelHalfWidth: parseTarget(flags.target),
-        outDir: out,
-        command: `routesim sweep ${process.argv.slice(3).join(" ")}`.trim(),
-        onProgress: progressLine(flags.quiet ?? false, `${name} sweep`),
-      });
-      if (!flags.quiet)
-        process.stdout.write(
-          `ran ${meta.points.length} of ${meta.grid.length} grid points; wrote ${relative(process.cwd(), out) || "."}/ (report.md, report.html, points/)\n`,
+    .action(
+      async (file: string, flags: CompareFlags & { set: string[]; shard?: string; shards?: string }) => {
+        const replications = parseReplications(flags.replications, 3);
+        const auto =
+          flags.shard === "auto" ? shardFromEnv(process.env, parseIntFlag("shards", flags.shards)) : null;
+        if (flags.shards !== undefined && !auto) throw new UsageError("--shards goes with --shard auto");
+        const shard = auto ? { index: auto.index, count: auto.count } : parseShard(flags.shard);
+        const name = loadScenario(file).scenario.name;
+        const suffix = shard ? `-shard-${shard.index}-of-${shard.count}` : "";
+        const out = outputDir(
+          flags.out ?? join("results", `${safeName(name, file, "name")}-sweep${suffix}`),
+          flags.force ?? false,
         );
-    });
+        const meta = await sweep({
+          file,
+          sets: flags.set,
+          shard,
+          replications,
+          seed: parseIntFlag("seed", flags.seed),
+          requests: parseIntFlag("requests", flags.requests),
+          policies: parseList(flags.policies),
+          baseline: flags.baseline,
+          jobs: parseJobs(flags.jobs),
+          targetRelHalfWidth: parseTarget(flags.target),
+          outDir: out,
+          ...(auto ? { shardFrom: { engine: auto.engine, vars: auto.vars } } : {}),
+          command: `routesim sweep ${process.argv.slice(3).join(" ")}`.trim(),
+          onProgress: progressLine(flags.quiet ?? false, `${name} sweep`),
+        });
+        if (!flags.quiet)
+          process.stdout.write(
+            `ran ${meta.points.length} of ${meta.grid.length} grid points; wrote ${relative(process.cwd(), out) || "."}/ (report.md, report.html, points/)\n`,
+          );
+      },
+    );
 }

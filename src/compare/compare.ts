@@ -3,13 +3,15 @@
  * inline (identical results), folded into per-replication tables, statistics and reports. Output
  * is written to a temp folder and renamed at the end, like `run`.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, relative } from "node:path";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { buildCatalog } from "../providers/catalog.js";
 import { type ChartRenderer, renderHere } from "../report/charts.js";
 import { renderCompareMarkdown } from "../report/compare-markdown.js";
 import { renderCompareHtml } from "../report/html.js";
+import { writeResultsFolderAsync } from "../results-folder.js";
 import { InputError } from "../scenario/errors.js";
+import { MAX_REPLICATIONS } from "../scenario/limits.js";
 import { describePolicies, routesimVersion } from "../simulate.js";
 import { CONFIDENCE } from "../stats/ci.js";
 import { type CompareSummary, summarize } from "./aggregate.js";
@@ -43,6 +45,8 @@ export interface CompareOptions {
   /** Relative CI half-width beyond which replications needed are reported. */
   targetRelHalfWidth?: number;
   outDir?: string | null;
+  /** Replace an existing results folder (one routesim marked) at the end; default true (the CLI passes --force). */
+  replace?: boolean;
   /** Also write attempts.csv and requests.csv of the first replication (default true). */
   rows?: boolean;
   point?: Record<string, string | number | boolean>;
@@ -69,6 +73,11 @@ export function planCompare(o: CompareOptions): {
   const s = loaded.scenario;
   const file = loaded.file;
   const all = s.policies.map((p) => p.name);
+  if (
+    o.policies !== undefined &&
+    !(Array.isArray(o.policies) && o.policies.every((p) => typeof p === "string"))
+  )
+    throw new InputError(file, [{ path: "--policies", message: "expected a list of policy names" }]);
   const policies = o.policies?.length ? [...o.policies] : all;
   const unknown = policies.filter((p) => !all.includes(p));
   if (unknown.length)
@@ -86,8 +95,22 @@ export function planCompare(o: CompareOptions): {
         message: `"${baseline}" is not among the compared policies (${policies.join(", ")})`,
       },
     ]);
-  if (!(o.replications >= 1))
-    throw new InputError(file, [{ path: "--replications", message: "expected at least 1" }]);
+  // A confidence interval needs two replications; the cap bounds the seeds and tables kept.
+  if (!(Number.isInteger(o.replications) && o.replications >= 2 && o.replications <= MAX_REPLICATIONS))
+    throw new InputError(file, [
+      {
+        path: "--replications",
+        message: `expected an integer from 2 (a confidence interval needs two) to ${MAX_REPLICATIONS}, got ${String(o.replications)}`,
+      },
+    ]);
+  if (!(Number.isInteger(o.jobs) && o.jobs >= 1 && o.jobs <= 1024))
+    throw new InputError(file, [
+      { path: "--jobs", message: `expected an integer from 1 to 1024, got ${String(o.jobs)}` },
+    ]);
+  if (o.targetRelHalfWidth !== undefined && !(o.targetRelHalfWidth > 0 && o.targetRelHalfWidth < 1))
+    throw new InputError(file, [
+      { path: "--target", message: `expected a fraction in (0, 1), got ${String(o.targetRelHalfWidth)}` },
+    ]);
   const seeds = Array.from({ length: o.replications }, (_v, r) => replicationSeed(s.seed, r));
   const jobs = seeds.map((seed, replication) => ({
     source: o.source,
@@ -222,20 +245,16 @@ function keepFirstReplicationRows(rowsDir: string, dir: string): void {
   rmSync(rowsDir, { recursive: true, force: true });
 }
 
-/** Runs `fill(tmp)` in a temp folder next to `outDir`, then renames it into place (never half-written). */
-export async function atomicDir<T>(outDir: string, fill: (tmp: string) => Promise<T>): Promise<T> {
-  const tmp = join(dirname(outDir), `.routesim-tmp-${basename(outDir)}-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  try {
-    const out = await fill(tmp);
-    if (existsSync(outDir)) rmSync(outDir, { recursive: true, force: true });
-    renameSync(tmp, outDir);
-    return out;
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+/**
+ * Runs `fill(tmp)` in a temp folder next to `outDir`, then renames it into place (never
+ * half-written; see results-folder.ts for the lock, marker and cleanup).
+ */
+export function atomicDir<T>(
+  outDir: string,
+  fill: (tmp: string) => Promise<T>,
+  o: { replace?: boolean } = {},
+): Promise<T> {
+  return writeResultsFolderAsync(outDir, fill, o);
 }
 
 export function runInfo(
@@ -265,15 +284,19 @@ export async function compare(o: CompareOptions): Promise<CompareResult> {
       const data = folder.data(meta);
       return { data, summary: summarize(data), outDir: null, warnings: folder.warnings };
     });
-  const summary = await atomicDir(outDir, (tmp) => {
-    // Replication 1 writes its rows as it runs, next to the other replications (not after them).
-    const rowsDir = o.rows !== false ? join(tmp, ".rows") : null;
-    const run = rowsDir ? jobs.map((j, i) => (i === 0 ? { ...j, rowsDir } : j)) : jobs;
-    return withJobs(run, o.jobs, { onDone: o.onProgress, charts: true, fold }, (_none, render) => {
-      if (rowsDir) keepFirstReplicationRows(rowsDir, tmp);
-      const wall = o.wallClock && t0 !== undefined ? o.wallClock() - t0 : null;
-      return writeCompare(tmp, folder.data(meta), runInfo(o, wall, folder.warnings), render);
-    });
-  });
+  const summary = await atomicDir(
+    outDir,
+    (tmp) => {
+      // Replication 1 writes its rows as it runs, next to the other replications (not after them).
+      const rowsDir = o.rows !== false ? join(tmp, ".rows") : null;
+      const run = rowsDir ? jobs.map((j, i) => (i === 0 ? { ...j, rowsDir } : j)) : jobs;
+      return withJobs(run, o.jobs, { onDone: o.onProgress, charts: true, fold }, (_none, render) => {
+        if (rowsDir) keepFirstReplicationRows(rowsDir, tmp);
+        const wall = o.wallClock && t0 !== undefined ? o.wallClock() - t0 : null;
+        return writeCompare(tmp, folder.data(meta), runInfo(o, wall, folder.warnings), render);
+      });
+    },
+    { replace: o.replace },
+  );
   return { data: readCompareData(outDir), summary, outDir, warnings: folder.warnings };
 }

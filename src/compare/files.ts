@@ -6,6 +6,7 @@
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { field, parseCsv, unfield } from "../metrics/csv.js";
 import type { PolicyModel } from "../policies/describe.js";
 import { InputError } from "../scenario/errors.js";
 import { CDF_QUANTILES } from "./metrics.js";
@@ -112,7 +113,8 @@ export interface CompareData {
 
 /** Numbers as shortest round-trip text (NaN → empty), so reading back gives the same doubles. */
 const num = (v: number): string => (Number.isFinite(v) ? String(v) : "");
-const q = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+// Strings as every routesim CSV writes them (quoted when needed, formula-guarded; see csv.ts).
+const q = (s: string): string => field(s);
 
 /** Timeline bucket for reports: about 150 points over the run, whole seconds. */
 export function chartBucketS(endMs: number): number {
@@ -253,46 +255,26 @@ export function writeCompareData(dir: string, d: CompareData): void {
   );
 }
 
-/** Splits one CSV line (quoted fields allowed). */
-function splitCsv(line: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
-}
-
+/** Reads one of routesim's own CSV files (quoted commas, quotes and newlines round-trip). */
 function readCsv(dir: string, name: string, head: readonly string[]): string[][] {
   const file = join(dir, name);
   if (!existsSync(file))
     throw new InputError(file, [{ path: "", message: "file not found (not a compare results folder?)" }]);
-  const lines = readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.length > 0);
-  const got = splitCsv(lines[0] ?? "");
+  const parsed = parseCsv(readFileSync(file, "utf8"));
+  if (!("records" in parsed))
+    throw new InputError(file, [
+      { path: `line ${parsed.brokenAtLine}`, message: "unterminated quoted field" },
+    ]);
+  const records = parsed.records.filter((r) => r.length > 1 || r[0] !== "");
+  const got = (records[0] ?? []).map(unfield);
   if (got.join(",") !== head.join(","))
     throw new InputError(file, [{ path: "line 1", message: `expected header ${head.join(",")}` }]);
-  return lines.slice(1).map((l, i) => {
-    const f = splitCsv(l);
-    if (f.length !== head.length)
+  return records.slice(1).map((r, i) => {
+    if (r.length !== head.length)
       throw new InputError(file, [
-        { path: `line ${i + 2}`, message: `expected ${head.length} fields, got ${f.length}` },
+        { path: `record ${i + 2}`, message: `expected ${head.length} fields, got ${r.length}` },
       ]);
-    return f;
+    return r.map(unfield);
   });
 }
 

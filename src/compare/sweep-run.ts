@@ -56,19 +56,32 @@ export interface SweepOptions extends Omit<CompareOptions, "source" | "outDir" |
   file: string;
   sets: readonly string[];
   shard: Shard | null;
+  /** With `--shard auto`: the batch engine and the variables read (kept in each point's run.json). */
+  shardFrom?: { engine: string; vars: Record<string, string> };
   outDir: string;
 }
 
 export async function sweep(o: SweepOptions): Promise<SweepMeta> {
   const raw = rawScenario(o.file);
   const axes = parseSets(o.file, o.sets);
-  const grid = expandGrid(axes);
-  // Validate every grid point (not just this shard's) so all shards fail the same way, up front.
-  const scenarios = grid.map((p) => pointScenario(o.file, raw, p));
+  const grid = expandGrid(axes, o.file);
   const mine = shardPoints(grid, o.shard);
+  // Validate every grid point (not just this shard's) so all shards fail the same way, up front;
+  // keep only this shard's scenarios (memory grows with the shard, not the grid).
+  const scenarios = new Map<number, unknown>();
+  const keep = new Set(mine.map((p) => p.index));
+  for (const p of grid) {
+    const obj = pointScenario(o.file, raw, p);
+    if (keep.has(p.index)) scenarios.set(p.index, obj);
+  }
   const plans = mine.map((p) =>
     planCompare({
-      source: { kind: "object", input: scenarios[p.index], baseDir: resolve(o.file, ".."), label: o.file },
+      source: {
+        kind: "object",
+        input: scenarios.get(p.index),
+        baseDir: resolve(o.file, ".."),
+        label: o.file,
+      },
       replications: o.replications,
       seed: o.seed,
       requests: o.requests,
@@ -107,7 +120,12 @@ export async function sweep(o: SweepOptions): Promise<SweepMeta> {
       folder.add(r);
       if (folder.added < plans[i].jobs.length) return;
       mkdirSync(dirs[i], { recursive: true });
-      writeCompareRun(dirs[i], folder.data(plans[i].meta), runInfo(o, null, folder.warnings));
+      const run = runInfo(o, null, folder.warnings);
+      writeCompareRun(
+        dirs[i],
+        folder.data(plans[i].meta),
+        o.shardFrom ? { ...run, shardFrom: o.shardFrom } : run,
+      );
       folders[i] = null;
     };
     await withJobs(jobs, o.jobs, { onDone: o.onProgress, charts: true, fold }, async (_none, render) => {
@@ -180,11 +198,13 @@ function sweepKey(m: SweepMeta): string {
   return JSON.stringify([m.scenario, m.scenarioFile, m.axes, m.replications, m.seed, m.requestsFlag]);
 }
 
-/** Merges shard folders of one sweep into `outDir`; every grid point must appear at most once. */
-export async function mergeSweeps(
-  dirs: readonly string[],
-  outDir: string,
-): Promise<{ meta: SweepMeta; missing: number[] }> {
+/** Which grid points shard folders hold, checked to be of one sweep with no point twice. */
+export function sweepCoverage(dirs: readonly string[]): {
+  metas: SweepMeta[];
+  owner: Map<number, string>;
+  present: number[];
+  missing: number[];
+} {
   if (dirs.length === 0)
     throw new InputError("<command line>", [{ path: "dirs", message: "expected at least one sweep folder" }]);
   const metas = dirs.map((d) => readSweepMeta(d));
@@ -207,9 +227,28 @@ export async function mergeSweeps(
       owner.set(p, dirs[i]);
     }
   });
-  const grid = metas[0].grid;
   const present = [...owner.keys()].sort((a, b) => a - b);
-  const missing = grid.map((p) => p.index).filter((i) => !owner.has(i));
+  const missing = metas[0].grid.map((p) => p.index).filter((i) => !owner.has(i));
+  return { metas, owner, present, missing };
+}
+
+/**
+ * Merges shard folders of one sweep into `outDir`; every grid point must appear at most once, and
+ * every point of the grid must be there unless `allowPartial` (the report then says which are not).
+ */
+export async function mergeSweeps(
+  dirs: readonly string[],
+  outDir: string,
+  allowPartial = false,
+): Promise<{ meta: SweepMeta; missing: number[] }> {
+  const { metas, owner, present, missing } = sweepCoverage(dirs);
+  if (missing.length && !allowPartial)
+    throw new InputError("<command line>", [
+      {
+        path: "dirs",
+        message: `grid points ${missing.join(", ")} are in none of the folders (of ${metas[0].grid.length}; shard i of n holds points i−1, i−1+n, …); rerun those shards, or merge with --allow-partial`,
+      },
+    ]);
   const meta: SweepMeta = { ...metas[0], shard: null, points: present };
   await atomicDir(outDir, async (tmp) => {
     for (const i of present) {

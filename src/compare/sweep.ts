@@ -6,9 +6,9 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parse } from "yaml";
 import { InputError } from "../scenario/errors.js";
-import { loadScenario, scenarioFromObject } from "../scenario/load.js";
+import { MAX_GRID_POINTS } from "../scenario/limits.js";
+import { loadScenario, parseText, scenarioFromObject } from "../scenario/load.js";
 
 export type SetValue = string | number | boolean | null;
 
@@ -91,8 +91,16 @@ export function parseSets(file: string, sets: readonly string[]): SweepAxis[] {
   });
 }
 
-/** The full grid, first axis slowest. */
-export function expandGrid(axes: readonly SweepAxis[]): GridPoint[] {
+/** The full grid, first axis slowest; its size is checked before anything is built. */
+export function expandGrid(axes: readonly SweepAxis[], file = "<command line>"): GridPoint[] {
+  const size = axes.reduce((n, a) => n * a.values.length, 1);
+  if (size > MAX_GRID_POINTS)
+    throw new InputError(file, [
+      {
+        path: "--set",
+        message: `the grid has ${axes.map((a) => a.values.length).join(" × ")} = ${size} points; at most ${MAX_GRID_POINTS}`,
+      },
+    ]);
   let points: Record<string, SetValue>[] = [{}];
   for (const a of axes) points = points.flatMap((p) => a.values.map((v) => ({ ...p, [a.path]: v })));
   return points.map((values, index) => ({ index, values }));
@@ -143,7 +151,8 @@ export function setPath(file: string, raw: unknown, path: string, value: SetValu
 /** The raw scenario object of a file (validated as a whole first, so errors name the file). */
 export function rawScenario(file: string): unknown {
   loadScenario(file);
-  return parse(readFileSync(resolve(file), "utf8"));
+  // The loader's parser: no YAML warnings on stderr, strict JSON.
+  return parseText(file, readFileSync(resolve(file), "utf8").replace(/^\uFEFF/, ""));
 }
 
 /** The scenario object of one grid point, validated; problems name the point and the path. */

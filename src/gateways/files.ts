@@ -36,7 +36,8 @@ export function readConfigFile(
   }
   try {
     // YAML 1.2 is a superset of JSON, so one parser reads both.
-    return { file, data: parseYaml(text) };
+    // logLevel error: a YAMLWarning would reach stderr as `(node:PID) ...` before our own message.
+    return { file, data: parseYaml(text, { logLevel: "error" }) };
   } catch (e) {
     throw new InputError(file, [{ path: "", message: `not valid YAML/JSON: ${(e as Error).message}` }]);
   }

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { PolicyContext } from "../policies/registry.js";
 import { InputError } from "../scenario/errors.js";
+import { MAX_ATTEMPTS } from "../scenario/limits.js";
 import { matchEndpoint } from "./endpoints.js";
 import { parseConfig } from "./files.js";
 
@@ -64,7 +65,7 @@ export type Strategy = (typeof STRATEGIES)[number];
 
 const RouterSettings = z.looseObject({
   routing_strategy: z.enum(STRATEGIES).default("simple-shuffle"),
-  num_retries: count.optional(),
+  num_retries: count.max(MAX_ATTEMPTS).optional(),
   timeout: nonNeg.optional(),
   retry_after: nonNeg.default(0),
   allowed_fails: count.optional(),
@@ -87,7 +88,7 @@ const RouterSettings = z.looseObject({
 });
 
 const LitellmSettings = z.looseObject({
-  num_retries: count.optional(),
+  num_retries: count.max(MAX_ATTEMPTS).optional(),
   request_timeout: nonNeg.optional(),
   fallbacks: FallbackList.optional(),
   context_window_fallbacks: FallbackList.optional(),

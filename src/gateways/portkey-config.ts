@@ -6,13 +6,14 @@
 import { z } from "zod";
 import type { PolicyContext } from "../policies/registry.js";
 import { InputError } from "../scenario/errors.js";
+import { MAX_ATTEMPTS } from "../scenario/limits.js";
 import { matchEndpoint } from "./endpoints.js";
 import { parseConfig } from "./files.js";
 
 const status = z.number().int().min(100).max(599);
 
 const Retry = z.looseObject({
-  attempts: z.number().int().nonnegative(),
+  attempts: z.number().int().nonnegative().max(MAX_ATTEMPTS), // routesim cap (issue #27)
   on_status_codes: z.array(status).optional(),
   use_retry_after_header: z.boolean().optional(),
 });

@@ -8,14 +8,15 @@
  * the journal. Warm-up requests (ids `warmup-<i>`) go first; then the mocks are reset, so the
  * scenario's clock (outages, rate limits) starts with the first measured request.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { readRunFolder, runMarkdown } from "../compare/run-folders.js";
 import { ATTEMPT_COLUMNS, PolicyMetrics, REQUEST_COLUMNS } from "../metrics/collector.js";
 import { CsvWriter } from "../metrics/csv.js";
 import type { Decision } from "../policies/types.js";
 import { buildCatalog } from "../providers/catalog.js";
+import { openResultsFolder, type ResultsFolder } from "../results-folder.js";
 import { billUsd } from "../router/billing.js";
 import { errorType } from "../router/errors.js";
 import type { LoadedScenario } from "../scenario/load.js";
@@ -238,6 +239,24 @@ function write(
   lagMs: number,
   cut: string | null,
 ): DriveResult {
+  const folder = o.outDir ? openResultsFolder(o.outDir) : null;
+  try {
+    return fill(o, seen, journal, wallMs, lagMs, cut, folder);
+  } catch (e) {
+    folder?.abort(); // never leave a half-written result
+    throw e;
+  }
+}
+
+function fill(
+  o: DriveOptions,
+  seen: Seen[],
+  journal: JournalEntry[],
+  wallMs: number,
+  lagMs: number,
+  cut: string | null,
+  folder: ResultsFolder | null,
+): DriveResult {
   const s = o.loaded.scenario;
   const label = o.label ?? o.policy.name;
   const catalog = buildCatalog(s.providers);
@@ -249,11 +268,7 @@ function write(
     byRid.set(j.rid, list);
   }
   const outDir = o.outDir;
-  const tmp = outDir ? join(dirname(outDir), `.routesim-tmp-${basename(outDir)}-${process.pid}`) : null;
-  if (tmp) {
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp, { recursive: true });
-  }
+  const tmp = folder?.tmp ?? null;
   const attemptsCsv = tmp ? new CsvWriter(join(tmp, "attempts.csv"), ATTEMPT_COLUMNS) : null;
   const requestsCsv = tmp ? new CsvWriter(join(tmp, "requests.csv"), REQUEST_COLUMNS) : null;
   const metrics = new PolicyMetrics(label, attemptsCsv, requestsCsv, catalog);
@@ -358,8 +373,7 @@ function write(
     writeFileSync(join(tmp, "live.json"), `${JSON.stringify(live, null, 2)}\n`);
     writeFileSync(join(tmp, "journal.jsonl"), journal.map((j) => `${JSON.stringify(j)}\n`).join(""));
     writeFileSync(join(tmp, "report.md"), runMarkdown(readRunFolder(tmp, o.loaded), undefined).markdown);
-    if (existsSync(outDir)) rmSync(outDir, { recursive: true, force: true });
-    renameSync(tmp, outDir);
+    folder?.commit();
   }
   return { summary, run, live, outDir };
 }

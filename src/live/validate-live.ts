@@ -3,8 +3,9 @@
  * simulation of the same scenario and policy. The simulation goes to `<dir>/sim` (or a given
  * run folder); the verdicts to `<dir>/validation.md` and `validation.json`.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "../results-folder.js";
 import { InputError } from "../scenario/errors.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import type { PolicySpec } from "../scenario/schema.js";
@@ -40,13 +41,6 @@ function readJson<T>(file: string, what: string): T {
   } catch (e) {
     throw new InputError(file, [{ path: "", message: `malformed JSON: ${(e as Error).message}` }]);
   }
-}
-
-/** Writes beside the final name and renames, so a half-written verdict never looks complete. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }
 
 /** The table's title: scenario, policy and, when not 1, the time scale. */
@@ -92,8 +86,8 @@ export function validateLive(
     overheadMs: opts.overheadMs ?? 50 * live.timeScale,
   });
   const markdown = renderChecks(validationTitle(loaded, policy, live.timeScale), checks);
-  writeAtomic(join(liveDir, "validation.md"), markdown);
-  writeAtomic(
+  writeFileAtomic(join(liveDir, "validation.md"), markdown);
+  writeFileAtomic(
     join(liveDir, "validation.json"),
     `${JSON.stringify({ scenario: loaded.scenario.name, policy, liveLabel, timeScale: live.timeScale, agree: checks.every((c) => c.agree), checks }, null, 2)}\n`,
   );

@@ -6,6 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseCsv, unfield } from "../metrics/csv.js";
+import { InputError } from "../scenario/errors.js";
 
 /** One request as requests.csv has it (the columns validation needs). */
 export interface RequestRow {
@@ -37,10 +39,17 @@ export interface ValidateOptions {
   quantiles?: readonly number[];
 }
 
+/** The records of a CSV file routesim wrote (quoted cells, formula guard undone; blank lines dropped). */
+function ownCsv(file: string): string[][] {
+  const p = parseCsv(readFileSync(file, "utf8"));
+  if (!("records" in p))
+    throw new InputError(file, [{ path: `line ${p.brokenAtLine}`, message: "unterminated quoted field" }]);
+  return p.records.filter((r) => r.length > 1 || r[0] !== "").map((r) => r.map(unfield));
+}
+
 /** Reads requests.csv of a results folder (run or drive), optionally one policy's rows. */
 export function readRequests(dir: string, policy?: string): RequestRow[] {
-  const [head, ...lines] = readFileSync(join(dir, "requests.csv"), "utf8").trim().split("\n");
-  const cols = head.split(",");
+  const [cols, ...lines] = ownCsv(join(dir, "requests.csv"));
   const at = (name: string) => cols.indexOf(name);
   const [p, id, a, st, pr, lat, tt] = [
     "policy",
@@ -51,9 +60,7 @@ export function readRequests(dir: string, policy?: string): RequestRow[] {
     "latency_ms",
     "ttft_ms",
   ].map(at);
-  // Policy names and tags here never hold commas (the mocks' tags and routesim policy names).
   return lines
-    .map((l) => l.split(","))
     .filter((f) => policy === undefined || f[p] === policy)
     .map((f) => ({
       policy: f[p],
@@ -131,14 +138,11 @@ export interface AttemptRow {
 
 /** Reads attempts.csv of a results folder, optionally one policy's rows. */
 export function readAttempts(dir: string, policy?: string): AttemptRow[] {
-  const [head, ...lines] = readFileSync(join(dir, "attempts.csv"), "utf8").trim().split("\n");
-  const cols = head.split(",");
+  const [cols, ...lines] = ownCsv(join(dir, "attempts.csv"));
   const [p, id, k, start, end, st] = ["policy", "request_id", "attempt", "start_ms", "end_ms", "status"].map(
     (c) => cols.indexOf(c),
   );
   return lines
-    .filter((l) => l !== "")
-    .map((l) => l.split(","))
     .filter((f) => policy === undefined || f[p] === policy)
     .map((f) => ({
       requestId: f[id],

@@ -50,10 +50,23 @@ export class CsvWriter {
   }
 }
 
-/** A field: strings are quoted when they need it; numbers printed as is (NaN → empty). */
+/**
+ * A field: strings are quoted when they need it; numbers printed as is (NaN → empty). A string
+ * a spreadsheet would run as a formula (leading = + - @ tab CR, or their fullwidth forms, as
+ * csv-stringify's `escape_formulas`) gets a leading ', and so does one that starts with ', so
+ * that `unfield` restores every string exactly. Numbers stay numeric (-5 is written -5).
+ */
 export function field(v: string | number): string {
   if (typeof v === "number") return v === v ? String(v) : "";
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  const s = FORMULA_START.test(v) ? `'${v}` : v;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20']/;
+
+/** The string `field` wrote, from its parsed cell: undoes the formula guard. */
+export function unfield(cell: string): string {
+  return cell.charCodeAt(0) === 39 ? cell.slice(1) : cell;
 }
 
 /** Milliseconds with microsecond resolution, deterministic text. */
@@ -88,7 +101,8 @@ let lastUsdText = "0";
 
 /**
  * Parses CSV text that routesim wrote (RFC 4180: quoted fields may hold commas, quotes and
- * newlines) into records. Returns null at the first broken quote, with the 1-based line it began.
+ * newlines) into records, or at the first broken quote the 1-based line it began. Cells are raw:
+ * apply `unfield` to get the strings `field` was given.
  */
 export function parseCsv(text: string): { records: string[][] } | { brokenAtLine: number } {
   const records: string[][] = [];
@@ -152,7 +166,8 @@ export function parseCsv(text: string): { records: string[][] } | { brokenAtLine
 /**
  * The records of a CSV file routesim wrote, streamed in chunks (memory stays flat for a
  * million-row requests.csv). A line with an odd number of quotes continues a quoted field.
- * Yields the record and its 1-based first line; throws the line of a broken quote.
+ * Yields the record (cells as `field` got them: `unfield` applied) and its 1-based first line;
+ * throws the line of a broken quote.
  */
 export function* csvRecords(path: string): Generator<{ fields: string[]; line: number }> {
   const fd = openSync(path, "r");
@@ -174,7 +189,7 @@ export function* csvRecords(path: string): Generator<{ fields: string[]; line: n
     quotes = 0;
     const p = parseCsv(text);
     if (!("records" in p)) throw new CsvBroken(first + p.brokenAtLine - 1);
-    return { fields: p.records[0] ?? [""], line: first };
+    return { fields: (p.records[0] ?? [""]).map(unfield), line: first };
   };
   try {
     for (;;) {

@@ -12,6 +12,7 @@ import { isTerminal, lastStatusError, PlanBook } from "../gateways/plan.js";
 import { type RetryAfter, retryAfterFor } from "../gateways/retryafter.js";
 import { hashKey, Rng } from "../rng/rng.js";
 import { InputError } from "../scenario/errors.js";
+import { MAX_ATTEMPTS } from "../scenario/limits.js";
 import type { PolicySpec } from "../scenario/schema.js";
 import type { AttemptRecord, Endpoint, RoutedRequest } from "../types.js";
 import { type BuiltPolicy, type PolicyContext, parseOptions, registerPolicyKind } from "./registry.js";
@@ -25,7 +26,7 @@ export interface Balancer {
 const status = z.number().int().min(400).max(599);
 
 export const RetryOptions = z.strictObject({
-  max_retries: z.number().int().nonnegative().default(2),
+  max_retries: z.number().int().nonnegative().max(MAX_ATTEMPTS).default(2),
   base_ms: z.number().positive().default(25).describe("backoff base; retry n waits up to base·2^(n−1)"),
   max_ms: z.number().positive().default(250).describe("backoff cap"),
   jitter: z.enum(["full", "none"]).default("full").describe("full: uniform in [0, backoff]"),

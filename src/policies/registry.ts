@@ -39,6 +39,21 @@ export type PolicyFactory = (spec: PolicySpec, ctx: PolicyContext) => BuiltPolic
 const kinds = new Map<string, PolicyFactory>();
 
 export function registerPolicyKind(kind: string, factory: PolicyFactory): void {
+  // A bad registration would break every later run of that kind: refuse it here, typed.
+  if (typeof kind !== "string" || !/^[A-Za-z0-9._-]+$/.test(kind))
+    throw new InputError("<registerPolicyKind>", [
+      {
+        path: "kind",
+        message: `expected a kind name of letters, digits, . _ -, got ${JSON.stringify(kind) ?? String(kind)}`,
+      },
+    ]);
+  if (typeof factory !== "function")
+    throw new InputError("<registerPolicyKind>", [
+      {
+        path: "factory",
+        message: `expected a function (spec, ctx) => BuiltPolicy, got ${factory === null ? "null" : typeof factory}`,
+      },
+    ]);
   kinds.set(kind, factory);
 }
 

@@ -6,6 +6,7 @@ import type { CompareData, CompareMeta } from "../compare/files.js";
 import { timeoutText } from "../policies/describe.js";
 import { excludesZero, type Stat } from "../stats/ci.js";
 import { absDiff, relDiff, stat, thousands, unitLabel, value } from "./format.js";
+import { mdEscape, mdEscapeLines } from "./markdown.js";
 
 export function table(head: string[], rows: string[][]): string {
   const line = (r: string[]): string => `| ${r.join(" | ")} |`;
@@ -110,7 +111,10 @@ function groupTable(
   if (!keys.length) return null;
   return {
     head: ["", ...s.policies.map((p) => p.name)],
-    rows: keys.map((k) => [k, ...s.policies.map((p) => (pick(p)[k] ? stat(pick(p)[k], unit) : "–"))]),
+    rows: keys.map((k) => [
+      mdEscape(k),
+      ...s.policies.map((p) => (pick(p)[k] ? stat(pick(p)[k], unit) : "–")),
+    ]),
   };
 }
 
@@ -150,7 +154,7 @@ function batchIntro(m: CompareMeta, bm: NonNullable<CompareMeta["batchMeans"]>):
 export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
   const m = d.meta;
   const intro: string[] = [];
-  if (m.description) intro.push(m.description.trim());
+  if (m.description) intro.push(mdEscapeLines(m.description.trim()));
   if (m.point)
     intro.push(
       `Sweep point: ${Object.entries(m.point)
@@ -239,11 +243,16 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
       title: "What each policy models",
       note: "The gateway and version each policy reproduces, what its per-attempt timer measures, and whether providers bill attempts it abandoned.",
       head: ["policy", "models", "per-attempt timeout", "providers bill abandoned attempts"],
-      rows: m.models.map((x) => [x.name, x.models, timeoutText(x), x.billsAbandoned ? "yes" : "no"]),
+      rows: m.models.map((x) => [
+        mdEscape(x.name),
+        mdEscape(x.models),
+        timeoutText(x),
+        x.billsAbandoned ? "yes" : "no",
+      ]),
     });
   const windows = d.outages.filter((o) => o.replication === d.outages[0]?.replication);
   return {
-    title: `routesim comparison: ${m.scenario}`,
+    title: `routesim comparison: ${mdEscape(m.scenario)}`,
     intro,
     summary: plainSummary(s, bm !== undefined),
     tables,
@@ -252,7 +261,7 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
       : "",
     outages: windows.map(
       (o) =>
-        `${o.endpoint}: status ${o.status}, error rate ${value(o.errorRate, "fraction")}, t = ${thousands(o.startS, 1)}–${thousands(o.endS, 1)} s${o.source !== o.endpoint ? ` (${o.source})` : ""}`,
+        `${mdEscape(o.endpoint)}: status ${o.status}, error rate ${value(o.errorRate, "fraction")}, t = ${thousands(o.startS, 1)}–${thousands(o.endS, 1)} s${o.source !== o.endpoint ? ` (${mdEscape(o.source)})` : ""}`,
     ),
     notes: [
       "Latency is end to end, from arrival to the last token or the final error, including queueing and failed attempts; TTFT is from arrival to the first token of the serving attempt.",

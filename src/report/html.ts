@@ -19,12 +19,25 @@ export function escapeHtml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-/** The little Markdown the report model uses: **bold** and `code`. */
+const MD_ESCAPE = /\\([\\`*_[\]<>|~&#!\-+=.)])/g;
+
+/** Plain text of a Markdown-escaped string (mdEscape undone). */
+function unescapeMd(s: string): string {
+  return s.replace(MD_ESCAPE, "$1");
+}
+
+/**
+ * The little Markdown the report model uses: **bold** and `code`, and backslash escapes (a
+ * scenario string's characters, see mdEscape) shown as typed, never as markup.
+ */
 function inline(s: string): string {
-  return escapeHtml(s)
+  const lit: string[] = [];
+  const held = s.replace(MD_ESCAPE, (_m, c: string) => `\uE000${lit.push(c) - 1}\uE001`);
+  return escapeHtml(held)
     .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
     .replace(/`(.+?)`/g, "<code>$1</code>")
-    .replace(/\[([^\]]+)\]\(([^)\s]+)\.md\)/g, '<a href="$2.html">$1</a>');
+    .replace(/\[([^\]]+)\]\(([^)\s]+)\.md\)/g, '<a href="$2.html">$1</a>')
+    .replace(/\uE000(\d+)\uE001/g, (_m, i: string) => escapeHtml(lit[Number(i)]));
 }
 
 export function tableHtml(t: ReportTable): string {
@@ -61,9 +74,9 @@ code{background:#f1f1f1;padding:1px 4px;border-radius:3px;font-size:12px}
 export function pageHtml(title: string, intro: readonly string[], body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)}</title><style>${CSS}</style></head>
+<title>${escapeHtml(unescapeMd(title))}</title><style>${CSS}</style></head>
 <body><main>
-<h1>${escapeHtml(title)}</h1>
+<h1>${escapeHtml(unescapeMd(title))}</h1>
 ${intro.map((p) => `<p class="meta">${inline(p)}</p>`).join("\n")}
 ${body}
 </main></body></html>

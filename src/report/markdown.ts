@@ -5,6 +5,23 @@ import { responseCacheFor } from "../router/response-cache.js";
 import type { Scenario } from "../scenario/schema.js";
 import type { RunInfo, Summary } from "../simulate.js";
 
+/**
+ * A scenario string as Markdown text: every character Markdown or HTML would act on gets a
+ * backslash (so `<b>`, `|`, `*`, `[x](y)` show as typed, table cells stay cells), newlines become
+ * spaces, and a leading list or heading marker is escaped. report.html reads these escapes back.
+ */
+export function mdEscape(s: string): string {
+  return s
+    .replace(/\r?\n|\r/g, " ")
+    .replace(/[\\`*_[\]<>|~&#!]/g, "\\$&")
+    .replace(/^([-+=]|\d+[.)])/, "\\$1");
+}
+
+/** A multi-line scenario string (a description): each line escaped, lines kept. */
+export function mdEscapeLines(s: string): string {
+  return s.split(/\r?\n/).map(mdEscape).join("\n");
+}
+
 const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
 const msf = (x: number): string => (x === x ? x.toFixed(0) : "–");
 const dollars = (x: number): string =>
@@ -17,13 +34,13 @@ function table(head: string[], rows: string[][]): string {
 
 function errorsCell(p: PolicySummary): string {
   const e = Object.entries(p.errors);
-  return e.length ? e.map(([k, v]) => `${k}×${v}`).join(", ") : "none";
+  return e.length ? e.map(([k, v]) => `${mdEscape(k)}×${v}`).join(", ") : "none";
 }
 
 export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string {
   const out: string[] = [];
-  out.push(`# routesim report: ${s.name}`, "");
-  if (s.description) out.push(s.description.trim(), "");
+  out.push(`# routesim report: ${mdEscape(s.name)}`, "");
+  if (s.description) out.push(mdEscapeLines(s.description.trim()), "");
   out.push(
     `Seed ${sum.seed} · ${sum.requests.toLocaleString("en-US")} requests per policy · ${s.providers.length} endpoints · ${sum.policies.length} policies · routesim ${run.routesimVersion}`,
     "",
@@ -45,7 +62,7 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
         "final errors",
       ],
       sum.policies.map((p) => [
-        `**${p.name}**`,
+        `**${mdEscape(p.name)}**`,
         pct(p.successRate),
         String(p.failed),
         p.attemptsPerRequest.toFixed(3),
@@ -61,7 +78,7 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
   );
   const best = (key: (p: PolicySummary) => number, dir: 1 | -1): string => {
     const sorted = [...sum.policies].sort((a, b) => dir * (key(a) - key(b)));
-    return sorted[0]?.name ?? "–";
+    return sorted[0] ? mdEscape(sorted[0].name) : "–";
   };
   if (sum.policies.length > 1) {
     out.push(
@@ -74,11 +91,15 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
     out.push(
       "## Response cache (R106)",
       "",
-      `Caching on for ${caching.map((n) => `**${n}**`).join(", ")}. A hit is served from the stored 200 before routing: no attempt, cost $0, latency 0; it counts as a success and under the endpoint that served the stored response.`,
+      `Caching on for ${caching.map((n) => `**${mdEscape(n)}**`).join(", ")}. A hit is served from the stored 200 before routing: no attempt, cost $0, latency 0; it counts as a success and under the endpoint that served the stored response.`,
       "",
       table(
         ["policy", "cache hits", "hit rate"],
-        sum.policies.map((p) => [`**${p.name}**`, String(p.cacheHits ?? 0), pct(p.cacheHitRate ?? 0)]),
+        sum.policies.map((p) => [
+          `**${mdEscape(p.name)}**`,
+          String(p.cacheHits ?? 0),
+          pct(p.cacheHitRate ?? 0),
+        ]),
       ),
       "",
     );
@@ -88,9 +109,9 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
     out.push("## Where requests went", "", "Share of served requests (attempts sent in brackets).", "");
     out.push(
       table(
-        ["endpoint", ...sum.policies.map((p) => p.name)],
+        ["endpoint", ...sum.policies.map((p) => mdEscape(p.name))],
         tags.map((t) => [
-          t,
+          mdEscape(t),
           ...sum.policies.map((p) => `${pct(p.providerShare[t] ?? 0)} (${p.providerAttempts[t] ?? 0})`),
         ]),
       ),
@@ -102,12 +123,12 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
     out.push("## Scheduled incidents", "");
     for (const { p, o } of outages)
       out.push(
-        `- ${p}: ${o.status} for ${o.duration_s} s from t = ${o.start_s} s (error rate ${pct(o.error_rate)}, latency ×${o.latency_multiplier})`,
+        `- ${mdEscape(p)}: ${o.status} for ${o.duration_s} s from t = ${o.start_s} s (error rate ${pct(o.error_rate)}, latency ×${o.latency_multiplier})`,
       );
     for (const g of s.outage_groups)
       for (const o of g.outages)
         out.push(
-          `- group ${g.name} (${g.providers.join(", ")}): ${o.status} for ${o.duration_s} s from t = ${o.start_s} s`,
+          `- group ${mdEscape(g.name)} (${g.providers.map(mdEscape).join(", ")}): ${o.status} for ${o.duration_s} s from t = ${o.start_s} s`,
         );
     out.push("");
   }
@@ -116,12 +137,17 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
     out.push(
       table(
         ["policy", "models", "per-attempt timeout", "providers bill abandoned attempts"],
-        run.policies.map((m) => [`**${m.name}**`, m.models, timeoutText(m), m.billsAbandoned ? "yes" : "no"]),
+        run.policies.map((m) => [
+          `**${mdEscape(m.name)}**`,
+          mdEscape(m.models),
+          timeoutText(m),
+          m.billsAbandoned ? "yes" : "no",
+        ]),
       ),
       "",
     );
   }
-  if (sum.warnings.length) out.push("## Warnings", "", ...sum.warnings.map((w) => `- ${w}`), "");
+  if (sum.warnings.length) out.push("## Warnings", "", ...sum.warnings.map((w) => `- ${mdEscape(w)}`), "");
   out.push(
     "## How to read this",
     "",

@@ -5,6 +5,7 @@ import { pointDir } from "../compare/sweep.js";
 import type { SweepMeta, SweepPointResult } from "../compare/sweep-run.js";
 import { metricLabel, type ReportTable, table, winnerCell } from "./compare-markdown.js";
 import { stat } from "./format.js";
+import { mdEscape } from "./markdown.js";
 
 export const SWEEP_METRICS = [
   "successRate",
@@ -24,6 +25,10 @@ export function sweepModel(meta: SweepMeta, points: readonly SweepPointResult[])
   const policies = [...new Set(points.flatMap((p) => p.summary.policies.map((x) => x.name)))];
   const missing = meta.grid.map((g) => g.index).filter((i) => !meta.points.includes(i));
   const intro = [
+    // A partial merge says so first: its tables lack those points.
+    ...(!meta.shard && missing.length
+      ? [`**Partial sweep: grid points ${missing.join(", ")} of ${meta.grid.length} are missing.**`]
+      : []),
     `Grid: ${meta.axes.map((a) => `\`${a.path}\` ∈ {${a.values.join(", ")}}`).join(" × ")} → ${meta.grid.length} points, ${meta.replications} replications each (mean ± 95 % CI half-width).`,
     meta.shard
       ? `This folder is shard ${meta.shard.index}/${meta.shard.count}: points ${meta.points.join(", ") || "none"}. Combine shards with \`routesim merge\`.`
@@ -41,7 +46,7 @@ export function sweepModel(meta: SweepMeta, points: readonly SweepPointResult[])
       head: ["point", ...meta.axes.map((a) => `\`${a.path}\``), ...policies, "best"],
       rows: points.map((p) => [
         `[${p.point.index}](points/${pointDir(p.point.index)}/report.md)`,
-        ...meta.axes.map((a) => String(p.point.values[a.path])),
+        ...meta.axes.map((a) => mdEscape(String(p.point.values[a.path]))),
         ...policies.map((name) => {
           const ps = p.summary.policies.find((x) => x.name === name);
           return ps ? stat(ps.metrics[key], h.unit) : "–";
@@ -50,7 +55,7 @@ export function sweepModel(meta: SweepMeta, points: readonly SweepPointResult[])
       ]),
     };
   });
-  return { title: `routesim sweep: ${meta.scenario}`, intro, tables };
+  return { title: `routesim sweep: ${mdEscape(meta.scenario)}`, intro, tables };
 }
 
 export function renderSweepMarkdown(meta: SweepMeta, points: readonly SweepPointResult[]): string {

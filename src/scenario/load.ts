@@ -2,11 +2,12 @@
  * Loading scenario files: YAML or JSON → validated, fully defaulted, frozen `Scenario`.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
-import type { z } from "zod";
+import { z } from "zod";
 import { formatPath, InputError } from "./errors.js";
+import { MAX_REQUESTS } from "./limits.js";
 import { Scenario, type ScenarioInput } from "./schema.js";
 
 export interface LoadedScenario {
@@ -27,16 +28,13 @@ let lastParsed: { file: string; text: string; raw: unknown } | null = null;
 
 /** Reads and validates a scenario file. Throws InputError (never a raw parser/zod error). */
 export function loadScenario(path: string, overrides: ScenarioOverrides = {}): LoadedScenario {
-  const file = resolve(path);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(path, [
-      { path: "", message: code === "ENOENT" ? "file not found" : `cannot read file (${code ?? String(e)})` },
+  if (typeof path !== "string" || path === "")
+    throw new InputError("<argument>", [
+      { path: "path", message: `expected a file path, got ${typeName(path)}` },
     ]);
-  }
+  checkOverrides(path, overrides);
+  const file = resolve(path);
+  const text = readScenarioText(path, file);
   // Replications load the same file once per job (compare, sweep): parse it once per thread.
   const raw = lastParsed?.file === file && lastParsed.text === text ? lastParsed.raw : parseText(path, text);
   lastParsed = { file, text, raw };
@@ -55,6 +53,11 @@ export function scenarioFromObject(
   overrides: ScenarioOverrides = {},
   baseDir = process.cwd(),
 ): LoadedScenario {
+  checkOverrides("<inline>", overrides);
+  if (typeof baseDir !== "string")
+    throw new InputError("<inline>", [
+      { path: "baseDir", message: `expected a folder path, got ${typeName(baseDir)}` },
+    ]);
   const scenario = validateScenario(input, "<inline>", overrides);
   return {
     scenario,
@@ -70,7 +73,71 @@ export interface ScenarioOverrides {
   requests?: number;
 }
 
-function parseText(path: string, text: string): unknown {
+/** The overrides of the library and the CLI flags, checked like the scenario keys they replace. */
+const Overrides = z.strictObject({
+  seed: Scenario.shape.seed.unwrap().optional(),
+  requests: z.number().int().positive().max(MAX_REQUESTS).optional(),
+});
+
+function checkOverrides(file: string, overrides: unknown): void {
+  if (overrides === undefined) return;
+  const r = Overrides.safeParse(overrides, { reportInput: true });
+  if (!r.success) throw new InputError(file, zodProblems(r.error.issues, ["overrides"]));
+}
+
+function readScenarioText(path: string, file: string): string {
+  try {
+    if (statSync(file).isDirectory())
+      throw new InputError(path, [{ path: "", message: "is a directory, expected a scenario file" }]);
+    // A byte order mark is not part of the text (JSON.parse would reject it).
+    return readFileSync(file, "utf8").replace(/^\uFEFF/, "");
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(path, [
+      { path: "", message: code === "ENOENT" ? "file not found" : `cannot read file (${code ?? String(e)})` },
+    ]);
+  }
+}
+
+/**
+ * Parses scenario text: `.json` files as strict JSON (YAML would accept trailing commas), anything
+ * else as YAML. Alias errors and alias bombs become InputErrors like syntax errors.
+ */
+export function parseText(path: string, text: string): unknown {
+  const value = path.toLowerCase().endsWith(".json") ? parseJson(path, text) : parseYaml(path, text);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new InputError(path, [
+      { path: "", message: "expected a mapping at the top level (name, traffic, ...)" },
+    ]);
+  }
+  return value;
+}
+
+function parseJson(path: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    // V8 names the offset ("at position 42"); users want a line and column.
+    const at = /position (\d+)/.exec((e as Error).message);
+    let where = "";
+    if (at) {
+      const before = text.slice(0, Number(at[1]));
+      const line = before.split("\n").length;
+      where = `line ${line}, column ${Number(at[1]) - before.lastIndexOf("\n")}`;
+    }
+    const why = (e as Error).message
+      .replace(/^.*?(Unexpected|Expected|Bad|Unterminated)/, "$1")
+      .split(/ in JSON| at position|, "/)[0];
+    return fail(path, where, `malformed JSON: ${why}`);
+  }
+}
+
+function fail(path: string, where: string, message: string): never {
+  throw new InputError(path, [{ path: where, message }]);
+}
+
+function parseYaml(path: string, text: string): unknown {
   const lines = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length > 0) {
@@ -83,13 +150,12 @@ function parseText(path: string, text: string): unknown {
       }),
     );
   }
-  const value = doc.toJS({ maxAliasCount: 100 });
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new InputError(path, [
-      { path: "", message: "expected a mapping at the top level (name, traffic, ...)" },
-    ]);
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // `*nope` without its anchor, or an alias bomb (billion laughs): the parser's message says which.
+    return fail(path, "", `malformed YAML: ${(e as Error).message.split("\n")[0]}`);
   }
-  return value;
 }
 
 function validateScenario(raw: unknown, file: string, overrides: ScenarioOverrides): Scenario {
@@ -299,7 +365,8 @@ function got(issue: z.core.$ZodIssue): string {
 function typeName(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "array";
-  if (typeof v === "string") return `string "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+  // A short, printable snippet only: the value may come from a file that is not a scenario at all.
+  if (typeof v === "string") return `string ${JSON.stringify(v.length > 24 ? `${v.slice(0, 24)}…` : v)}`;
   if (typeof v === "number" || typeof v === "boolean") return `${typeof v} ${String(v)}`;
   return typeof v;
 }

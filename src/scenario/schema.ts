@@ -3,10 +3,28 @@
  * so nothing downstream writes `x ?? default`. Units are in the key names (`_ms`, `_s`, `_per_s`).
  */
 import { z } from "zod";
+import {
+  MAX_ATTEMPTS,
+  MAX_CV,
+  MAX_POLICIES,
+  MAX_PROVIDERS,
+  MAX_RATE_PER_S,
+  MAX_RATE_SCALE,
+  MAX_REQUESTS,
+  MAX_SIGMA,
+  MAX_TOKENS,
+  MAX_VALUE,
+  MIN_RATE_PER_S,
+} from "./limits.js";
 import { applyPreset, presetMerge, Quantization, RequestBody } from "./request-body.js";
 
-const nonNeg = z.number().finite().nonnegative();
-const pos = z.number().finite().positive();
+// Every number is capped (limits.ts): absurd but finite values would overflow sums to Infinity.
+const nonNeg = z.number().finite().nonnegative().max(MAX_VALUE);
+const pos = z.number().finite().positive().max(MAX_VALUE);
+const cv = pos.max(MAX_CV);
+// `positive` first (and alone) so a negative rate reads "expected > 0", a tiny one names the floor.
+const rate = z.number().positive({ abort: true }).min(MIN_RATE_PER_S).max(MAX_RATE_PER_S);
+const count = (max: number) => z.number().int().positive().max(max);
 const prob = z.number().min(0).max(1);
 
 // ---------------------------------------------------------------------------------------------
@@ -24,7 +42,7 @@ const distObject = z.discriminatedUnion("dist", [
       dist: z.literal("normal"),
       mean: pos,
       sd: nonNeg.optional(),
-      cv: nonNeg.optional(),
+      cv: nonNeg.max(MAX_CV).optional(),
       min: nonNeg.optional().describe("truncation point (values <= min are redrawn); default 0"),
     })
     .refine((d) => (d.sd === undefined) !== (d.cv === undefined), {
@@ -34,9 +52,9 @@ const distObject = z.discriminatedUnion("dist", [
     .strictObject({
       dist: z.literal("lognormal"),
       median: pos.optional(),
-      sigma: nonNeg.optional(),
+      sigma: nonNeg.max(MAX_SIGMA).optional(),
       mean: pos.optional(),
-      cv: nonNeg.optional(),
+      cv: nonNeg.max(MAX_CV).optional(),
     })
     .refine(
       (d) =>
@@ -44,7 +62,7 @@ const distObject = z.discriminatedUnion("dist", [
         (d.mean !== undefined && d.cv !== undefined && d.median === undefined && d.sigma === undefined),
       { message: "expected either {median, sigma} or {mean, cv}" },
     ),
-  z.strictObject({ dist: z.literal("gamma"), mean: pos, cv: pos }),
+  z.strictObject({ dist: z.literal("gamma"), mean: pos, cv }),
   z
     .strictObject({
       dist: z.literal("empirical"),
@@ -71,6 +89,20 @@ const distObject = z.discriminatedUnion("dist", [
 export const Dist = z.union([nonNeg, distObject]);
 export type Dist = z.infer<typeof Dist>;
 
+/** The least value a distribution can draw (0 for the unbounded-below-by-0 families). */
+function least(d: Dist): number {
+  if (typeof d === "number") return d;
+  if (d.dist === "constant") return d.value;
+  if (d.dist === "uniform") return d.min;
+  if (d.dist === "empirical") return d.values ? Math.min(...d.values) : (d.quantiles?.[0][1] ?? 0);
+  return Number.POSITIVE_INFINITY; // continuous families draw > 0 (normal is truncated at min)
+}
+
+/** A rate (tokens per second) never drawn as 0: generation would take forever. */
+const PositiveDist = Dist.refine((d) => least(d) > 0, {
+  message: "expected a distribution that never draws 0 (a speed of 0 never finishes)",
+});
+
 // ---------------------------------------------------------------------------------------------
 // Traffic
 // ---------------------------------------------------------------------------------------------
@@ -80,7 +112,7 @@ const RateSchedule = z.discriminatedUnion("kind", [
     kind: z.literal("piecewise"),
     interpolate: z.enum(["step", "linear"]).default("step"),
     points: z
-      .array(z.strictObject({ at_s: nonNeg, rate_per_s: nonNeg }))
+      .array(z.strictObject({ at_s: nonNeg, rate_per_s: z.union([z.literal(0), rate]) }))
       .min(1)
       .refine((p) => p.every((x, i) => i === 0 || x.at_s > p[i - 1].at_s), {
         message: "expected points sorted by at_s, strictly increasing",
@@ -104,20 +136,20 @@ const FlashCrowd = z.strictObject({
 const Arrivals = z.discriminatedUnion("process", [
   z.strictObject({
     process: z.literal("poisson"),
-    rate_per_s: pos,
+    rate_per_s: rate,
     schedule: RateSchedule.optional(),
     flash_crowd: FlashCrowd.optional(),
   }),
   z.strictObject({
     process: z.literal("gamma"),
-    rate_per_s: pos,
-    cv: pos.describe("coefficient of variation of inter-arrival times; > 1 is bursty"),
+    rate_per_s: rate,
+    cv: cv.describe("coefficient of variation of inter-arrival times; > 1 is bursty"),
     schedule: RateSchedule.optional(),
     flash_crowd: FlashCrowd.optional(),
   }),
   z.strictObject({
     process: z.literal("uniform"),
-    rate_per_s: pos.describe("deterministic, evenly spaced arrivals"),
+    rate_per_s: rate.describe("deterministic, evenly spaced arrivals"),
     schedule: RateSchedule.optional(),
     flash_crowd: FlashCrowd.optional(),
   }),
@@ -139,12 +171,13 @@ const TraceOptions = {
   path: z.string().min(1).describe("trace file; relative paths resolve against the scenario's folder"),
   time_scale: pos.default(1).describe("multiplies trace time: 0.5 replays twice as fast"),
   rate_scale: pos
+    .max(MAX_RATE_SCALE)
     .default(1)
     .describe("< 1 thins rows (seeded), > 1 adds replicas of rows shifted by a seeded jitter"),
   jitter_ms: nonNeg.default(1000).describe("replicas (rate_scale > 1) arrive up to this much later"),
   start_s: nonNeg.default(0).describe("skip the first start_s seconds of the trace (trace time)"),
   duration_s: pos.optional().describe("replay only this many seconds of trace time after start_s"),
-  limit: z.number().int().positive().optional().describe("stop after this many requests"),
+  limit: count(MAX_REQUESTS).optional().describe("stop after this many requests"),
   on_bad_row: z.enum(["error", "skip"]).default("error"),
   reorder_window_ms: nonNeg
     .default(1000)
@@ -195,7 +228,7 @@ export type TraceSpec = z.infer<typeof TraceSpec>;
 export const Traffic = z
   .strictObject({
     arrivals: Arrivals.optional(),
-    requests: z.number().int().positive().optional(),
+    requests: count(MAX_REQUESTS).optional(),
     duration_s: pos.optional(),
     prompt_tokens: Dist.default({ dist: "lognormal", median: 1000, sigma: 0.8 }),
     completion_tokens: Dist.default({ dist: "lognormal", median: 250, sigma: 0.7 }),
@@ -302,8 +335,8 @@ export const Provider = z.strictObject({
     .describe("endpoint tag: provider slug, or slug/suffix for extra endpoints"),
   model: z.string().min(1),
   price: Price,
-  context_length: z.number().int().positive().default(131_072),
-  max_completion_tokens: z.number().int().positive().nullable().default(null),
+  context_length: count(MAX_TOKENS).default(131_072),
+  max_completion_tokens: count(MAX_TOKENS).nullable().default(null),
   quantization: Quantization.default("unknown"),
   supported_parameters: z
     .array(z.string())
@@ -314,7 +347,7 @@ export const Provider = z.strictObject({
   tier: z.enum(["default", "flex", "priority"]).default("default"),
   status: z.number().int().default(0).describe("catalog status; only 0 is routable"),
   ttft_ms: Dist.default({ dist: "lognormal", median: 500, sigma: 0.5 }),
-  tokens_per_s: Dist.default({ dist: "normal", mean: 60, cv: 0.15 }),
+  tokens_per_s: PositiveDist.default({ dist: "normal", mean: 60, cv: 0.15 }),
   concurrency: z.number().int().positive().nullable().default(null).describe("slots; null = unlimited"),
   queue_limit: z.number().int().nonnegative().nullable().default(null).describe("queued beyond → 429"),
   rate_limit: RateLimit.nullable().default(null),
@@ -396,7 +429,10 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
 /** Router settings shared by every policy kind. */
 export const RouterSettings = z.strictObject({
   timeout_ms: pos.default(DEFAULT_TIMEOUT_MS).describe("per-attempt timeout (see timeout_measures)"),
-  max_attempts: z.number().int().positive().nullable().default(null).describe("null = unlimited"),
+  max_attempts: count(MAX_ATTEMPTS)
+    .nullable()
+    .default(null)
+    .describe(`null = unlimited; at most ${MAX_ATTEMPTS}`),
   timeout_measures: z
     .enum(["first_token", "headers", "response"])
     .optional()
@@ -458,9 +494,9 @@ export const Scenario = z
     description: z.string().optional(),
     seed: z.number().int().nonnegative().default(1),
     traffic: Traffic,
-    providers: z.array(Provider).min(1),
+    providers: z.array(Provider).min(1).max(MAX_PROVIDERS),
     outage_groups: z.array(OutageGroup).default([]),
-    policies: z.array(PolicySpec).min(1),
+    policies: z.array(PolicySpec).min(1).max(MAX_POLICIES),
     /** R102: OpenRouter presets by slug (partial request bodies), for `@preset/slug`, `preset`, `model@preset/slug`. */
     presets: z
       .record(z.string().regex(/^[A-Za-z0-9._-]+$/, "expected a preset slug"), RequestBody)

@@ -50,5 +50,13 @@ export function openTraffic(
       ]);
     return traceOpener(traffic.trace, traffic, baseDir, seed, file, bodies);
   }
-  return new SyntheticTraffic(traffic, seed, bodies);
+  // A run of 0 requests is no result: say why now rather than report a "successful" empty run.
+  if (new SyntheticTraffic(traffic, seed, undefined, file).next() === null)
+    throw new InputError(file, [
+      {
+        path: traffic.duration_s !== undefined ? "traffic.duration_s" : "traffic.arrivals.schedule",
+        message: `no request arrives${traffic.duration_s !== undefined ? ` within duration_s = ${traffic.duration_s} s` : " before the schedule's rate drops to 0"} (seed ${seed}); lengthen it or raise the rate`,
+      },
+    ]);
+  return new SyntheticTraffic(traffic, seed, bodies, file);
 }

@@ -6,6 +6,8 @@
  */
 import { compileDist, type Sampler } from "../rng/distributions.js";
 import { Rng } from "../rng/rng.js";
+import { InputError } from "../scenario/errors.js";
+import { MAX_TOKENS } from "../scenario/limits.js";
 import { estimatedPromptTokens } from "../scenario/request-body.js";
 import type { Arrivals, Traffic } from "../scenario/schema.js";
 import type { TrafficRequest } from "../types.js";
@@ -72,6 +74,9 @@ export function rateShape(arrivals: Arrivals): { rate: (tMs: number) => number; 
   return { rate: (t) => schedRate(t) * mult(t), max: schedMax * Math.max(1, fc.multiplier), endMs };
 }
 
+/** Candidate arrivals drawn (thinned or stepped over) for one request before giving up. */
+const MAX_TRIES = 10_000_000;
+
 export class SyntheticTraffic implements TrafficSource {
   readonly expected: number | null;
   private readonly arrivalsRng: Rng;
@@ -97,6 +102,8 @@ export class SyntheticTraffic implements TrafficSource {
     seed: number,
     /** When given, each request also carries its body (see `openTraffic`). */
     private readonly bodies?: BodyFor,
+    /** The scenario file, named when the arrival process cannot produce a request. */
+    private readonly file = "<scenario>",
   ) {
     const arrivals = spec.arrivals;
     if (!arrivals) throw new Error("SyntheticTraffic needs traffic.arrivals");
@@ -131,16 +138,19 @@ export class SyntheticTraffic implements TrafficSource {
   private nextArrival(): number {
     const rng = this.arrivalsRng;
     const end = Math.min(this.limitMs, this.shape.endMs);
+    let tries = 0;
     if (this.gap === null) {
       // Evenly spaced at the current rate (schedule applies directly, no randomness); while the
       // rate is 0, step through time in seconds without emitting.
       for (;;) {
+        if (++tries > MAX_TRIES) this.stuck();
         const r = this.shape.rate(this.t);
         this.t += r > 0 ? 1000 / r : 1000;
         if (r > 0 || this.t >= end) return this.t >= this.shape.endMs ? Number.POSITIVE_INFINITY : this.t;
       }
     }
     for (;;) {
+      if (++tries > MAX_TRIES) this.stuck();
       this.t += this.gap.sample(rng);
       // Past the end of a schedule that stays at 0, no arrival can ever come.
       if (this.t >= this.shape.endMs) return Number.POSITIVE_INFINITY;
@@ -149,13 +159,24 @@ export class SyntheticTraffic implements TrafficSource {
     }
   }
 
+  /** A run must end: a schedule far below its peak for ages would thin candidates forever. */
+  private stuck(): never {
+    throw new InputError(this.file, [
+      {
+        path: "traffic.arrivals.schedule",
+        message: `no arrival after ${MAX_TRIES} candidate arrivals at t = ${(this.t / 1000).toFixed(0)} s: the rate stays too far below its peak for too long (raise the low rates or end the schedule with rate 0)`,
+      },
+    ]);
+  }
+
   next(): TrafficRequest | null {
     if (this.spec.requests !== undefined && this.id >= this.spec.requests) return null;
     const t = this.gap === null && this.id === 0 ? 0 : this.nextArrival();
     if (t >= this.limitMs) return null;
     const sizes = this.sizesRng;
-    let promptTokens = Math.max(1, Math.round(this.prompt.sample(sizes)));
-    const completionTokens = Math.max(0, Math.round(this.completion.sample(sizes)));
+    // Capped (limits.ts): a heavy tail must not draw a request beyond any context window.
+    let promptTokens = Math.min(MAX_TOKENS, Math.max(1, Math.round(this.prompt.sample(sizes))));
+    const completionTokens = Math.min(MAX_TOKENS, Math.max(0, Math.round(this.completion.sample(sizes))));
     const model = this.mix.pick(this.mixRng);
     const s = this.spec.sessions;
     let session: string | undefined;

@@ -4,6 +4,7 @@
  * the generic csv / jsonl mappings.
  */
 import { InputError } from "../scenario/errors.js";
+import { MAX_TOKENS } from "../scenario/limits.js";
 import type { TraceSpec } from "../scenario/schema.js";
 import { type LineReader, parseDateTime, splitCsv } from "./trace-io.js";
 
@@ -48,13 +49,20 @@ function timeOf(v: unknown, unit: TimeUnit, clock: Clock): number | string {
     return t.ms - clock.origin + t.frac;
   }
   const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : Number.NaN;
-  return Number.isFinite(n) ? n * UNIT_MS[unit] : `expected a number (${unit}), got ${show(v)}`;
+  // Beyond 1e15 ms (31,700 years) sums of times lose whole milliseconds.
+  const ms = n * UNIT_MS[unit];
+  if (Number.isFinite(ms) && Math.abs(ms) > MAX_TIME_MS)
+    return `expected a time within ±1e15 ms, got ${show(v)}`;
+  return Number.isFinite(ms) ? ms : `expected a number (${unit}), got ${show(v)}`;
 }
+
+const MAX_TIME_MS = 1e15;
 
 function tokensOf(v: unknown, what: string): number | string {
   const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : Number.NaN;
   if (!Number.isFinite(n) || n < 0 || !Number.isInteger(n))
     return `expected ${what} as a non-negative integer, got ${show(v)}`;
+  if (n > MAX_TOKENS) return `expected ${what} at most ${MAX_TOKENS}, got ${show(v)}`;
   return n;
 }
 

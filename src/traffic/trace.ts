@@ -45,6 +45,7 @@ export class TraceTraffic implements TrafficSource {
   private readonly startMs: number;
   private readonly endMs: number;
   private maxSeen = Number.NEGATIVE_INFINITY;
+  private maxSeenLine = 0;
   private lastSorted = Number.NEGATIVE_INFINITY;
   private firstTime: number | null = null;
   private base: number | null = null;
@@ -108,6 +109,12 @@ export class TraceTraffic implements TrafficSource {
   private finish(): null {
     this.reader?.close();
     return null;
+  }
+
+  /** Stops reading (the file is closed). */
+  close(): void {
+    this.reader?.close();
+    this.reader = null;
   }
 
   private toRequest(p: Pending): TrafficRequest {
@@ -179,6 +186,16 @@ export class TraceTraffic implements TrafficSource {
         );
         continue;
       }
+      // Also before anything was replayed: a row far earlier than one already read would otherwise
+      // become the first and shift the whole trace.
+      if (row.timeMs < this.maxSeen - this.windowMs) {
+        this.bad(
+          row.line,
+          `timestamp is ${(this.maxSeen - row.timeMs).toFixed(3)} ms earlier than line ${this.maxSeenLine}'s (more out of order than reorder_window_ms = ${this.windowMs})`,
+        );
+        continue;
+      }
+      if (row.timeMs > this.maxSeen) this.maxSeenLine = row.line;
       if (row.timeMs > this.maxSeen) this.maxSeen = row.timeMs;
       this.reorder.push(row);
     }
@@ -226,14 +243,29 @@ export function openTrace(
   bodies?: BodyFor,
 ) {
   const path = resolve(baseDir, spec.path);
-  if (!existsSync(path) || !statSync(path).isFile())
+  if (!existsSync(path))
     throw new InputError(file, [{ path: "traffic.trace.path", message: `trace file not found: ${path}` }]);
+  if (!statSync(path).isFile())
+    throw new InputError(file, [
+      { path: "traffic.trace.path", message: `not a regular file (a directory?): ${path}` },
+    ]);
   const hasModelColumn = "columns" in spec && spec.columns.model !== undefined;
   if (!hasModelColumn && traffic.model === undefined && traffic.model_mix === undefined)
     throw new InputError(file, [
       {
         path: "traffic.model",
         message: "expected model or model_mix: the trace has no model column",
+      },
+    ]);
+  // A run of 0 requests is no result: say why now (empty, every row skipped or outside the window).
+  const probe = new TraceTraffic(spec, traffic, path, seed);
+  const first = probe.next();
+  probe.close();
+  if (first === null)
+    throw new InputError(file, [
+      {
+        path: "traffic.trace",
+        message: `no request to replay from ${path}: ${probe.skipped > 0 ? `all ${probe.skipped} row(s) skipped as bad` : "no data rows in the file, or none within start_s / duration_s"}`,
       },
     ]);
   return new TraceTraffic(spec, traffic, path, seed, bodies);

@@ -160,7 +160,7 @@ describe("routesim CLI", () => {
     expect(r.stdout).toMatch(/^sorted\s+success/m);
     expect(r.stdout).toMatch(/wrote results\/tiny\//);
     expect(readdirSync(join(cwd, "results", "tiny")).sort()).toEqual(
-      ["attempts.csv", "report.md", "requests.csv", "run.json", "summary.json"].sort(),
+      [".routesim-results", "attempts.csv", "report.md", "requests.csv", "run.json", "summary.json"].sort(),
     );
     const run = JSON.parse(readFileSync(join(cwd, "results", "tiny", "run.json"), "utf8"));
     expect(run).toMatchObject({ seed: 3, scenario: "tiny", nodeVersion: process.version });
@@ -191,7 +191,7 @@ describe("routesim CLI", () => {
       const r = await inProcess(["run", f, "-q", "--force", "--out", out], cwd);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(
-        /is not a routesim results folder \(no summary\.json, run\.json, sweep\.json, compare\.json\); refusing to replace it/,
+        /is not a routesim results folder \(it has no \.routesim-results marker\), so --force will not replace it/,
       );
     }
     expect(readFileSync(join(cwd, "src", "keep.ts"), "utf8")).toBe("precious");

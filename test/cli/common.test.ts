@@ -15,18 +15,18 @@ describe("outputDir", () => {
 
   it("a new folder is fine; an existing one needs --force", () => {
     expect(outputDir(join(base, "new"), false)).toBe(join(base, "new"));
-    const d = folder("old", ["summary.json"]);
+    const d = folder("old", [".routesim-results", "summary.json"]);
     expect(() => outputDir(d, false)).toThrow(UsageError);
     expect(outputDir(d, true)).toBe(d);
   });
 
-  it.each(["summary.json", "run.json", "sweep.json", "compare.json"])(
-    "--force replaces a results folder marked by %s",
-    (marker) => {
-      const d = folder(`with-${marker}`, [marker, "report.md"]);
-      expect(outputDir(d, true)).toBe(d);
-    },
-  );
+  // #27 item 5: the marker file every results folder gets, not files anyone could have.
+  it("--force replaces a results folder marked by .routesim-results, not one with only summary.json", () => {
+    const d = folder("marked", [".routesim-results", "summary.json", "report.md"]);
+    expect(outputDir(d, true)).toBe(d);
+    const legacy = folder("legacy", ["summary.json", "report.md"]);
+    expect(() => outputDir(legacy, true)).toThrow(/no \.routesim-results marker.*rm -r/);
+  });
 
   it("--force replaces an empty folder but never other folders or files", () => {
     expect(outputDir(folder("empty", []), true)).toBe(join(base, "empty"));

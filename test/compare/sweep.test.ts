@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -104,11 +104,15 @@ describe("sweep shards and merge", () => {
     await expect(mergeSweeps([join(dir, "s1"), join(dir, "s1")], join(dir, "bad"))).rejects.toThrow(
       /also in/,
     );
-    const partial = await mergeSweeps([join(dir, "s2")], join(dir, "half"));
-    expect(partial.missing).toEqual([0, 2]);
-    expect(readFileSync(join(dir, "half", "report.md"), "utf8")).toContain(
-      "Missing grid points (no shard had them): 0, 2",
+    // A missing shard is refused, naming its points (issue 22 item 4), unless partial is allowed.
+    await expect(mergeSweeps([join(dir, "s2")], join(dir, "half"))).rejects.toThrow(
+      /grid points 0, 2 are in none of the folders/,
     );
+    expect(existsSync(join(dir, "half"))).toBe(false);
+    const partial = await mergeSweeps([join(dir, "s2")], join(dir, "half"), true);
+    expect(partial.missing).toEqual([0, 2]);
+    const md = readFileSync(join(dir, "half", "report.md"), "utf8").split("\n");
+    expect(md[2]).toBe("**Partial sweep: grid points 0, 2 of 4 are missing.**");
   }, 60_000);
 });
 

@@ -129,6 +129,8 @@ describe("calibrate --from a LiteLLM log", () => {
       expect(text).not.toContain("alice@example.com");
       expect(text).not.toContain("88dc28d0");
     }
+    // Observed vs fitted CDFs of TTFT and decode speed, and the held-out comparison.
+    expect(readFileSync(join(folder, "s.calibration.html"), "utf8").match(/<svg/g)).toHaveLength(3);
     const trace = readFileSync(join(folder, "s.trace.csv"), "utf8").trim().split("\n");
     expect(trace).toHaveLength(calls.length + 1);
     const run = await runCli(["run", a.out, "--out", join(dir, "replay"), "-q"]);
