@@ -202,7 +202,8 @@ export class CompareFolder {
   data(meta: Omit<CompareMeta, "requests">): CompareData {
     const { bucketS, ...tables } = this.tables.tables();
     const requests = Math.round(this.requests / Math.max(1, this.count));
-    return { meta: { ...meta, requests, bucketS }, ...tables };
+    const warnings = this.warnings;
+    return { meta: { ...meta, requests, bucketS, ...(warnings.length ? { warnings } : {}) }, ...tables };
   }
 
   /** Every warning of the runs, once each, in the order they first came. */

@@ -56,6 +56,8 @@ export interface CompareMeta {
    * of run folders): how many, the requests of the smallest run, and where each policy came from.
    */
   batchMeans?: { batches: number; requests: number; sources: ResultSource[] };
+  /** Settings the runs could not simulate and suspicious values, once each (absent when none). */
+  warnings?: string[];
 }
 
 /** Where a policy of a batch-means comparison came from (a run or drive folder). */

@@ -466,6 +466,7 @@ export function batchCompare(
     models: runs.flatMap((r) => (r.model ? [{ ...r.model, name: r.source.policy }] : [])),
     routesimVersion: first.run.routesimVersion,
     batchMeans: { batches, requests: smallest, sources: runs.map((r) => r.source) },
+    ...(warnings.length ? { warnings } : {}),
   };
   return { data: { meta, ...rest }, warnings };
 }

@@ -169,19 +169,27 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
       `Every figure is the mean across replications ± the half-width of its ${Math.round(100 * m.confidence)} % t-interval. Differences are paired by replication against the baseline **${m.baseline}**: each replication gives every policy the same arrivals, token sizes and provider draws (common random numbers).`,
     );
   const shown = shownMetrics(s);
-  const tables: ReportTable[] = [
-    {
-      id: "headline",
-      title: "Headline metrics",
-      note: `Best in **bold** when the paired difference to the runner-up excludes zero; \`a ≈ b\` when the ${bm ? "batches" : "replications"} cannot tell them apart.`,
-      head: ["metric", ...s.policies.map((p) => p.name), "best"],
-      rows: shown.map((h) => [
-        metricLabel(h),
-        ...s.policies.map((p) => stat(p.metrics[h.key], h.unit)),
-        winnerCell(s, h.key),
-      ]),
-    },
-  ];
+  const tables: ReportTable[] = [];
+  // What the simulation could not reproduce comes before any figure built on it (issue 25 item 2).
+  if (m.warnings?.length)
+    tables.push({
+      id: "warnings",
+      title: "Warnings",
+      note: "Settings the simulation cannot reproduce, and legal but suspicious values (also printed on the console).",
+      head: ["warning"],
+      rows: m.warnings.map((w) => [mdEscape(w)]),
+    });
+  tables.push({
+    id: "headline",
+    title: "Headline metrics",
+    note: `Best in **bold** when the paired difference to the runner-up excludes zero; \`a ≈ b\` when the ${bm ? "batches" : "replications"} cannot tell them apart.`,
+    head: ["metric", ...s.policies.map((p) => p.name), "best"],
+    rows: shown.map((h) => [
+      metricLabel(h),
+      ...s.policies.map((p) => stat(p.metrics[h.key], h.unit)),
+      winnerCell(s, h.key),
+    ]),
+  });
   if (s.differences.length)
     tables.push({
       id: "differences",
