@@ -4,8 +4,11 @@ import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
 import type { CompareSummary } from "../compare/aggregate.js";
 import { atomicDir, compare, runInfo, writeCompare } from "../compare/compare.js";
+import { compareShard } from "../compare/compare-shard.js";
 import { defaultJobs } from "../compare/pool.js";
 import { batchCompare, readRunFolder } from "../compare/run-folders.js";
+import { shardFromEnv } from "../compare/shard-env.js";
+import { parseShard } from "../compare/sweep.js";
 import { stat } from "../report/format.js";
 import { MAX_REPLICATIONS } from "../scenario/limits.js";
 import { loadScenario } from "../scenario/load.js";
@@ -25,6 +28,8 @@ export interface CompareFlags {
   rows?: boolean;
   from?: string[];
   batches?: string;
+  shard?: string;
+  shards?: string;
 }
 
 /** `compare --from`: saved single runs (live or simulated) side by side, by batch means. */
@@ -135,6 +140,11 @@ export function registerCompare(program: Command): void {
     .option("--no-rows", "skip attempts.csv and requests.csv of the first replication")
     .option("-q, --quiet", "print nothing but errors")
     .option("-f, --force", "replace an existing output folder")
+    .option(
+      "--shard <i/n|auto>",
+      "run only shard i of n of the replications (r mod n = i−1), for `routesim merge`; auto: from the batch engine (docs/batch-engines.md)",
+    )
+    .option("--shards <n>", "with --shard auto: the number of tasks, where the engine does not export it")
     .action(async (file: string | undefined, flags: CompareFlags) => {
       if (flags.from) {
         if (file !== undefined) throw new UsageError("give a scenario or --from <dirs…>, not both");
@@ -147,10 +157,40 @@ export function registerCompare(program: Command): void {
       const seed = parseIntFlag("seed", flags.seed);
       const requests = parseIntFlag("requests", flags.requests);
       const name = loadScenario(file).scenario.name;
+      const auto =
+        flags.shard === "auto" ? shardFromEnv(process.env, parseIntFlag("shards", flags.shards)) : null;
+      if (flags.shards !== undefined && !auto) throw new UsageError("--shards goes with --shard auto");
+      const shard = auto ? { index: auto.index, count: auto.count } : parseShard(flags.shard);
+      const suffix = shard ? `-shard-${shard.index}-of-${shard.count}` : "";
       const out = outputDir(
-        flags.out ?? join("results", `${safeName(name, file, "name")}-compare`),
+        flags.out ?? join("results", `${safeName(name, file, "name")}-compare${suffix}`),
         flags.force ?? false,
       );
+      if (shard) {
+        const head = await compareShard(
+          {
+            source: { kind: "file", path: file },
+            replications,
+            seed,
+            requests,
+            policies: parseList(flags.policies),
+            baseline: flags.baseline,
+            jobs,
+            targetRelHalfWidth: parseTarget(flags.target),
+            outDir: out,
+            replace: flags.force ?? false,
+            rows: flags.rows,
+            onProgress: progressLine(flags.quiet ?? false, name),
+          },
+          shard,
+          auto ? { engine: auto.engine, vars: auto.vars } : undefined,
+        );
+        if (!flags.quiet)
+          process.stdout.write(
+            `shard ${shard.index}/${shard.count}: ran replications ${head.replications.join(", ") || "none"} of ${replications}; wrote ${relative(process.cwd(), out) || "."}/ (join the shards with routesim merge)\n`,
+          );
+        return;
+      }
       const result = await compare({
         source: { kind: "file", path: file },
         replications,

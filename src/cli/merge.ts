@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Command } from "commander";
+import { compareCoverage, isCompareShard, mergeCompareShards } from "../compare/compare-shard.js";
 import { mergeSweeps, sweepCoverage } from "../compare/sweep-run.js";
 import { ExitCode, outputDir, UsageError } from "./common.js";
 
@@ -21,18 +22,46 @@ export function registerMerge(program: Command): void {
         dirs: string[],
         flags: { out?: string; quiet?: boolean; force?: boolean; allowPartial?: boolean; status?: boolean },
       ) => {
+        // Shards of one `compare` (compare-shard.json) rather than of a sweep.
+        const compareShards = dirs.length > 0 && dirs.every(isCompareShard);
+        if (flags.status && compareShards) {
+          const { plan, owner, missing } = compareCoverage(dirs);
+          for (const d of dirs)
+            process.stdout.write(
+              `${d}: done, replications ${
+                [...owner.entries()]
+                  .filter(([, o]) => o === d)
+                  .map(([r]) => r)
+                  .join(", ") || "none"
+              }\n`,
+            );
+          process.stdout.write(
+            `${owner.size} of ${plan.replications} replications done${missing.length ? `; missing ${missing.join(", ")}` : ""}\n`,
+          );
+          if (missing.length) throw new ExitCode(1);
+          return;
+        }
         if (flags.status) {
           // A task that failed, or still runs, has no sweep.json yet (results appear all at once).
           const pending = dirs.filter((d) => !existsSync(join(d, "sweep.json")));
-          const { metas, owner, present, missing } = sweepCoverage(dirs.filter((d) => !pending.includes(d)));
+          const { metas, owner, present, missing, unitOwner } = sweepCoverage(
+            dirs.filter((d) => !pending.includes(d)),
+          );
+          const R = metas[0].replications;
           for (const d of dirs) {
-            const held = [...owner.entries()].filter(([, o]) => o === d).map(([i]) => i);
+            const held = unitOwner
+              ? [...unitOwner.entries()]
+                  .filter(([, o]) => o === d)
+                  .map(([u]) => `${Math.floor(u / R)}/r${u % R}`)
+              : [...owner.entries()].filter(([, o]) => o === d).map(([i]) => String(i));
+            const what = unitOwner ? "units (point/replication)" : "grid points";
             process.stdout.write(
-              `${d}: ${pending.includes(d) ? "no sweep.json (failed, or still running)" : `done, grid points ${held.join(", ") || "none"}`}\n`,
+              `${d}: ${pending.includes(d) ? "no sweep.json (failed, or still running)" : `done, ${what} ${held.join(", ") || "none"}`}\n`,
             );
           }
+          const units = unitOwner ? `; ${unitOwner.size} of ${metas[0].grid.length * R} units` : "";
           process.stdout.write(
-            `${present.length} of ${metas[0].grid.length} grid points done${missing.length ? `; missing ${missing.join(", ")}` : ""}\n`,
+            `${present.length} of ${metas[0].grid.length} grid points done${units}${missing.length ? `; missing ${missing.join(", ")}` : ""}\n`,
           );
           if (missing.length) throw new ExitCode(1);
           return;
@@ -41,6 +70,14 @@ export function registerMerge(program: Command): void {
         const out = outputDir(flags.out, flags.force ?? false);
         if (dirs.some((d) => relative(out, d) === ""))
           throw new UsageError("--out must not be one of the merged folders");
+        if (compareShards) {
+          await mergeCompareShards(dirs, out);
+          if (!flags.quiet)
+            process.stdout.write(
+              `merged ${dirs.length} compare shard(s); wrote ${relative(process.cwd(), out) || "."}/\n`,
+            );
+          return;
+        }
         const { meta, missing } = await mergeSweeps(dirs, out, flags.allowPartial ?? false);
         if (!flags.quiet) {
           process.stdout.write(

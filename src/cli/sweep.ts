@@ -32,7 +32,7 @@ export function registerSweep(program: Command): void {
     )
     .option(
       "--shard <i/n|auto>",
-      "run only shard i of n (1-based; points i-1, i-1+n, ...); auto: from Slurm, Kubernetes, AWS Batch or Cloud Run (docs/batch-engines.md)",
+      "run only shard i of n (1-based; work units i-1, i-1+n, ... of grid point × replication); auto: from Slurm, Kubernetes, AWS Batch or Cloud Run (docs/batch-engines.md)",
     )
     .option("--shards <n>", "with --shard auto: the number of tasks, where the engine does not export it")
     .option("-r, --replications <n>", "replications per grid point", "3")

@@ -241,7 +241,7 @@ export async function reportCompare(
 }
 
 /** Moves replication 1's attempt and request rows (written by its job, see `rowsDir`) into `dir`. */
-function keepFirstReplicationRows(rowsDir: string, dir: string): void {
+export function keepFirstReplicationRows(rowsDir: string, dir: string): void {
   for (const f of ["attempts.csv", "requests.csv"]) renameSync(join(rowsDir, f), join(dir, f));
   rmSync(rowsDir, { recursive: true, force: true });
 }

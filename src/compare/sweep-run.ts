@@ -1,14 +1,18 @@
 /**
  * Running a sweep (or one shard of it) and merging shard folders. A sweep folder holds sweep.json
  * (the whole grid and which points are present) and one compare folder per point under points/;
- * its report.md / report.html are rebuilt from those folders, so merging is copying plus a rebuild.
+ * its report.md / report.html are rebuilt from those folders. A shard runs work units (grid point
+ * × replication) and keeps each replication's raw result (units/); merging folds every point's
+ * replications in order, as the unsharded sweep does, so the merge is the same bytes.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { type ChartRenderer, renderHere } from "../report/charts.js";
 import { renderSweepHtml } from "../report/sweep-html.js";
 import { renderSweepMarkdown } from "../report/sweep-markdown.js";
 import { InputError } from "../scenario/errors.js";
+import { loadScenario } from "../scenario/load.js";
+import { routesimVersion } from "../simulate.js";
 import { type CompareSummary, summarize } from "./aggregate.js";
 import {
   atomicDir,
@@ -31,8 +35,9 @@ import {
   rawScenario,
   type Shard,
   type SweepAxis,
-  shardPoints,
+  shardUnits,
 } from "./sweep.js";
+import { decodeResult, encodeResult } from "./units.js";
 
 export const SWEEP_SCHEMA_VERSION = 1;
 
@@ -50,7 +55,16 @@ export interface SweepMeta {
   replications: number;
   seed: number | null;
   requestsFlag: number | null;
+  /** SHA-256 of the scenario file and the routesim that ran it: shards must agree on both. */
+  scenarioHash?: string;
+  routesimVersion?: string;
+  /** Shard folders only: the units run (point · replications + replication), and from where. */
+  units?: number[];
+  shardFrom?: { engine: string; vars: Record<string, string> };
 }
+
+const unitFile = (point: number, rep: number): string =>
+  `${pointDir(point)}-r${String(rep).padStart(4, "0")}.json`;
 
 export interface SweepOptions extends Omit<CompareOptions, "source" | "outDir" | "point" | "wallClock"> {
   file: string;
@@ -65,7 +79,10 @@ export async function sweep(o: SweepOptions): Promise<SweepMeta> {
   const raw = rawScenario(o.file);
   const axes = parseSets(o.file, o.sets);
   const grid = expandGrid(axes, o.file);
-  const mine = shardPoints(grid, o.shard);
+  const R = o.replications;
+  const units = o.shard ? shardUnits(grid.length, R, o.shard) : null;
+  const unitSet = new Set(units ?? []);
+  const mine = units ? [...new Set(units.map((u) => Math.floor(u / R)))].map((i) => grid[i]) : grid;
   // Validate every grid point (not just this shard's) so all shards fail the same way, up front;
   // keep only this shard's scenarios (memory grows with the shard, not the grid).
   const scenarios = new Map<number, unknown>();
@@ -105,7 +122,14 @@ export async function sweep(o: SweepOptions): Promise<SweepMeta> {
     replications: o.replications,
     seed: o.seed ?? null,
     requestsFlag: o.requests ?? null,
+    scenarioHash: loadScenario(o.file).hash,
+    routesimVersion: routesimVersion(),
+    ...(units ? { units, ...(o.shardFrom ? { shardFrom: o.shardFrom } : {}) } : {}),
   };
+  if (units) {
+    await runShard(o, meta, plans, mine, unitSet);
+    return meta;
+  }
   const jobs = plans.flatMap((p) => p.jobs);
   const pointOf = plans.flatMap((p, i) => p.jobs.map(() => i));
   await atomicDir(o.outDir, async (tmp) => {
@@ -136,6 +160,37 @@ export async function sweep(o: SweepOptions): Promise<SweepMeta> {
     });
   });
   return meta;
+}
+
+/** A shard: its units' raw results, each touched point's plan, sweep.json and a note. */
+async function runShard(
+  o: SweepOptions,
+  meta: SweepMeta,
+  plans: ReturnType<typeof planCompare>[],
+  mine: GridPoint[],
+  units: ReadonlySet<number>,
+): Promise<void> {
+  const R = o.replications;
+  const jobs = plans.flatMap((p, i) => p.jobs.filter((j) => units.has(mine[i].index * R + j.replication)));
+  await atomicDir(o.outDir, async (tmp) => {
+    mkdirSync(join(tmp, "units"), { recursive: true });
+    mkdirSync(join(tmp, "plans"), { recursive: true });
+    for (const [i, p] of plans.entries())
+      writeFileSync(join(tmp, "plans", `${pointDir(mine[i].index)}.json`), `${JSON.stringify(p.meta)}\n`);
+    const pointOf = plans.flatMap((p, i) =>
+      p.jobs.filter((j) => units.has(mine[i].index * R + j.replication)).map(() => mine[i].index),
+    );
+    const fold = (r: ReplicationResult, index: number): void => {
+      const point = pointOf[index];
+      writeFileSync(join(tmp, "units", unitFile(point, r.replication)), encodeResult(r));
+    };
+    await withJobs(jobs, o.jobs, { onDone: o.onProgress, fold }, async () => undefined);
+    writeFileSync(join(tmp, "sweep.json"), `${JSON.stringify(meta, null, 2)}\n`);
+    writeFileSync(
+      join(tmp, "report.md"),
+      `# Shard ${meta.shard!.index}/${meta.shard!.count} of sweep ${meta.scenario}\n\n${meta.units!.length} of ${meta.grid.length * R} work units (grid point × replication). Join all shards with \`routesim merge <shard folders> --out <dir>\` for the reports.\n`,
+    );
+  });
 }
 
 /**
@@ -180,6 +235,13 @@ export interface SweepPointResult {
 /** The sweep's points and their summaries (each point's data is read, summarized and let go). */
 export function readSweep(dir: string): { meta: SweepMeta; points: SweepPointResult[] } {
   const meta = readSweepMeta(dir);
+  if (meta.units)
+    throw new InputError(join(dir, "sweep.json"), [
+      {
+        path: "units",
+        message: "a shard folder holds work units, not points: join the shards with routesim merge first",
+      },
+    ]);
   const points = meta.points.map((i) => ({
     point: meta.grid[i],
     summary: summarize(readCompareData(join(dir, "points", pointDir(i)))),
@@ -195,29 +257,60 @@ export async function renderSweepReports(dir: string, render: ChartRenderer = re
 
 /** The same sweep? (grid, scenario, replications and seed must agree between shards.) */
 function sweepKey(m: SweepMeta): string {
-  return JSON.stringify([m.scenario, m.scenarioFile, m.axes, m.replications, m.seed, m.requestsFlag]);
+  return JSON.stringify([
+    m.scenario,
+    m.scenarioFile,
+    m.scenarioHash,
+    m.routesimVersion,
+    m.axes,
+    m.replications,
+    m.seed,
+    m.requestsFlag,
+  ]);
 }
 
-/** Which grid points shard folders hold, checked to be of one sweep with no point twice. */
+/**
+ * Which grid points shard folders hold, checked to be of one sweep with nothing twice. Unit shards
+ * (units/) hold replications: a point is present when all its replications are.
+ */
 export function sweepCoverage(dirs: readonly string[]): {
   metas: SweepMeta[];
   owner: Map<number, string>;
   present: number[];
   missing: number[];
+  /** Unit shards: the folder of each unit (point · replications + replication). */
+  unitOwner: Map<number, string> | null;
 } {
   if (dirs.length === 0)
     throw new InputError("<command line>", [{ path: "dirs", message: "expected at least one sweep folder" }]);
   const metas = dirs.map((d) => readSweepMeta(d));
   const key = sweepKey(metas[0]);
+  const units = metas[0].units !== undefined;
+  const R = metas[0].replications;
   const owner = new Map<number, string>();
+  const unitOwner = units ? new Map<number, string>() : null;
   metas.forEach((m, i) => {
-    if (sweepKey(m) !== key)
+    if (sweepKey(m) !== key || (m.units !== undefined) !== units)
       throw new InputError(join(dirs[i], "sweep.json"), [
         {
           path: "",
-          message: `not the same sweep as ${dirs[0]} (scenario, --set axes, replications and seed must match)`,
+          message: `not the same sweep as ${dirs[0]} (scenario file and its contents, --set axes, replications, seed, --requests and routesim version must match)`,
         },
       ]);
+    if (unitOwner) {
+      for (const u of m.units ?? []) {
+        const prev = unitOwner.get(u);
+        if (prev !== undefined)
+          throw new InputError(join(dirs[i], "sweep.json"), [
+            {
+              path: "units",
+              message: `grid point ${Math.floor(u / R)} replication ${u % R} is also in ${prev}`,
+            },
+          ]);
+        unitOwner.set(u, dirs[i]);
+      }
+      return;
+    }
     for (const p of m.points) {
       const prev = owner.get(p);
       if (prev !== undefined)
@@ -227,9 +320,14 @@ export function sweepCoverage(dirs: readonly string[]): {
       owner.set(p, dirs[i]);
     }
   });
+  if (unitOwner)
+    for (const g of metas[0].grid) {
+      const all = Array.from({ length: R }, (_v, r) => unitOwner.get(g.index * R + r));
+      if (all.every((d) => d !== undefined)) owner.set(g.index, all[0]!);
+    }
   const present = [...owner.keys()].sort((a, b) => a - b);
   const missing = metas[0].grid.map((p) => p.index).filter((i) => !owner.has(i));
-  return { metas, owner, present, missing };
+  return { metas, owner, present, missing, unitOwner };
 }
 
 /**
@@ -241,17 +339,37 @@ export async function mergeSweeps(
   outDir: string,
   allowPartial = false,
 ): Promise<{ meta: SweepMeta; missing: number[] }> {
-  const { metas, owner, present, missing } = sweepCoverage(dirs);
+  const { metas, owner, present, missing, unitOwner } = sweepCoverage(dirs);
   if (missing.length && !allowPartial)
     throw new InputError("<command line>", [
       {
         path: "dirs",
-        message: `grid points ${missing.join(", ")} are in none of the folders (of ${metas[0].grid.length}; shard i of n holds points i−1, i−1+n, …); rerun those shards, or merge with --allow-partial`,
+        message: `grid points ${missing.join(", ")} (of ${metas[0].grid.length}) are missing or lack replications in these folders; rerun the shards that hold them (see merge --status), or merge with --allow-partial`,
       },
     ]);
-  const meta: SweepMeta = { ...metas[0], shard: null, points: present };
+  const { units: _u, shardFrom: _f, ...common } = metas[0];
+  const meta: SweepMeta = { ...common, shard: null, points: present };
+  const R = meta.replications;
   await atomicDir(outDir, async (tmp) => {
-    for (const i of present) {
+    for (const i of unitOwner ? present : []) {
+      // Fold the point's replications in order, exactly as the unsharded sweep does.
+      const dir = join(tmp, "points", pointDir(i));
+      const plan = JSON.parse(readFileSync(join(owner.get(i)!, "plans", `${pointDir(i)}.json`), "utf8"));
+      const folder = new CompareFolder();
+      for (let r = 0; r < R; r++) {
+        const from = join(unitOwner!.get(i * R + r)!, "units", unitFile(i, r));
+        if (!existsSync(from)) throw new InputError(from, [{ path: "", message: "unit file missing" }]);
+        folder.add(decodeResult(readFileSync(from, "utf8")));
+      }
+      mkdirSync(dir, { recursive: true });
+      writeCompareRun(
+        dir,
+        folder.data(plan),
+        runInfo({ command: "routesim merge", jobs: 1 }, null, folder.warnings),
+      );
+      await reportCompare(dir);
+    }
+    for (const i of unitOwner ? [] : present) {
       const from = join(owner.get(i)!, "points", pointDir(i));
       if (!existsSync(from) || readdirSync(from).length === 0)
         throw new InputError(from, [{ path: "", message: "point folder missing" }]);

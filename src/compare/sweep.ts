@@ -1,7 +1,7 @@
 /**
  * Parameter sweeps: `--set path=v1,v2,...` assignments expand into a grid (the first --set varies
  * slowest); every grid point is a scenario validated on its own and compared like `compare` does.
- * `--shard i/n` runs points i−1, i−1+n, ... so n machines cover the grid exactly once between them,
+ * `--shard i/n` runs work units (grid point × replication) i−1, i−1+n, ... so n machines cover the grid exactly once,
  * and `merge` puts the shard folders back together.
  */
 import { readFileSync } from "node:fs";
@@ -116,6 +116,16 @@ export function parseShard(v: string | undefined): Shard | null {
       { path: "--shard", message: `expected i/n with 1 ≤ i ≤ n, got "${v}"` },
     ]);
   return { index, count };
+}
+
+/**
+ * The work units a shard runs: unit u = point · R + replication, every n-th from i−1 (round
+ * robin over grid point × replication, so 3 points × 30 replications keep 90 tasks busy).
+ */
+export function shardUnits(points: number, replications: number, shard: Shard): number[] {
+  const out: number[] = [];
+  for (let u = shard.index - 1; u < points * replications; u += shard.count) out.push(u);
+  return out;
 }
 
 /** The points a shard runs: every n-th, starting at i−1 (round robin keeps shards balanced). */

@@ -64,23 +64,52 @@ describe("sweep --shard auto in a Slurm array task", () => {
     expect((await task(1, s1)).code).toBe(0);
     const meta = JSON.parse(readFileSync(join(s1, "sweep.json"), "utf8"));
     expect(meta.shard).toEqual({ index: 1, count: 2 });
-    expect(meta.points).toEqual([0, 2]);
-    const run = JSON.parse(readFileSync(join(s1, "points", "p0000", "run.json"), "utf8"));
-    expect(run.shardFrom).toEqual({
+    // 3 points × 2 replications = 6 units; task 1 of 2 runs units 0, 2, 4 (replication 0 of each).
+    expect(meta.units).toEqual([0, 2, 4]);
+    expect(meta.shardFrom).toEqual({
       engine: "slurm",
       vars: { SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_COUNT: "2" },
     });
     const partial = await runCli(["merge", s1, join(dir, "not-yet"), "--status"]);
     expect(partial.code).toBe(1);
     expect(partial.stdout).toContain("not-yet: no sweep.json (failed, or still running)");
-    expect(partial.stdout).toContain("2 of 3 grid points done; missing 1");
+    expect(partial.stdout).toContain("0 of 3 grid points done; 3 of 6 units; missing 0, 1, 2");
     expect((await task(2, s2)).code).toBe(0);
     const done = await runCli(["merge", s1, s2, "--status"]);
     expect(done.code).toBe(0);
-    expect(done.stdout).toContain("3 of 3 grid points done");
+    expect(done.stdout).toContain("3 of 3 grid points done; 6 of 6 units");
     const missing = await runCli(["merge", s1, "--out", join(dir, "m")]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/grid points 1 are in none of the folders/);
+    expect(missing.stderr).toMatch(/grid points 0, 1, 2 \(of 3\) are missing or lack replications/);
+    // The merge of the two tasks is the unsharded sweep (every file but run.json).
+    const merged = join(dir, "merged");
+    expect((await runCli(["merge", s1, s2, "--out", merged, "-q"])).code).toBe(0);
+    const whole = join(dir, "whole");
+    expect(
+      (
+        await runCli([
+          "sweep",
+          file,
+          "--set",
+          "providers[0].price.prompt=0.1,0.2,0.4",
+          "-r",
+          "2",
+          "-j",
+          "1",
+          "--out",
+          whole,
+          "-q",
+        ])
+      ).code,
+    ).toBe(0);
+    for (const f of [
+      "sweep.json",
+      "report.md",
+      "points/p0001/compare.json",
+      "points/p0002/replications.csv",
+      "points/p0000/summary.json",
+    ])
+      expect(readFileSync(join(merged, f), "utf8"), f).toBe(readFileSync(join(whole, f), "utf8"));
   }, 60_000);
 
   it("without an engine's variables, --shard auto exits 2 naming what it looked for", async () => {
@@ -97,4 +126,39 @@ describe("sweep --shard auto in a Slurm array task", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/looked for SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX/);
   });
+});
+
+describe("compare --shard (issue 22 item 3)", () => {
+  it("three shards of the replications merge into the unsharded comparison, byte for byte", async () => {
+    const shards = [1, 2, 3].map((i) => join(dir, `cmp-shard-${i}`));
+    for (const [i, out] of shards.entries())
+      expect(
+        (await runCli(["compare", file, "-r", "5", "-j", "1", "--shard", `${i + 1}/3`, "--out", out, "-q"]))
+          .code,
+      ).toBe(0);
+    const head = JSON.parse(readFileSync(join(shards[1], "compare-shard.json"), "utf8"));
+    expect(head.replications).toEqual([1, 4]);
+    const status = await runCli(["merge", shards[0], shards[2], "--status"]);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain("3 of 5 replications done; missing 1, 4");
+    const missing = await runCli(["merge", shards[0], shards[2], "--out", join(dir, "cmp-bad")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("replications 1, 4 (of 5) are in none of the folders");
+    const merged = join(dir, "cmp-merged");
+    expect((await runCli(["merge", ...shards, "--out", merged, "-q"])).code).toBe(0);
+    const whole = join(dir, "cmp-whole");
+    expect((await runCli(["compare", file, "-r", "5", "-j", "1", "--out", whole, "-q"])).code).toBe(0);
+    for (const f of [
+      "compare.json",
+      "replications.csv",
+      "timeline.csv",
+      "latency_cdf.csv",
+      "summary.json",
+      "report.md",
+      "report.html",
+      "attempts.csv",
+      "requests.csv",
+    ])
+      expect(readFileSync(join(merged, f), "utf8"), f).toBe(readFileSync(join(whole, f), "utf8"));
+  }, 60_000);
 });

@@ -93,26 +93,36 @@ describe("sweep shards and merge", () => {
     await sweep({ ...base, jobs: 2, shard: null, outDir: join(dir, "all2") });
     for (const f of ["report.md", "report.html", "points/p0000/report.html", "points/p0003/report.html"])
       expect(readFileSync(join(dir, "all2", f), "utf8")).toBe(readFileSync(join(dir, "all", f), "utf8"));
-    expect(readSweepMeta(join(dir, "s1")).points).toEqual([0, 2]);
-    expect(readSweepMeta(join(dir, "s2")).points).toEqual([1, 3]);
+    // Shards split grid point × replication units (issue 22 item 2): each touches every point.
+    expect(readSweepMeta(join(dir, "s1")).units).toEqual([0, 2, 4, 6]);
+    expect(readSweepMeta(join(dir, "s2")).units).toEqual([1, 3, 5, 7]);
+    expect(readSweepMeta(join(dir, "s1")).points).toEqual([0, 1, 2, 3]);
     const { missing } = await mergeSweeps([join(dir, "s1"), join(dir, "s2")], join(dir, "merged"));
     expect(missing).toEqual([]);
     expect(readdirSync(join(dir, "merged", "points"))).toHaveLength(4);
-    for (const f of ["report.md", "report.html", "points/p0003/summary.json"])
-      expect(readFileSync(join(dir, "merged", f), "utf8")).toBe(readFileSync(join(dir, "all", f), "utf8"));
+    // Every file but run.json (wall times, the command) is the unsharded sweep's, byte for byte.
+    const files = (d: string): string[] =>
+      readdirSync(d, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name !== "run.json")
+        .map((e) => join(e.parentPath, e.name).slice(d.length))
+        .sort();
+    expect(files(join(dir, "merged"))).toEqual(files(join(dir, "all")));
+    for (const f of files(join(dir, "all")))
+      expect(readFileSync(join(dir, "merged", f), "utf8"), f).toBe(readFileSync(join(dir, "all", f), "utf8"));
     // Merging a shard twice, or a different sweep, is refused.
     await expect(mergeSweeps([join(dir, "s1"), join(dir, "s1")], join(dir, "bad"))).rejects.toThrow(
       /also in/,
     );
     // A missing shard is refused, naming its points (issue 22 item 4), unless partial is allowed.
+    // Shard 2 alone holds half of every point's replications: no point is complete.
     await expect(mergeSweeps([join(dir, "s2")], join(dir, "half"))).rejects.toThrow(
-      /grid points 0, 2 are in none of the folders/,
+      /grid points 0, 1, 2, 3 \(of 4\) are missing or lack replications/,
     );
     expect(existsSync(join(dir, "half"))).toBe(false);
     const partial = await mergeSweeps([join(dir, "s2")], join(dir, "half"), true);
-    expect(partial.missing).toEqual([0, 2]);
+    expect(partial.missing).toEqual([0, 1, 2, 3]);
     const md = readFileSync(join(dir, "half", "report.md"), "utf8").split("\n");
-    expect(md[2]).toBe("**Partial sweep: grid points 0, 2 of 4 are missing.**");
+    expect(md[2]).toBe("**Partial sweep: grid points 0, 1, 2, 3 of 4 are missing.**");
   }, 60_000);
 });
 
