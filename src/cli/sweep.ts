@@ -61,6 +61,16 @@ export function registerSweep(program: Command): void {
           flags.out ?? join("results", `${safeName(name, file, "name")}-sweep${suffix}`),
           flags.force ?? false,
         );
+        if (shard && !flags.quiet)
+          process.stderr.write(
+            `shard ${shard.index}/${shard.count}${
+              auto
+                ? ` from ${auto.engine} (${Object.entries(auto.vars)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(" ")})`
+                : ""
+            }: work units ${shard.index - 1}, ${shard.index - 1 + shard.count}, … of grid point × replication\n`,
+          );
         const meta = await sweep({
           file,
           sets: flags.set,
@@ -77,9 +87,12 @@ export function registerSweep(program: Command): void {
           command: `routesim sweep ${process.argv.slice(3).join(" ")}`.trim(),
           onProgress: progressLine(flags.quiet ?? false, `${name} sweep`),
         });
+        const where = relative(process.cwd(), out) || ".";
         if (!flags.quiet)
           process.stdout.write(
-            `ran ${meta.points.length} of ${meta.grid.length} grid points; wrote ${relative(process.cwd(), out) || "."}/ (report.md, report.html, points/)\n`,
+            meta.units
+              ? `shard ${shard!.index}/${shard!.count}${auto ? ` (${auto.engine})` : ""}: ran ${meta.units.length} of ${meta.grid.length * replications} units (grid point × replication: ${meta.units.map((u) => `${Math.floor(u / replications)}/r${u % replications}`).join(", ")}); wrote ${where}/ (join the shards with routesim merge)\n`
+              : `ran ${meta.points.length} of ${meta.grid.length} grid points; wrote ${where}/ (report.md, report.html, points/)\n`,
           );
       },
     );
