@@ -21,6 +21,7 @@ import { Router, type RunObserver } from "./router/router.js";
 import { InputError } from "./scenario/errors.js";
 import type { LoadedScenario } from "./scenario/load.js";
 import type { PolicySpec, RequestBody } from "./scenario/schema.js";
+import { scenarioWarnings } from "./scenario-warnings.js";
 import { Simulator } from "./sim/kernel.js";
 import { scheduleArrivals } from "./traffic/arrivals.js";
 import { openTraffic } from "./traffic/index.js";
@@ -327,7 +328,11 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
   let events = 0;
   let trafficCount = 0;
   let skipped = 0;
-  const warnings: string[] = [];
+  const warnings: string[] = scenarioWarnings(
+    s,
+    selected,
+    built.map((b, i) => policyModel(b.policy.name, selected[i].kind, b.behaviour, b.models)),
+  );
   try {
     built.forEach((b, pi) => {
       warnings.push(...b.warnings.map((w) => `${b.policy.name}: ${w}`));

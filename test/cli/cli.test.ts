@@ -53,9 +53,11 @@ providers:
     model: m
     price: { prompt: 1, completion: 1 }
     ttft_ms: 100
+    concurrency: 50
   - name: b
     model: m
     price: { prompt: 2, completion: 2 }
+    concurrency: 50
 policies:
   - name: default
   - name: sorted
