@@ -26,6 +26,13 @@ export function metricLabel(h: MetricDef): string {
 export function winnerCell(s: CompareSummary, key: string): string {
   const w = s.winners.find((x) => x.metric === key);
   if (!w?.best) return "–";
+  // No "best" where every policy has the same value ($0 wasted spend for all): issue 25 item 5.
+  const means = s.policies.map((p) => p.metrics[key].mean).filter((m): m is number => m !== null);
+  if (
+    means.length > 1 &&
+    means.every((m) => Math.abs(m - means[0]) <= 1e-12 * Math.max(1, Math.abs(means[0])))
+  )
+    return "all equal";
   if (!w.runnerUp) return w.best;
   return w.clear ? `**${w.best}**` : `${w.best} ≈ ${w.runnerUp}`;
 }
@@ -90,11 +97,15 @@ export function plainSummary(s: CompareSummary, batches = false): string[] {
     if (parts.length) out.push(`**${d.policy}** vs **${d.baseline}**: ${parts.join(", ")}.`);
   }
   if (s.precision.length) {
-    const worst = [...s.precision].sort(
+    // The need that matters is the decision metrics' (success, cost per success, p99), not that of
+    // a noisy secondary one (issue 25 item 5); the table lists them all.
+    const key = ["successRate", "costPerSuccessUsd", "latencyP99Ms"];
+    const primary = s.precision.filter((x) => key.includes(x.metric));
+    const worst = [...(primary.length ? primary : s.precision)].sort(
       (a, b) => (b.replicationsNeeded ?? 0) - (a.replicationsNeeded ?? 0),
     )[0];
     out.push(
-      `${s.precision.length} interval(s) are wider than the target; the widest need is ${worst.replicationsNeeded ?? "?"} ${unit} (${worst.policy}, ${metricDef(worst.metric)?.label ?? worst.metric}). See "Precision" below.`,
+      `${s.precision.length} interval(s) are wider than the target; ${primary.length ? "among success rate, cost per success and p99 latency the widest" : "the widest"} needs ${worst.replicationsNeeded ?? "?"} ${unit} (${worst.policy}, ${metricDef(worst.metric)?.label ?? worst.metric}). See "Precision" below.`,
     );
   }
   return out;

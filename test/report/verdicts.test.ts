@@ -1,0 +1,38 @@
+/**
+ * Issue 25 item 5: no "best" on a metric every policy has the same value of, and the replications
+ * the summary says are needed come from the decision metrics, not from a noisy secondary one.
+ */
+import { describe, expect, it } from "vitest";
+import type { CompareSummary } from "../../src/compare/aggregate.js";
+import { plainSummary, winnerCell } from "../../src/report/compare-markdown.js";
+
+const stat = (mean: number) => ({ mean, lo: mean, hi: mean, sd: 0, n: 10 });
+function summary(wasted: [number, number]): CompareSummary {
+  const policy = (name: string, w: number) => ({
+    name,
+    metrics: { successRate: stat(1), wastedSpendUsd: stat(w), costPerSuccessUsd: stat(0.001) },
+  });
+  return {
+    replications: 10,
+    policies: [policy("a", wasted[0]), policy("b", wasted[1])],
+    winners: [{ metric: "wastedSpendUsd", best: "a", runnerUp: "b", margin: stat(0), clear: false }],
+    differences: [],
+    precision: [
+      { policy: "a", metric: "recoveryMs", relHalfWidth: 3, replicationsNeeded: 4565 },
+      { policy: "b", metric: "costPerSuccessUsd", relHalfWidth: 0.08, replicationsNeeded: 26 },
+    ],
+  } as unknown as CompareSummary;
+}
+
+describe("verdicts that cannot mislead", () => {
+  it('says "all equal" instead of naming a best when every policy has the same value', () => {
+    expect(winnerCell(summary([0, 0]), "wastedSpendUsd")).toBe("all equal");
+    expect(winnerCell(summary([0, 0.5]), "wastedSpendUsd")).toBe("a ≈ b");
+  });
+
+  it("takes the replications needed from success, cost per success and p99, not a secondary metric", () => {
+    const line = plainSummary(summary([0, 0])).find((l) => l.includes("wider than the target"))!;
+    expect(line).toContain("the widest needs 26 replications (b, cost per success)");
+    expect(line).not.toContain("4565");
+  });
+});
