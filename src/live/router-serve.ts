@@ -23,7 +23,7 @@ import { buildWorld, requestBody } from "../simulate.js";
 import { makeRequest } from "../traffic/request.js";
 import type { AttemptRecord, Outcome, RoutedRequest } from "../types.js";
 import { TrafficSizes } from "./fleet.js";
-import { LOOPBACK, readJsonObject } from "./serve.js";
+import { closeOnce, LOOPBACK, readJsonObject } from "./serve.js";
 
 const TOKENS_PER_EVENT = 8;
 const MIN_EVENT_GAP_MS = 10;
@@ -465,28 +465,17 @@ export async function startRouterServe(opts: RouterServeOptions): Promise<Router
   t0 = now();
   const port = (server.address() as AddressInfo).port;
 
-  let resolveClosed!: () => void;
-  const closed = new Promise<void>((ok) => {
-    resolveClosed = ok;
-  });
-  const lifetime = setTimeout(() => void close(), opts.lifetimeS * 1000);
-  let closingPromise: Promise<void> | null = null;
-  const close = (): Promise<void> => {
-    if (closingPromise) return closingPromise;
-    closing = true;
-    clearTimeout(lifetime);
-    if (timer !== null) clearTimeout(timer);
-    for (const c of calls.values()) for (const t of c.timers) clearTimeout(t);
-    closingPromise = new Promise<void>((ok) => {
-      server.close(() => ok());
-      server.closeAllConnections();
-    }).then(() => {
+  const { closed, close } = closeOnce(opts.lifetimeS, [server], {
+    begin: () => {
+      closing = true;
+      if (timer !== null) clearTimeout(timer);
+      for (const c of calls.values()) for (const t of c.timers) clearTimeout(t);
+    },
+    end: () => {
       if (fd !== null) closeSync(fd);
       fd = null;
-      resolveClosed();
-    });
-    return closingPromise;
-  };
+    },
+  });
   return {
     port,
     baseUrl: `http://${LOOPBACK}:${port}/api/v1`,

@@ -49,6 +49,43 @@ export function readJsonObject(
     );
   });
 }
+/**
+ * A server's end, once, whoever asks first: `close()`, or its lifetime running out. `begin` runs
+ * first (stop taking work), then the servers close with their open connections (in-flight calls
+ * end as client_closed), then `end` (files, fleets); `closed` resolves after that.
+ */
+export function closeOnce(
+  lifetimeS: number,
+  servers: readonly Server[],
+  hooks: { begin: () => void; end: () => void },
+): { closed: Promise<void>; close: () => Promise<void> } {
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((ok) => {
+    resolveClosed = ok;
+  });
+  const lifetime = setTimeout(() => void close(), lifetimeS * 1000);
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    if (closing) return closing;
+    clearTimeout(lifetime);
+    hooks.begin();
+    closing = Promise.all(
+      servers.map(
+        (sv) =>
+          new Promise<void>((ok) => {
+            sv.close(() => ok());
+            sv.closeAllConnections();
+          }),
+      ),
+    ).then(() => {
+      hooks.end();
+      resolveClosed();
+    });
+    return closing;
+  };
+  return { closed, close };
+}
+
 /** Ids that are not `rs-<n>` (warm-up, hand-made requests) get numbers no traffic request has. */
 const FOREIGN_ID_BASE = 2 ** 40;
 
@@ -451,34 +488,17 @@ export async function startServe(opts: ServeOptions): Promise<MockServer> {
     renameSync(tmp, opts.portsFile); // readers never see half a file
   }
 
-  let resolveClosed!: () => void;
-  const closed = new Promise<void>((ok) => {
-    resolveClosed = ok;
-  });
-  const lifetime = setTimeout(() => void close(), opts.lifetimeS * 1000);
-  let closingPromise: Promise<void> | null = null;
-  const close = (): Promise<void> => {
-    if (closingPromise) return closingPromise;
-    closing = true;
-    clearTimeout(lifetime);
-    closingPromise = (async () => {
-      await Promise.all(
-        servers.map(
-          (sv) =>
-            new Promise<void>((ok) => {
-              sv.close(() => ok());
-              sv.closeAllConnections(); // in-flight calls end as client_closed in the journal
-            }),
-        ),
-      );
+  const { closed, close } = closeOnce(opts.lifetimeS, servers, {
+    begin: () => {
+      closing = true;
+    },
+    end: () => {
       fleet.close();
       for (const f of older) f.close();
       if (fd !== null) closeSync(fd);
       fd = null; // calls that close after this are in `entries` only
-      resolveClosed();
-    })();
-    return closingPromise;
-  };
+    },
+  });
   return {
     ports,
     closed,
