@@ -7,8 +7,8 @@ import { atomicDir, compare, runInfo, writeCompare } from "../compare/compare.js
 import { compareShard } from "../compare/compare-shard.js";
 import { defaultJobs } from "../compare/pool.js";
 import { batchCompare, readRunFolder } from "../compare/run-folders.js";
-import { shardFromEnv } from "../compare/shard-env.js";
-import { parseShard } from "../compare/sweep.js";
+import { type AutoShard, shardFromEnv } from "../compare/shard-env.js";
+import { parseShard, type Shard } from "../compare/sweep.js";
 import { stat } from "../report/format.js";
 import { MAX_REPLICATIONS } from "../scenario/limits.js";
 import { loadScenario } from "../scenario/load.js";
@@ -56,6 +56,16 @@ async function compareFolders(dirs: string[], flags: CompareFlags): Promise<void
     printSummary(summary);
     process.stdout.write(`wrote ${relative(process.cwd(), out) || "."}/ (report.md, report.html)\n`);
   }
+}
+
+/** `--shard i/n|auto` and `--shards N`: the shard, and the engine it came from with auto. */
+export function shardFlags(
+  shard: string | undefined,
+  shards: string | undefined,
+): { shard: Shard | null; auto: AutoShard | null } {
+  const auto = shard === "auto" ? shardFromEnv(process.env, parseIntFlag("shards", shards)) : null;
+  if (shards !== undefined && !auto) throw new UsageError("--shards goes with --shard auto");
+  return { shard: auto ? { index: auto.index, count: auto.count } : parseShard(shard), auto };
 }
 
 export function parseList(v: string | undefined, flag = "policies"): string[] | undefined {
@@ -157,42 +167,14 @@ export function registerCompare(program: Command): void {
       const seed = parseIntFlag("seed", flags.seed);
       const requests = parseIntFlag("requests", flags.requests);
       const name = loadScenario(file).scenario.name;
-      const auto =
-        flags.shard === "auto" ? shardFromEnv(process.env, parseIntFlag("shards", flags.shards)) : null;
-      if (flags.shards !== undefined && !auto) throw new UsageError("--shards goes with --shard auto");
-      const shard = auto ? { index: auto.index, count: auto.count } : parseShard(flags.shard);
+      const { shard, auto } = shardFlags(flags.shard, flags.shards);
       const suffix = shard ? `-shard-${shard.index}-of-${shard.count}` : "";
       const out = outputDir(
         flags.out ?? join("results", `${safeName(name, file, "name")}-compare${suffix}`),
         flags.force ?? false,
       );
-      if (shard) {
-        const head = await compareShard(
-          {
-            source: { kind: "file", path: file },
-            replications,
-            seed,
-            requests,
-            policies: parseList(flags.policies),
-            baseline: flags.baseline,
-            jobs,
-            targetRelHalfWidth: parseTarget(flags.target),
-            outDir: out,
-            replace: flags.force ?? false,
-            rows: flags.rows,
-            onProgress: progressLine(flags.quiet ?? false, name),
-          },
-          shard,
-          auto ? { engine: auto.engine, vars: auto.vars } : undefined,
-        );
-        if (!flags.quiet)
-          process.stdout.write(
-            `shard ${shard.index}/${shard.count}: ran replications ${head.replications.join(", ") || "none"} of ${replications}; wrote ${relative(process.cwd(), out) || "."}/ (join the shards with routesim merge)\n`,
-          );
-        return;
-      }
-      const result = await compare({
-        source: { kind: "file", path: file },
+      const options = {
+        source: { kind: "file" as const, path: file },
         replications,
         seed,
         requests,
@@ -204,6 +186,21 @@ export function registerCompare(program: Command): void {
         replace: flags.force ?? false,
         rows: flags.rows,
         onProgress: progressLine(flags.quiet ?? false, name),
+      };
+      if (shard) {
+        const head = await compareShard(
+          options,
+          shard,
+          auto ? { engine: auto.engine, vars: auto.vars } : undefined,
+        );
+        if (!flags.quiet)
+          process.stdout.write(
+            `shard ${shard.index}/${shard.count}: ran replications ${head.replications.join(", ") || "none"} of ${replications}; wrote ${relative(process.cwd(), out) || "."}/ (join the shards with routesim merge)\n`,
+          );
+        return;
+      }
+      const result = await compare({
+        ...options,
         command: `routesim compare ${process.argv.slice(3).join(" ")}`.trim(),
         wallClock: () => performance.now(),
       });

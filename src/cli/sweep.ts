@@ -1,11 +1,9 @@
 /** `routesim sweep <scenario> --set path=v1,v2 ... [--shard i/n]`: run a parameter grid. */
 import { join, relative } from "node:path";
 import type { Command } from "commander";
-import { shardFromEnv } from "../compare/shard-env.js";
-import { parseShard } from "../compare/sweep.js";
 import { sweep } from "../compare/sweep-run.js";
 import { loadScenario } from "../scenario/load.js";
-import { outputDir, parseIntFlag, safeName, UsageError } from "./common.js";
+import { outputDir, parseIntFlag, safeName } from "./common.js";
 import {
   type CompareFlags,
   parseJobs,
@@ -13,6 +11,7 @@ import {
   parseReplications,
   parseTarget,
   progressLine,
+  shardFlags,
 } from "./compare.js";
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
@@ -51,10 +50,7 @@ export function registerSweep(program: Command): void {
     .action(
       async (file: string, flags: CompareFlags & { set: string[]; shard?: string; shards?: string }) => {
         const replications = parseReplications(flags.replications, 3);
-        const auto =
-          flags.shard === "auto" ? shardFromEnv(process.env, parseIntFlag("shards", flags.shards)) : null;
-        if (flags.shards !== undefined && !auto) throw new UsageError("--shards goes with --shard auto");
-        const shard = auto ? { index: auto.index, count: auto.count } : parseShard(flags.shard);
+        const { shard, auto } = shardFlags(flags.shard, flags.shards);
         const name = loadScenario(file).scenario.name;
         const suffix = shard ? `-shard-${shard.index}-of-${shard.count}` : "";
         const out = outputDir(
