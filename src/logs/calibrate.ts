@@ -10,10 +10,9 @@
  * fixed-size seeded reservoir of samples and one counter per outage bin: memory does not grow with
  * the number of rows.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { type Fit, type FitMode, fitPositive } from "../calibrate/fit.js";
-import { field } from "../metrics/csv.js";
+import { CsvWriter, field } from "../metrics/csv.js";
 import { QuantileSketch } from "../metrics/sketch.js";
 import { Rng } from "../rng/rng.js";
 import { InputError } from "../scenario/errors.js";
@@ -135,31 +134,10 @@ export interface LogCalibration {
   notes: string[];
 }
 
-const TRACE_HEAD = "time_ms,prompt_tokens,completion_tokens,model,session,status";
+const TRACE_COLUMNS = ["time_ms", "prompt_tokens", "completion_tokens", "model", "session", "status"];
 
 function rowText(r: LogRecord, completion: number): string {
   return `${r.startMs},${r.promptTokens},${completion},${field(r.model)},${r.session === null ? "" : field(r.session)},${r.status}`;
-}
-
-class Lines {
-  private fd: number;
-  private buf: string[] = [];
-  constructor(path: string, head: string) {
-    this.fd = openSync(path, "w");
-    this.buf.push(head);
-  }
-  add(s: string): void {
-    this.buf.push(s);
-    if (this.buf.length >= 4096) this.flush();
-  }
-  flush(): void {
-    if (this.buf.length) writeSync(this.fd, `${this.buf.join("\n")}\n`);
-    this.buf = [];
-  }
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
-  }
 }
 
 const round = (x: number, d = 4): number => Number(x.toPrecision(d));
@@ -267,8 +245,8 @@ export async function calibrateLogs(src: LogSource, o: LogCalibrateOptions): Pro
 
   // Pass 2: statistics of the fit part, outage bins and trace rows of all of it.
   const stats = new Map<string, EndpointStats>();
-  const trace = new Lines(o.traceFile, TRACE_HEAD);
-  const hold = o.holdout > 0 ? new Lines(o.holdoutFile, TRACE_HEAD) : null;
+  const trace = new CsvWriter(o.traceFile, TRACE_COLUMNS);
+  const hold = o.holdout > 0 ? new CsvWriter(o.holdoutFile, TRACE_COLUMNS) : null;
   let requests = 0;
   let fitRequests = 0;
   let holdFirst = Number.POSITIVE_INFINITY;
@@ -309,10 +287,10 @@ export async function calibrateLogs(src: LogSource, o: LogCalibrateOptions): Pro
       }
       if (!r.attemptOnly) {
         requests++;
-        trace.add(traceLine(r));
+        trace.line(traceLine(r));
         if (inFit) fitRequests++;
         else if (hold) {
-          hold.add(traceLine(r));
+          hold.line(traceLine(r));
           if (r.startMs < holdFirst) holdFirst = r.startMs;
           hN++;
           hLatency.add(r.latencyMs);
