@@ -10,7 +10,6 @@ import { InputError } from "../scenario/errors.js";
 import type { CompareSummary } from "./aggregate.js";
 import {
   atomicDir,
-  CompareFolder,
   type CompareOptions,
   keepFirstReplicationRows,
   planCompare,
@@ -21,7 +20,7 @@ import type { CompareMeta } from "./files.js";
 import { withJobs } from "./pool.js";
 import type { ReplicationResult } from "./replicate.js";
 import type { Shard } from "./sweep.js";
-import { decodeResult, encodeResult } from "./units.js";
+import { encodeResult, foldUnits } from "./units.js";
 
 export const SHARD_FILE = "compare-shard.json";
 
@@ -119,9 +118,9 @@ export async function mergeCompareShards(dirs: readonly string[], outDir: string
       },
     ]);
   return atomicDir(outDir, async (tmp) => {
-    const folder = new CompareFolder();
-    for (let r = 0; r < plan.replications; r++)
-      folder.add(decodeResult(readFileSync(join(owner.get(r)!, "units", unitFile(r)), "utf8")));
+    const folder = foldUnits(
+      Array.from({ length: plan.replications }, (_v, r) => join(owner.get(r)!, "units", unitFile(r))),
+    );
     const first = owner.get(0)!;
     for (const f of ["attempts.csv", "requests.csv"])
       if (existsSync(join(first, f))) copyFileSync(join(first, f), join(tmp, f));

@@ -37,7 +37,7 @@ import {
   type SweepAxis,
   shardUnits,
 } from "./sweep.js";
-import { decodeResult, encodeResult } from "./units.js";
+import { encodeResult, foldUnits } from "./units.js";
 
 export const SWEEP_SCHEMA_VERSION = 1;
 
@@ -355,12 +355,9 @@ export async function mergeSweeps(
       // Fold the point's replications in order, exactly as the unsharded sweep does.
       const dir = join(tmp, "points", pointDir(i));
       const plan = JSON.parse(readFileSync(join(owner.get(i)!, "plans", `${pointDir(i)}.json`), "utf8"));
-      const folder = new CompareFolder();
-      for (let r = 0; r < R; r++) {
-        const from = join(unitOwner!.get(i * R + r)!, "units", unitFile(i, r));
-        if (!existsSync(from)) throw new InputError(from, [{ path: "", message: "unit file missing" }]);
-        folder.add(decodeResult(readFileSync(from, "utf8")));
-      }
+      const folder = foldUnits(
+        Array.from({ length: R }, (_v, r) => join(unitOwner!.get(i * R + r)!, "units", unitFile(i, r))),
+      );
       mkdirSync(dir, { recursive: true });
       writeCompareRun(
         dir,

@@ -2,6 +2,9 @@
  * A replication's raw result on disk: what a shard keeps of each work unit, so that `merge` can
  * fold every replication in order, exactly as an unsharded run folds them.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { InputError } from "../scenario/errors.js";
+import { CompareFolder } from "./compare.js";
 import type { ReplicationResult } from "./replicate.js";
 
 /** A replication's raw result as JSON; NaN and infinities survive (JSON has no such numbers). */
@@ -15,4 +18,14 @@ export function decodeResult(text: string): ReplicationResult {
       ? Number(v.$n)
       : v,
   ) as ReplicationResult;
+}
+
+/** The unit files of one comparison, folded in the order given (replication order). */
+export function foldUnits(files: readonly string[]): CompareFolder {
+  const folder = new CompareFolder();
+  for (const f of files) {
+    if (!existsSync(f)) throw new InputError(f, [{ path: "", message: "unit file missing" }]);
+    folder.add(decodeResult(readFileSync(f, "utf8")));
+  }
+  return folder;
 }
