@@ -69,8 +69,4 @@ export function badRow(label: string, row: string, field: string, message: strin
   return new InputError(label, [{ path: `${row}${field ? `.${field}` : ""}`, message }]);
 }
 
-/** A short, printable rendering of a bad value (never a whole foreign field). */
-export function show(v: unknown): string {
-  const s = typeof v === "string" ? JSON.stringify(v) : String(JSON.stringify(v) ?? v);
-  return s.length > 40 ? `${s.slice(0, 37)}…` : s;
-}
+export { show } from "../traffic/trace-formats.js";

@@ -66,9 +66,10 @@ function tokensOf(v: unknown, what: string): number | string {
   return n;
 }
 
-function show(v: unknown): string {
+/** A short, printable rendering of a bad value (escaped, never a whole foreign field). */
+export function show(v: unknown): string {
   if (v === undefined) return "nothing";
-  const s = typeof v === "string" ? `"${v}"` : JSON.stringify(v);
+  const s = JSON.stringify(v) ?? String(v);
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
