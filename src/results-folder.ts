@@ -132,16 +132,7 @@ export function openResultsFolder(outDir: string, o: OpenOptions = {}): ResultsF
   const lock = join(parent, `${LOCK}${name}`);
   // Short and unique: the pid says whose it is, the target's name (cut) says what it was for.
   const tmp = join(parent, `${tempPrefix(process.pid)}${seq++}-${name.slice(0, 40)}`);
-  // The janitor knows both paths before they exist, so no moment is left unguarded (it removes
-  // a lock only if it is this process's).
-  const guarded = [tmp, lock];
-  janitor.add(guarded);
-  try {
-    takeLock(lock, outDir);
-  } catch (e) {
-    janitor.remove(guarded);
-    throw e;
-  }
+  const guarded = guardAndLock(tmp, lock, outDir);
   try {
     mkdirSync(tmp);
   } catch (e) {
@@ -239,14 +230,7 @@ export function writeFileAtomic(file: string, text: string): void {
   const out = resolve(file);
   const lock = join(dirname(out), `${LOCK}${basename(out)}`);
   const tmp = join(dirname(out), `${tempPrefix(process.pid)}${seq++}-${basename(out).slice(0, 40)}`);
-  const guarded = [tmp, lock];
-  janitor.add(guarded);
-  try {
-    takeLock(lock, file);
-  } catch (e) {
-    janitor.remove(guarded);
-    throw e;
-  }
+  const guarded = guardAndLock(tmp, lock, file);
   try {
     writeFileSync(tmp, text);
     renameSync(tmp, out);
@@ -301,6 +285,23 @@ export function sweepStale(dir: string): void {
     if (pid !== null && pid !== process.pid && !alive(pid))
       rmSync(join(dir, e), { recursive: true, force: true });
   }
+}
+
+/**
+ * Registers `tmp` and `lock` with the janitor, then takes the lock: the janitor knows both paths
+ * before they exist, so no moment is left unguarded (it removes a lock only if it is this
+ * process's). Returns the paths to unregister when done.
+ */
+function guardAndLock(tmp: string, lock: string, what: string): string[] {
+  const guarded = [tmp, lock];
+  janitor.add(guarded);
+  try {
+    takeLock(lock, what);
+  } catch (e) {
+    janitor.remove(guarded);
+    throw e;
+  }
+  return guarded;
 }
 
 function takeLock(lock: string, what: string): void {
