@@ -5,14 +5,13 @@
 //
 //   npm run build && node --import tsx bench/logs-memory.ts          # 200k and 2M rows
 //   npm run build && node --import tsx bench/logs-memory.ts --big    # also 10M rows (~1.4 GB file)
-import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runWithPeakRss } from "./peak-rss.js";
 
 const sizes = [200_000, 2_000_000, ...(process.argv.includes("--big") ? [10_000_000] : [])];
 const dir = mkdtempSync(join(tmpdir(), "routesim-logs-mem-"));
-const exitHook = `data:text/javascript,process.on("exit",()=>process.stderr.write("MAXRSS_KB="+process.resourceUsage().maxRSS+"\\n"))`;
 
 /** A spend-log export with the columns calibration reads; a fixed LCG, so every run is the same file. */
 function writeSpendLogs(file: string, rows: number): void {
@@ -50,29 +49,18 @@ console.log("|---:|---:|---:|---:|");
 for (const rows of sizes) {
   const log = join(dir, `spend-${rows}.csv`);
   writeSpendLogs(log, rows);
-  const t0 = performance.now();
-  const r = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      exitHook,
-      "bin/routesim.js",
-      "calibrate",
-      "--from",
-      log,
-      "--format",
-      "litellm",
-      "--out",
-      join(dir, `s-${rows}.yaml`),
-    ],
-    { encoding: "utf8" },
-  );
-  const wall = (performance.now() - t0) / 1000;
-  const m = /MAXRSS_KB=(\d+)/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`calibrate failed (${r.status}): ${r.stderr}`);
+  const { peakMb, wallS } = runWithPeakRss([
+    "calibrate",
+    "--from",
+    log,
+    "--format",
+    "litellm",
+    "--out",
+    join(dir, `s-${rows}.yaml`),
+  ]);
   const mb = statSync(log).size / 1e6;
   console.log(
-    `| ${rows.toLocaleString("en-US")} | ${mb.toFixed(0)} | ${(Number(m[1]) / 1024).toFixed(0)} | ${wall.toFixed(1)} |`,
+    `| ${rows.toLocaleString("en-US")} | ${mb.toFixed(0)} | ${peakMb.toFixed(0)} | ${wallS.toFixed(1)} |`,
   );
   rmSync(log);
 }

@@ -4,16 +4,14 @@
 //
 //   npm run build && node --import tsx bench/trace-memory.ts            # 200k and 2M rows
 //   npm run build && node --import tsx bench/trace-memory.ts --big      # also 10M rows (~380 MB file)
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runWithPeakRss } from "./peak-rss.js";
 import { writeAzureTrace } from "./trace-file.js";
 
 const sizes = [200_000, 2_000_000, ...(process.argv.includes("--big") ? [10_000_000] : [])];
 const dir = mkdtempSync(join(tmpdir(), "routesim-trace-mem-"));
-
-const exitHook = `data:text/javascript,process.on("exit",()=>process.stderr.write("MAXRSS_KB="+process.resourceUsage().maxRSS+"\\n"))`;
 
 console.log("| rows | trace file MB | peak RSS MB | wall s |");
 console.log("|---:|---:|---:|---:|");
@@ -36,31 +34,20 @@ for (const rows of sizes) {
       "",
     ].join("\n"),
   );
-  const t0 = performance.now();
-  const r = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      exitHook,
-      "bin/routesim.js",
-      "run",
-      scenario,
-      "--summary-only",
-      "-q",
-      "-f",
-      "-o",
-      join(dir, "out"),
-    ],
-    { encoding: "utf8" },
-  );
-  const wall = (performance.now() - t0) / 1000;
-  const m = /MAXRSS_KB=(\d+)/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`run failed (${r.status}): ${r.stderr}`);
+  const { peakMb, wallS } = runWithPeakRss([
+    "run",
+    scenario,
+    "--summary-only",
+    "-q",
+    "-f",
+    "-o",
+    join(dir, "out"),
+  ]);
   const summary = JSON.parse(readFileSync(join(dir, "out", "summary.json"), "utf8")) as { requests: number };
   if (summary.requests !== rows) throw new Error(`replayed ${summary.requests} of ${rows} rows`);
   const size = statSync(trace).size / 1e6;
   console.log(
-    `| ${rows.toLocaleString("en-US")} | ${size.toFixed(0)} | ${(Number(m[1]) / 1024).toFixed(0)} | ${wall.toFixed(1)} |`,
+    `| ${rows.toLocaleString("en-US")} | ${size.toFixed(0)} | ${peakMb.toFixed(0)} | ${wallS.toFixed(1)} |`,
   );
   rmSync(trace);
 }
