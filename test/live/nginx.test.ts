@@ -7,8 +7,7 @@
  * Skips when nginx is not installed (apt-get install nginx-light, or set ROUTESIM_NGINX).
  * ROUTESIM_LIVE_RESULTS=<dir> keeps every result and validation.md there.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
@@ -16,45 +15,18 @@ import { drive } from "../../src/live/drive.js";
 import { nginxPolicyConfig, resolveNginx, startNginx } from "../../src/live/nginx.js";
 import type { RunningGateway } from "../../src/live/portkey.js";
 import { type MockServer, startServe } from "../../src/live/serve.js";
-import {
-  type Check,
-  readRequests,
-  renderChecks,
-  validateDirs,
-  validateRows,
-} from "../../src/live/validate.js";
 import { loadScenario } from "../../src/scenario/load.js";
 import { simulate } from "../../src/simulate.js";
 import { runCli } from "../support/cli.js";
+import { expectLiveAgrees, type LiveCase, live, liveResults } from "../support/live.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const found = resolveNginx();
 const missing = "missing" in found ? found.missing : null;
 if (missing) console.warn(`skipping the live nginx checks: ${missing}`);
-const keep = process.env.ROUTESIM_LIVE_RESULTS;
-const out = keep ? resolve(keep) : mkdtempSync(join(tmpdir(), "routesim-live-nginx-"));
-const tables: string[] = [];
+const { out, tables } = liveResults("nginx", "nginx 1.22 live vs simulated");
 
-afterAll(() => {
-  if (keep)
-    writeFileSync(join(out, "validation.md"), `# nginx 1.22 live vs simulated\n\n${tables.join("\n")}`);
-  else rmSync(out, { recursive: true, force: true });
-});
-
-type Metrics = Map<string, Check>;
-
-interface Case {
-  scenario: string;
-  timeScale: number;
-  /** Policies replayed live, each with what must show in its live results (non-vacuous checks). */
-  policies: Record<string, (m: Metrics) => void>;
-  /** Also validated against the first policy's live results: must disagree on these metrics. */
-  impostor?: { policy: string; disagreeOn: string[] };
-}
-
-const live = (m: Metrics, metric: string) => m.get(metric)?.live ?? Number.NaN;
-
-const CASES: Case[] = [
+const CASES: LiveCase[] = [
   {
     scenario: "nginx-weights.yaml",
     timeScale: 1,
@@ -119,7 +91,7 @@ for (const c of CASES) {
         await mock?.close();
       });
 
-      for (const [policy, visible] of Object.entries(c.policies)) {
+      for (const policy of Object.keys(c.policies)) {
         it(`${policy}: live agrees with the simulation on every metric`, async () => {
           const liveDir = join(dir, policy);
           const spec = loaded.scenario.policies.find((p) => p.name === policy)!;
@@ -149,19 +121,7 @@ for (const c of CASES) {
           } finally {
             await gateway?.stop();
           }
-          const checks = validateDirs(join(dir, "sim"), policy, liveDir, { overheadMs: 50 * c.timeScale });
-          tables.push(renderChecks(`${loaded.scenario.name} · ${policy} (${c.timeScale}×)`, checks));
-          expect(checks.filter((x) => !x.agree).map((x) => x.metric)).toEqual([]);
-          visible(new Map(checks.map((x) => [x.metric, x])));
-          if (c.impostor && policy === Object.keys(c.policies)[0]) {
-            const other = validateRows(
-              readRequests(join(dir, "sim"), c.impostor.policy),
-              readRequests(liveDir),
-            );
-            expect(other.filter((x) => !x.agree).map((x) => x.metric)).toEqual(
-              expect.arrayContaining(c.impostor.disagreeOn),
-            );
-          }
+          expectLiveAgrees(c, dir, loaded.scenario.name, policy, liveDir, tables);
         }, 60_000);
       }
     },
