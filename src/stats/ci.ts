@@ -46,12 +46,32 @@ export function pairedDiff(a: readonly number[], b: readonly number[], confidenc
   return meanCI(d, confidence);
 }
 
-/** Paired relative difference (b − a) / a per replication: "B is 12 % cheaper ± 1.5 %". */
+/**
+ * Paired relative difference mean(b − a) / mean(a): "B is 12 % cheaper ± 1.5 %". A ratio of means,
+ * not a mean of per-replication ratios: one replication with a tiny baseline would blow the latter
+ * up, even to the opposite sign of the absolute difference. The interval is the delta method's
+ * (the t-interval of the linearised residuals (dᵢ − R·aᵢ) / mean(a)).
+ */
 export function pairedRelDiff(a: readonly number[], b: readonly number[], confidence = CONFIDENCE): Stat {
-  const d: number[] = [];
+  const as: number[] = [];
+  const ds: number[] = [];
   for (let i = 0; i < Math.min(a.length, b.length); i++)
-    if (finite(a[i]) && finite(b[i]) && a[i] !== 0) d.push((b[i] - a[i]) / Math.abs(a[i]));
-  return meanCI(d, confidence);
+    if (finite(a[i]) && finite(b[i])) {
+      as.push(a[i]);
+      ds.push(b[i] - a[i]);
+    }
+  const n = as.length;
+  if (n === 0) return { mean: null, lo: null, hi: null, sd: null, n: 0 };
+  const meanA = as.reduce((x, y) => x + y, 0) / n;
+  if (meanA === 0) return { mean: null, lo: null, hi: null, sd: null, n };
+  const scale = Math.abs(meanA);
+  const ratio = ds.reduce((x, y) => x + y, 0) / n / scale;
+  // Residuals of mean zero: d − R·|a| (the sign of a baseline below zero folded in).
+  const z = ds.map((d, i) => (d - ratio * Math.sign(meanA) * as[i]) / scale);
+  const ci = meanCI(z, confidence);
+  if (ci.lo === null || ci.hi === null) return { mean: ratio, lo: null, hi: null, sd: ci.sd, n };
+  const h = (ci.hi - ci.lo) / 2;
+  return { mean: ratio, lo: ratio - h, hi: ratio + h, sd: ci.sd, n };
 }
 
 /** Welch interval for mean(b) − mean(a) from two independent samples. */
