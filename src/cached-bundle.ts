@@ -24,6 +24,8 @@ export function loadCachedBundle<T>(file: string): CachedBundle<T> {
   // Node's own CommonJS wrapper, on the bundle's first line (stack traces keep their line numbers).
   const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8")}\n})`;
   const script = new Script(source, { filename: file, cachedData });
+  // A script's own `import()` has no loader: policy modules (--policy-module) are imported with this one.
+  (globalThis as { [k: symbol]: unknown })[Symbol.for("routesim.import")] ??= (url: string) => import(url);
   const module = { exports: {} as T };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
   return { exports: module.exports, script };

@@ -21,6 +21,7 @@ export {
   type InvariantResult,
   invariantNames,
 } from "./check/runner.js";
+export { loadPolicyModules } from "./cli/policy-module.js";
 export type { CompareSummary } from "./compare/aggregate.js";
 export { type CompareOptions, type CompareResult, renderReports } from "./compare/compare.js";
 export type { PolicySummary, Quantiles } from "./metrics/collector.js";
@@ -28,9 +29,13 @@ export { ExactSum, QuantileSketch } from "./metrics/sketch.js";
 export { OpenRouterConfig, openRouterPolicy } from "./policies/openrouter.js";
 export {
   type BuiltPolicy,
+  type PolicyBuild,
   type PolicyContext,
   type PolicyFactory,
+  type PolicyModule,
+  policyKinds,
   registerPolicyKind,
+  registerPolicyModule,
 } from "./policies/registry.js";
 export type {
   Decision,

@@ -16,15 +16,19 @@ import {
   invariantNames,
 } from "../check/runner.js";
 import { specSubject } from "../check/subjects.js";
+import { policyKinds } from "../policies/registry.js";
 import { InputError } from "../scenario/errors.js";
 import { loadScenario } from "../scenario/load.js";
-import type { Provider } from "../scenario/schema.js";
+import { PolicySpec, type Provider } from "../scenario/schema.js";
 import { ExitCode, parseIntFlag, UsageError } from "./common.js";
+import { loadPolicyModules, policyModuleOption } from "./policy-module.js";
 
 interface CheckFlags {
   runs?: string;
   seed?: string;
   policies?: string;
+  policy?: string;
+  policyModule?: string[];
   invariants?: string;
   path?: string;
   quiet?: boolean;
@@ -58,8 +62,16 @@ export function registerCheck(program: Command): void {
       `comma-separated invariants (default: all): ${invariantNames().join(", ")}`,
     )
     .option("--path <path>", "replay one counterexample (from a failure report) instead of searching")
+    .option(
+      "--policy <kinds>",
+      "check a policy of each of these kinds (e.g. one from --policy-module) instead of the scenario's",
+    )
+    .addOption(policyModuleOption())
     .option("-q, --quiet", "only the table and failures, no progress")
-    .action((file: string, flags: CheckFlags) => {
+    .action(async (file: string, flags: CheckFlags) => {
+      await loadPolicyModules(flags.policyModule);
+      if (flags.policy !== undefined && flags.policies !== undefined)
+        throw new UsageError("give --policies (the scenario's) or --policy (kinds), not both");
       const runs = parseIntFlag("runs", flags.runs)!;
       if (runs < 1) throw new UsageError("--runs expects a positive integer");
       const seed = parseIntFlag("seed", flags.seed)!;
@@ -71,7 +83,18 @@ export function registerCheck(program: Command): void {
         );
       const wanted = list(flags.policies);
       const loaded = loadScenario(file);
-      const policies = loaded.scenario.policies;
+      // `--policy k`: an entry `{ name: k, kind: k }`, as a scenario would write it.
+      const kinds = list(flags.policy);
+      if (kinds?.length === 0)
+        throw new UsageError(`--policy expects at least one kind, got "${flags.policy}"`);
+      const unknownKinds = (kinds ?? []).filter((k) => !policyKinds().includes(k));
+      if (unknownKinds.length)
+        throw new UsageError(
+          `unknown policy kind ${unknownKinds.map((k) => `"${k}"`).join(", ")}; expected one of ${policyKinds().join(", ")} (load your own with --policy-module)`,
+        );
+      const policies = kinds
+        ? kinds.map((kind) => PolicySpec.parse({ name: kind, kind }))
+        : loaded.scenario.policies;
       const missing = (wanted ?? []).filter((n) => !policies.some((p) => p.name === n));
       if (missing.length)
         throw new InputError(loaded.file, [

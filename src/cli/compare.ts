@@ -13,6 +13,8 @@ import { stat } from "../report/format.js";
 import { MAX_REPLICATIONS } from "../scenario/limits.js";
 import { loadScenario } from "../scenario/load.js";
 import { outputDir, parseIntFlag, printWarnings, safeName, UsageError } from "./common.js";
+import { type Align, consoleTable } from "./console-table.js";
+import { loadPolicyModules, policyModuleOption } from "./policy-module.js";
 
 export interface CompareFlags {
   out?: string;
@@ -30,6 +32,7 @@ export interface CompareFlags {
   batches?: string;
   shard?: string;
   shards?: string;
+  policyModule?: string[];
 }
 
 /** `compare --from`: saved single runs (live or simulated) side by side, by batch means. */
@@ -115,13 +118,29 @@ export function progressLine(
   };
 }
 
+/** One line per policy, the columns aligned whatever the length of the names: means, then "± half-width". */
 export function printSummary(s: CompareSummary): void {
-  for (const p of s.policies) {
+  const split = (x: string): string[] => [
+    x.split(" ± ")[0],
+    x.includes(" ± ") ? `± ${x.split(" ± ")[1]}` : "",
+  ];
+  const slo = s.policies.some((p) => p.metrics.goodput?.mean != null);
+  const rows = s.policies.map((p) => {
     const m = p.metrics;
-    process.stdout.write(
-      `${p.name.padEnd(24)} success ${stat(m.successRate, "fraction").padStart(16)}  cost/success ${stat(m.costPerSuccessUsd, "usd").padStart(20)}  p99 ${stat(m.latencyP99Ms, "ms").padStart(16)} ms\n`,
-    );
-  }
+    return [
+      p.name,
+      "success",
+      ...split(stat(m.successRate, "fraction")),
+      ...(slo ? ["goodput", ...split(stat(m.goodput, "fraction"))] : []),
+      "cost/success",
+      ...split(stat(m.costPerSuccessUsd, "usd")),
+      // Of served requests: fast failures would make a failing policy look fast.
+      "served p99 (ms)",
+      ...split(stat(m.servedLatencyP99Ms, "ms")),
+    ];
+  });
+  const figure: Align[] = ["left", "right", "left"];
+  process.stdout.write(consoleTable(rows, ["left", ...figure, ...(slo ? figure : []), ...figure, ...figure]));
 }
 
 export function registerCompare(program: Command): void {
@@ -155,7 +174,9 @@ export function registerCompare(program: Command): void {
       "run only shard i of n of the replications (r mod n = i−1), for `routesim merge`; auto: from the batch engine (docs/batch-engines.md)",
     )
     .option("--shards <n>", "with --shard auto: the number of tasks, where the engine does not export it")
+    .addOption(policyModuleOption())
     .action(async (file: string | undefined, flags: CompareFlags) => {
+      await loadPolicyModules(flags.policyModule);
       if (flags.from) {
         if (file !== undefined) throw new UsageError("give a scenario or --from <dirs…>, not both");
         await compareFolders(flags.from, flags);

@@ -7,6 +7,8 @@ import { loadScenario } from "../scenario/load.js";
 import { simulate } from "../simulate.js";
 import { outputDir, parseIntFlag, printWarnings, progressReporter, safeName, UsageError } from "./common.js";
 import { parseList } from "./compare.js";
+import { consoleTable } from "./console-table.js";
+import { loadPolicyModules, policyModuleOption } from "./policy-module.js";
 
 interface RunFlags {
   out?: string;
@@ -17,6 +19,7 @@ interface RunFlags {
   summaryOnly?: boolean;
   policies?: string;
   decisions?: boolean;
+  policyModule?: string[];
 }
 
 export function registerRun(program: Command): void {
@@ -37,7 +40,9 @@ export function registerRun(program: Command): void {
     )
     .option("-q, --quiet", "no progress bar or summary on the terminal")
     .option("-f, --force", "replace an existing output folder")
-    .action((file: string, flags: RunFlags) => {
+    .addOption(policyModuleOption())
+    .action(async (file: string, flags: RunFlags) => {
+      await loadPolicyModules(flags.policyModule);
       const requests = parseIntFlag("requests", flags.requests);
       if (requests === 0) throw new UsageError("--requests expects a positive integer, got 0");
       const loaded = loadScenario(file, { seed: parseIntFlag("seed", flags.seed), requests });
@@ -61,11 +66,25 @@ export function registerRun(program: Command): void {
       if (!flags.quiet) {
         const rel = relative(process.cwd(), out);
         const shown = rel === "" ? "." : rel.startsWith("..") ? out : rel;
-        for (const p of result.summary.policies) {
-          process.stdout.write(
-            `${p.name.padEnd(24)} success ${(100 * p.successRate).toFixed(2).padStart(6)} %  cost $${p.costUsd.toFixed(4)}  p50 ${p.latencyMs.p50.toFixed(0)} ms  p99 ${p.latencyMs.p99.toFixed(0)} ms\n`,
-          );
-        }
+        // Latency of served requests: fast failures would make a failing policy look fast.
+        const ms = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(0)} ms` : "–");
+        const slo = result.summary.policies.some((p) => p.goodput);
+        const rows = result.summary.policies.map((p) => [
+          p.name,
+          "success",
+          `${(100 * p.successRate).toFixed(2)} %`,
+          ...(slo ? ["goodput", `${(100 * (p.goodput?.rate ?? 0)).toFixed(2)} %`] : []),
+          "cost",
+          `$${p.costUsd.toFixed(4)}`,
+          "served p50",
+          ms(p.servedLatencyMs.p50),
+          "p99",
+          ms(p.servedLatencyMs.p99),
+        ]);
+        const pair = ["left", "right"] as const;
+        process.stdout.write(
+          consoleTable(rows, ["left", ...pair, ...(slo ? pair : []), ...pair, ...pair, ...pair]),
+        );
         const rps = result.run.requestsPerSec
           ? ` (${result.run.requestsPerSec.toLocaleString("en-US")} simulated requests/s)`
           : "";

@@ -13,6 +13,7 @@ import {
   progressLine,
   shardFlags,
 } from "./compare.js";
+import { loadPolicyModules, policyModuleOption } from "./policy-module.js";
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
 
@@ -47,8 +48,10 @@ export function registerSweep(program: Command): void {
     .option("-o, --out <dir>", "output folder (default: results/<scenario name>-sweep[-shard-i-of-n])")
     .option("-q, --quiet", "print nothing but errors")
     .option("-f, --force", "replace an existing output folder")
+    .addOption(policyModuleOption())
     .action(
       async (file: string, flags: CompareFlags & { set: string[]; shard?: string; shards?: string }) => {
+        await loadPolicyModules(flags.policyModule);
         const replications = parseReplications(flags.replications, 3);
         const { shard, auto } = shardFlags(flags.shard, flags.shards);
         const name = loadScenario(file).scenario.name;

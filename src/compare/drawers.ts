@@ -8,7 +8,14 @@
 import type { Worker } from "node:worker_threads";
 import type { TopLevelSpec } from "vega-lite";
 import { type ChartRenderer, renderHere } from "../report/charts.js";
-import type { DrawReply, DrawRequest } from "./pool.js";
+
+/** Charts drawn by a worker, or why they could not be, for the request with the same number. */
+export type DrawReply = { drawn: number; svgs: string[] } | { drawn: number; failure: string };
+/** Asks the drawing worker for the SVG of these specs. */
+export interface DrawRequest {
+  draw: number;
+  specs: readonly TopLevelSpec[];
+}
 
 interface Order {
   specs: readonly TopLevelSpec[];

@@ -19,10 +19,10 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { TopLevelSpec } from "vega-lite";
+import { policyModuleFiles } from "../policies/registry.js";
 import { type ChartRenderer, loadRenderer, renderHere, warmUpCharts } from "../report/charts.js";
 import { InputError } from "../scenario/errors.js";
-import { Drawers } from "./drawers.js";
+import { Drawers, type DrawReply, type DrawRequest } from "./drawers.js";
 import { adoptPrestarted } from "./prestart.js";
 import { type ReplicationJob, type ReplicationResult, runReplication } from "./replicate.js";
 
@@ -42,6 +42,8 @@ export interface WorkerInput {
   runner: number;
   /** Whether the results will be drawn: the first runner out of jobs then loads vega. */
   charts: boolean;
+  /** Policy module files this thread loaded (--policy-module): a worker imports them before its jobs. */
+  policyModules: readonly string[];
 }
 
 /** Indices into WorkerInput.shared. */
@@ -55,14 +57,9 @@ type ErrorReply = {
   index: number;
   error: { message: string; input: { file: string; problems: InputError["problems"] } | null };
 };
-/** Charts drawn by a worker, or why they could not be, for the request with the same number. */
-export type DrawReply = { drawn: number; svgs: string[] } | { drawn: number; failure: string };
+
+export type { DrawReply, DrawRequest };
 export type WorkerReply = { index: number; result: ReplicationResult } | ErrorReply | DrawReply;
-/** Asks the drawing worker for the SVG of these specs. */
-export interface DrawRequest {
-  draw: number;
-  specs: readonly TopLevelSpec[];
-}
 
 /** Claims the next job index; ≥ the job count once all are claimed (or after `stopClaims`). */
 export function claimJob(shared: Int32Array): number {
@@ -227,7 +224,7 @@ export async function withJobs<T>(
   let warming: Promise<void> | undefined;
   try {
     for (let runner = first; runner < runners; runner++) {
-      const input: WorkerInput = { jobs, shared, runner, charts };
+      const input: WorkerInput = { jobs, shared, runner, charts, policyModules: policyModuleFiles() };
       const pre = prestarted[runner - first];
       const w = pre ?? startWorker(input);
       if (pre) pre.postMessage(input);

@@ -7,6 +7,7 @@
  * the scenario ahead and waits for them in a message.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { importPolicyModule } from "../policies/module-import.js";
 import { renderHere } from "../report/charts.js";
 import { InputError } from "../scenario/errors.js";
 import { loadScenario } from "../scenario/load.js";
@@ -23,6 +24,21 @@ import {
 } from "./pool.js";
 import type { Prestart } from "./prestart.js";
 import { runReplication } from "./replicate.js";
+
+/** Imports the policy modules the main thread loaded, then works; an import failure fails the pool. */
+async function start(input: WorkerInput): Promise<void> {
+  try {
+    for (const file of input.policyModules ?? []) await importPolicyModule(file);
+  } catch (e) {
+    const error = e instanceof InputError ? { file: e.file, problems: e.problems } : null;
+    parentPort?.postMessage({
+      index: -1,
+      error: { message: String((e as Error)?.stack ?? e), input: error },
+    });
+    return;
+  }
+  work(input);
+}
 
 function work({ jobs, shared, runner, charts }: WorkerInput): void {
   let drawer = false;
@@ -79,10 +95,10 @@ function isRunner(data: unknown): data is WorkerInput | Prestart {
 if (parentPort && isRunner(workerData)) {
   parentPort.on("message", (m: WorkerInput | DrawRequest) => {
     if ("draw" in m) void draw(m);
-    else work(m);
+    else void start(m);
   });
   const given = workerData;
-  if ("jobs" in given) work(given);
+  if ("jobs" in given) void start(given);
   else if (given.scenario !== null) {
     try {
       loadScenario(given.scenario);

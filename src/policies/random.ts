@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { Rng } from "../rng/rng.js";
 import { openRouterFinalError } from "../router/errors.js";
 import type { RoutedRequest } from "../types.js";
-import { type PolicyFactory, parseOptions } from "./registry.js";
+import { type PolicyFactory, parseOptions } from "./kind.js";
 import type { Decision, EndpointView, Policy } from "./types.js";
 
 const RandomOptions = z.strictObject({});

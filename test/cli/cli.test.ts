@@ -5,7 +5,6 @@
  */
 import { execFile, spawnSync } from "node:child_process";
 import {
-  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -17,6 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildPackage } from "../support/build.js";
 import { runCli } from "../support/cli.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -77,17 +77,7 @@ function outputs(dir = cwd): string[] {
 }
 
 beforeAll(() => {
-  rmSync(PKG, { recursive: true, force: true });
-  // The real build (tsc, then the bundles bin/routesim.js loads), into the private folder.
-  const build = spawnSync(
-    process.execPath,
-    [join(ROOT, "scripts", "build.mjs"), "--out", PKG, "--no-declarations"],
-    { encoding: "utf8" },
-  );
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
-  mkdirSync(join(PKG, "bin"));
-  copyFileSync(join(ROOT, "bin", "routesim.js"), BIN);
-  copyFileSync(join(ROOT, "package.json"), join(PKG, "package.json"));
+  buildPackage(PKG);
 }, 60_000);
 
 afterAll(() => {
