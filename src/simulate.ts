@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ATTEMPT_COLUMNS, PolicyMetrics, type PolicySummary, REQUEST_COLUMNS } from "./metrics/collector.js";
 import { CsvWriter } from "./metrics/csv.js";
+import { type RunInfo, SUMMARY_SCHEMA_VERSION, type Summary } from "./metrics/summary.js";
 import { type PolicyModel, policyModel } from "./policies/describe.js";
 import { type BuiltPolicy, buildPolicy } from "./policies/registry.js";
 import { buildCatalog } from "./providers/catalog.js";
@@ -19,7 +20,7 @@ import { HealthTracker } from "./router/health.js";
 import { responseCacheFor } from "./router/response-cache.js";
 import { Router, type RunObserver } from "./router/router.js";
 import { InputError } from "./scenario/errors.js";
-import type { LoadedScenario } from "./scenario/load.js";
+import { type LoadedScenario, sloOf } from "./scenario/load.js";
 import type { PolicySpec, RequestBody } from "./scenario/schema.js";
 import { scenarioWarnings } from "./scenario-warnings.js";
 import { Simulator } from "./sim/kernel.js";
@@ -36,37 +37,8 @@ import "./policies/litellm.js";
 import "./policies/nginx.js";
 import "./policies/portkey.js";
 
-export const SUMMARY_SCHEMA_VERSION = 1;
-
-export interface Summary {
-  schemaVersion: number;
-  scenario: string;
-  seed: number;
-  /** Requests in the traffic (each policy sees all of them). */
-  requests: number;
-  /** Trace rows skipped as bad (on_bad_row: skip). */
-  skippedRows: number;
-  policies: PolicySummary[];
-  warnings: string[];
-}
-
-export interface RunInfo {
-  scenario: string;
-  scenarioFile: string;
-  scenarioHash: string;
-  seed: number;
-  routesimVersion: string;
-  nodeVersion: string;
-  platform: string;
-  events: number;
-  /** Wall-clock figures are present only when a clock was injected (the CLI does). */
-  wallTimeMs: number | null;
-  eventsPerSec: number | null;
-  requestsPerSec: number | null;
-  command: string | null;
-  /** What each policy models: gateway and version, timeout and what it measures, billing. */
-  policies: PolicyModel[];
-}
+export type { RunInfo, Summary };
+export { SUMMARY_SCHEMA_VERSION };
 
 export interface Progress {
   policy: string;
@@ -336,7 +308,7 @@ export function simulate(loaded: LoadedScenario, options: SimulateOptions = {}):
   try {
     built.forEach((b, pi) => {
       warnings.push(...b.warnings.map((w) => `${b.policy.name}: ${w}`));
-      const metrics = new PolicyMetrics(b.policy.name, attemptsCsv, requestsCsv, catalog);
+      const metrics = new PolicyMetrics(b.policy.name, attemptsCsv, requestsCsv, catalog, sloOf(s));
       if (decisionLog) b.policy.enableExplain?.();
       let arrived = 0;
       const world: World = buildWorld(loaded, selected[pi].request, b, catalog, {

@@ -164,6 +164,15 @@ export type Outcome =
       readonly costUsd: number;
     };
 
+/**
+ * Service-level targets of a scenario: a request counts toward goodput when it is served with its
+ * first token and its last within them (null: no target on that one).
+ */
+export interface Slo {
+  ttftMs: number | null;
+  latencyMs: number | null;
+}
+
 /** What `drive` records of a live replay (live.json). */
 export interface LiveInfo {
   gateway: string;

@@ -31,6 +31,22 @@ export interface PolicyStats {
   incidentAttemptRate: Record<string, Stat>;
   incidentUtilisation: Record<string, Stat>;
   capacityPerS: Record<string, Stat>;
+  /** Why traffic went where (compare/why.ts), per endpoint label; absent in older folders. */
+  why?: WhyStats;
+}
+
+export interface WhyStats {
+  /** Fraction of requests whose first attempt went to the endpoint. */
+  first: Record<string, Stat>;
+  /** Attempts after a failure sent to the endpoint, per request. */
+  retried: Record<string, Stat>;
+  /** Fraction of requests for the endpoint's model whose decision left it out. */
+  leftOut: Record<string, Stat>;
+  /** Fraction of decisions ranking it that put it in a lower health group. */
+  deprioritised: Record<string, Stat>;
+  /** Mean share of the load-balancing weight among the endpoints a decision ranked (all healthy). */
+  weightShare: Record<string, Stat>;
+  rejected: Stat;
 }
 
 export interface Difference {
@@ -124,6 +140,18 @@ export function summarize(d: CompareData): CompareSummary {
       incidentAttemptRate: g("incidentAttemptRate"),
       incidentUtilisation: g("incidentUtilisation"),
       capacityPerS: g("capacityPerS"),
+      ...(per.has("why.rejected")
+        ? {
+            why: {
+              first: g("why.first"),
+              retried: g("why.retried"),
+              leftOut: g("why.leftOut"),
+              deprioritised: g("why.deprioritised"),
+              weightShare: g("why.weightShare"),
+              rejected: meanCI(values(name, "why.rejected"), conf),
+            },
+          }
+        : {}),
     };
   });
   const differences: Difference[] = m.policies

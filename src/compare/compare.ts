@@ -12,6 +12,7 @@ import { renderCompareHtml } from "../report/html.js";
 import { writeResultsFolderAsync } from "../results-folder.js";
 import { InputError } from "../scenario/errors.js";
 import { MAX_REPLICATIONS } from "../scenario/limits.js";
+import { sloOf } from "../scenario/load.js";
 import { describePolicies, routesimVersion } from "../simulate.js";
 import { CONFIDENCE } from "../stats/ci.js";
 import { type CompareSummary, summarize } from "./aggregate.js";
@@ -152,6 +153,7 @@ export function planCompare(o: CompareOptions): {
       ...(o.point ? { point: o.point } : {}),
       models: describePolicies(loaded, policies),
       routesimVersion: routesimVersion(),
+      ...(s.slo ? { slo: sloOf(s)! } : {}),
     },
   };
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { field, parseCsv, unfield } from "../metrics/csv.js";
 import type { PolicyModel } from "../policies/describe.js";
 import { InputError } from "../scenario/errors.js";
+import type { Slo } from "../types.js";
 import { CDF_QUANTILES } from "./metrics.js";
 import type { ReplicationResult } from "./replicate.js";
 
@@ -58,6 +59,8 @@ export interface CompareMeta {
   batchMeans?: { batches: number; requests: number; sources: ResultSource[] };
   /** Settings the runs could not simulate and suspicious values, once each (absent when none). */
   warnings?: string[];
+  /** The scenario's service-level targets, when it sets them (goodput is measured against them). */
+  slo?: Slo;
 }
 
 /** Where a policy of a batch-means comparison came from (a run or drive folder). */

@@ -11,6 +11,7 @@ import { compileDist } from "../rng/distributions.js";
 import type { RunObserver } from "../router/router.js";
 import type { Provider } from "../scenario/schema.js";
 import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
+import { WhyCounts } from "./why.js";
 
 /** Fixed quantile grid for latency CDFs (averaged across replications, quantile by quantile). */
 export const CDF_QUANTILES: readonly number[] = [
@@ -56,14 +57,16 @@ export class ExtraMetrics implements RunObserver {
   private readonly servedAtDepth: number[] = [];
   private failed = 0;
   private readonly quality: (number | null)[];
-  /** End-to-end latency of every request, for the CDF chart. */
+  /** End-to-end latency of served requests, for the CDF chart (scaled there by the success rate). */
   readonly latency = new QuantileSketch();
+  private readonly why: WhyCounts;
 
   constructor(
     readonly catalog: readonly Endpoint[],
     private readonly providers: readonly Provider[],
   ) {
     this.quality = catalog.map((e) => qualityOf(e, providers[e.id]));
+    this.why = new WhyCounts(catalog);
     this.servedAtDepth.push(0);
   }
 
@@ -72,8 +75,9 @@ export class ExtraMetrics implements RunObserver {
     this.completionTokens += a.completionTokens;
   }
 
-  outcome(_req: RoutedRequest, o: Outcome, _attempts: readonly AttemptRecord[], _d: Decision): void {
-    this.latency.add(o.latencyMs);
+  outcome(_req: RoutedRequest, o: Outcome, attempts: readonly AttemptRecord[], d: Decision): void {
+    if (o.kind === "served") this.latency.add(o.latencyMs);
+    this.why.outcome(attempts, d);
     if (o.attempts > 1) this.fallbacks++;
     if (o.kind === "served") {
       const depth = Math.max(0, o.attempts - 1);
@@ -103,6 +107,10 @@ export class ExtraMetrics implements RunObserver {
       wastedSpendUsd: p.wastedSpendUsd,
       attemptsPerRequest: p.attemptsPerRequest,
       fallbackRate: this.fallbacks / n,
+      goodput: p.goodput ? p.goodput.rate : Number.NaN,
+      servedLatencyP50Ms: p.servedLatencyMs.p50,
+      servedLatencyP90Ms: p.servedLatencyMs.p90,
+      servedLatencyP99Ms: p.servedLatencyMs.p99,
       latencyP50Ms: p.latencyMs.p50,
       latencyP90Ms: p.latencyMs.p90,
       latencyP99Ms: p.latencyMs.p99,
@@ -120,6 +128,7 @@ export class ExtraMetrics implements RunObserver {
     for (const e of catalog) v[`providerShare.${e.label}`] = p.providerShare[e.label] ?? 0;
     for (const [k, s] of Object.entries(p.modelShare)) v[`modelShare.${k}`] = s;
     this.incidentLoad(t, catalog, v);
+    this.why.values(v);
     return v;
   }
 

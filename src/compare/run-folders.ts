@@ -13,9 +13,9 @@ import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "n
 import { basename, isAbsolute, join, resolve } from "node:path";
 import { ATTEMPT_COLUMNS, PolicyMetrics, REQUEST_COLUMNS } from "../metrics/collector.js";
 import { CsvBroken, csvRecords } from "../metrics/csv.js";
+import type { RunInfo, Summary } from "../metrics/summary.js";
 import { TIMELINE_BUCKET_MS, type Timeline, TimelineObserver } from "../metrics/timeline.js";
 import type { PolicyModel } from "../policies/describe.js";
-import type { Decision } from "../policies/types.js";
 import { buildCatalog } from "../providers/catalog.js";
 import { ProviderFarm } from "../providers/farm.js";
 import { type ChartRenderer, renderHere } from "../report/charts.js";
@@ -23,9 +23,8 @@ import { renderCompareHtml } from "../report/html.js";
 import { renderMarkdown } from "../report/markdown.js";
 import { intervalsMarkdown, liveMarkdown } from "../report/run-markdown.js";
 import { InputError } from "../scenario/errors.js";
-import { type LoadedScenario, loadScenario } from "../scenario/load.js";
+import { type LoadedScenario, loadScenario, sloOf } from "../scenario/load.js";
 import { Simulator } from "../sim/kernel.js";
-import type { RunInfo, Summary } from "../simulate.js";
 import { CONFIDENCE } from "../stats/ci.js";
 import type { AttemptRecord, Endpoint, LiveInfo, Outcome, RoutedRequest } from "../types.js";
 import { summarize } from "./aggregate.js";
@@ -39,6 +38,7 @@ import {
 } from "./files.js";
 import { ExtraMetrics } from "./metrics.js";
 import type { ReplicationResult } from "./replicate.js";
+import { UNKNOWN_DECISION } from "./why.js";
 
 /** A run folder as read back: its JSON files and the scenario it ran. */
 export interface RunFolder {
@@ -132,7 +132,7 @@ class Measure {
   readonly metrics: PolicyMetrics;
   readonly extra: ExtraMetrics;
   constructor(name: string, catalog: readonly Endpoint[], loaded: LoadedScenario) {
-    this.metrics = new PolicyMetrics(name, null, null, catalog);
+    this.metrics = new PolicyMetrics(name, null, null, catalog, sloOf(loaded.scenario));
     this.extra = new ExtraMetrics(catalog, loaded.scenario.providers);
   }
 }
@@ -147,8 +147,6 @@ interface PolicyRun {
   timeline: Timeline;
   requests: number;
 }
-
-const NO_DECISION = { kind: "route", candidates: [] } as unknown as Decision;
 
 /**
  * Replays one policy's rows from a run folder into batch and whole-run observers. The requests
@@ -295,10 +293,10 @@ function measurePolicy(f: RunFolder, name: string, batches: number, label: strin
       const last = attempts > 0 ? [{ costUsd: lastCost[i] } as AttemptRecord] : [];
       const req = { id, arrivalMs: num(x[at[2]]) } as RoutedRequest;
       for (const m of [ms[batchOf(i)], whole]) {
-        m.metrics.outcome(req, o, last, NO_DECISION);
-        m.extra.outcome(req, o, last, NO_DECISION);
+        m.metrics.outcome(req, o, last, UNKNOWN_DECISION);
+        m.extra.outcome(req, o, last, UNKNOWN_DECISION);
       }
-      timeline.outcome(req, o, last, NO_DECISION);
+      timeline.outcome(req, o, last, UNKNOWN_DECISION);
     }
   });
   const live = f.live;
@@ -467,6 +465,7 @@ export function batchCompare(
     routesimVersion: first.run.routesimVersion,
     batchMeans: { batches, requests: smallest, sources: runs.map((r) => r.source) },
     ...(warnings.length ? { warnings } : {}),
+    ...(s.slo ? { slo: sloOf(s)! } : {}),
   };
   return { data: { meta, ...rest }, warnings };
 }

@@ -19,7 +19,7 @@ import { buildCatalog } from "../providers/catalog.js";
 import { openResultsFolder, type ResultsFolder } from "../results-folder.js";
 import { billUsd } from "../router/billing.js";
 import { errorType } from "../router/errors.js";
-import type { LoadedScenario } from "../scenario/load.js";
+import { type LoadedScenario, sloOf } from "../scenario/load.js";
 import type { PolicySpec } from "../scenario/schema.js";
 import {
   describePolicies,
@@ -271,7 +271,7 @@ function fill(
   const tmp = folder?.tmp ?? null;
   const attemptsCsv = tmp ? new CsvWriter(join(tmp, "attempts.csv"), ATTEMPT_COLUMNS) : null;
   const requestsCsv = tmp ? new CsvWriter(join(tmp, "requests.csv"), REQUEST_COLUMNS) : null;
-  const metrics = new PolicyMetrics(label, attemptsCsv, requestsCsv, catalog);
+  const metrics = new PolicyMetrics(label, attemptsCsv, requestsCsv, catalog, sloOf(s));
   const decision = { kind: "route", candidates: [] } as unknown as Decision;
   const lastUsedOption: Record<string, number> = {};
   let mismatched = 0;

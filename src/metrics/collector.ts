@@ -4,7 +4,7 @@
  */
 import type { Decision } from "../policies/types.js";
 import type { RunObserver } from "../router/router.js";
-import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
+import type { AttemptRecord, Endpoint, Outcome, RoutedRequest, Slo } from "../types.js";
 import { type CsvWriter, field, ms, usd } from "./csv.js";
 import { ExactSum, QuantileSketch } from "./sketch.js";
 
@@ -63,8 +63,13 @@ export interface PolicySummary {
   costPerSuccessUsd: number;
   /** Billed for attempts that did not serve the request (abandoned timeouts, cuts, failed requests). */
   wastedSpendUsd: number;
+  /** End to end, every request (failures included: a fast error is short). */
   latencyMs: Quantiles;
+  /** End to end, served requests only: the latency users of the answer saw. */
+  servedLatencyMs: Quantiles;
   ttftMs: Quantiles;
+  /** Requests served within the scenario's `slo`, when it sets one. */
+  goodput?: { ttftMs: number | null; latencyMs: number | null; withinSlo: number; rate: number };
   /** Failed requests by final status. */
   errors: Record<string, number>;
   /** Failed attempts by status (including those a fallback recovered). */
@@ -107,7 +112,12 @@ export class PolicyMetrics implements RunObserver {
   readonly cost = new ExactSum();
   readonly wasted = new ExactSum();
   readonly latency = new QuantileSketch();
+  readonly servedLatency = new QuantileSketch();
   readonly ttft = new QuantileSketch();
+  withinSlo = 0;
+  // Infinity stands for "no target": one comparison per served request either way.
+  private readonly sloTtft: number;
+  private readonly sloLatency: number;
   private readonly errors: Record<string, number> = {};
   private readonly attemptErrors: Record<string, number> = {};
   // Hot counters are indexed by endpoint id / attempt count (no string keys per request); they
@@ -133,8 +143,11 @@ export class PolicyMetrics implements RunObserver {
      * layout through the run (and the next run in the process). Unseen ones are not reported.
      */
     catalog: readonly Endpoint[] = [],
+    private readonly slo: Slo | null = null,
   ) {
     this.nameField = field(name);
+    this.sloTtft = slo?.ttftMs ?? Number.POSITIVE_INFINITY;
+    this.sloLatency = slo?.latencyMs ?? Number.POSITIVE_INFINITY;
     for (const e of catalog) this.seen(e);
     // Pushed, not an `[0, 0]` literal: a literal's elements are copy-on-write, a layout the first
     // increment changes (and code compiled for the changed one would not fit the next run's).
@@ -173,6 +186,8 @@ export class PolicyMetrics implements RunObserver {
       if (o.cacheHit === true) this.cacheHits++;
       this.cost.add(o.costUsd);
       this.ttft.add(o.ttftMs);
+      this.servedLatency.add(o.latencyMs);
+      if (o.ttftMs <= this.sloTtft && o.latencyMs <= this.sloLatency) this.withinSlo++;
       if (this.endpoints[o.endpoint.id] === undefined) this.seen(o.endpoint);
       this.servedById[o.endpoint.id]++;
     } else {
@@ -243,7 +258,18 @@ export class PolicyMetrics implements RunObserver {
       costPerSuccessUsd: this.succeeded ? cost / this.succeeded : 0,
       wastedSpendUsd: this.wasted.value,
       latencyMs: quantiles(this.latency),
+      servedLatencyMs: quantiles(this.servedLatency),
       ttftMs: quantiles(this.ttft),
+      ...(this.slo
+        ? {
+            goodput: {
+              ttftMs: this.slo.ttftMs,
+              latencyMs: this.slo.latencyMs,
+              withinSlo: this.withinSlo,
+              rate: n ? this.withinSlo / n : 0,
+            },
+          }
+        : {}),
       errors: sorted(this.errors),
       attemptErrors: sorted(this.attemptErrors),
       providerShare: share(served),

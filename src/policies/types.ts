@@ -69,6 +69,12 @@ export type Decision =
       readonly emptyTail?: FinalError & { readonly excludedBy?: readonly string[] };
       /** Why: filled only when the policy's explanations are enabled (decision log). */
       readonly explain?: unknown;
+      /**
+       * For reports ("why traffic went where"): visits each endpoint the policy ranked, with the
+       * health group it put it in (0 normal, 1 degraded, 2 down or unstable) and its load-balancing
+       * weight (NaN when it has none). Optional; pure.
+       */
+      standings?(visit: (endpointId: number, group: 0 | 1 | 2, weight: number) => void): void;
     }
   | {
       readonly kind: "reject";

@@ -1,11 +1,11 @@
 /** report.md for a comparison: tables with units and CIs, winners, a plain-language summary. */
 
 import type { CompareSummary, PolicyStats } from "../compare/aggregate.js";
-import { HEADLINE, type MetricDef, metricDef } from "../compare/defs.js";
+import { COUNTS_FAILURES, HEADLINE, type MetricDef, metricDef } from "../compare/defs.js";
 import type { CompareData, CompareMeta } from "../compare/files.js";
 import { timeoutText } from "../policies/describe.js";
 import { excludesZero, type Stat } from "../stats/ci.js";
-import { absDiff, relDiff, stat, thousands, unitLabel, value } from "./format.js";
+import { absDiff, relDiff, sloText, stat, thousands, unitLabel, value } from "./format.js";
 import { mdEscape, mdEscapeLines } from "./markdown.js";
 
 export function table(head: string[], rows: string[][]): string {
@@ -33,15 +33,28 @@ export function winnerCell(s: CompareSummary, key: string): string {
     means.every((m) => Math.abs(m - means[0]) <= 1e-12 * Math.max(1, Math.abs(means[0])))
   )
     return "all equal";
-  if (!w.runnerUp) return w.best;
-  return w.clear ? `**${w.best}**` : `${w.best} ≈ ${w.runnerUp}`;
+  const caveat = successCaveat(s, key, w.best);
+  if (!w.runnerUp) return `${w.best}${caveat}`;
+  return `${w.clear ? `**${w.best}**` : `${w.best} ≈ ${w.runnerUp}`}${caveat}`;
+}
+
+/**
+ * ", but fails 48.0 %" when a metric's best policy serves far less than the most successful one (more
+ * than a percentage point): a policy failing fast with 429s is not the latency winner (issue 25
+ * item 4). Empty for success rate and goodput, which count failures themselves.
+ */
+export function successCaveat(s: CompareSummary, key: string, best: string): string {
+  if (COUNTS_FAILURES.has(key)) return "";
+  const top = Math.max(...s.policies.map((x) => x.metrics.successRate.mean ?? 0));
+  const sr = s.policies.find((x) => x.name === best)?.metrics.successRate.mean ?? 0;
+  return top - sr > 0.01 ? ` (but fails ${value(1 - sr, "fraction")})` : "";
 }
 
 const direction = (d: Stat, better: "higher" | "lower", words: [string, string]): string =>
   (d.mean as number) < 0 ? words[better === "lower" ? 0 : 1] : words[better === "lower" ? 1 : 0];
 
 /** Plain-language sentences (Markdown emphasis) about the winners and the baseline comparisons. */
-export function plainSummary(s: CompareSummary, batches = false): string[] {
+export function plainSummary(s: CompareSummary, batches = false, slo: string | null = null): string[] {
   const unit = batches ? "batches" : "replications";
   const out: string[] = [];
   const wins = (key: string, what: string): void => {
@@ -54,12 +67,10 @@ export function plainSummary(s: CompareSummary, batches = false): string[] {
         ? ` (not distinguishable from **${w.runnerUp}** at ${s.replications} ${unit})`
         : "";
     // A fast or cheap policy that fails many requests is not a winner without a caveat.
-    const top = Math.max(...s.policies.map((x) => x.metrics.successRate.mean ?? 0));
     const sr = p.metrics.successRate.mean ?? 0;
-    const caveat =
-      key !== "successRate" && top - sr > 0.01
-        ? `, but it fails ${value(1 - sr, "fraction")} of requests`
-        : "";
+    const caveat = successCaveat(s, key, p.name)
+      ? `, but it fails ${value(1 - sr, "fraction")} of requests`
+      : "";
     out.push(
       `**${w.best}** has the ${what}: ${stat(p.metrics[key], h.unit)}${h.unit === "ms" ? " ms" : ""}${tie}${caveat}.`,
     );
@@ -70,14 +81,15 @@ export function plainSummary(s: CompareSummary, batches = false): string[] {
         ? "One batch gives no confidence intervals: use `--batches 2` or more (or a longer run) to tell noise from differences."
         : "One replication gives no confidence intervals: run `--replications 2` or more to tell noise from differences.",
     );
+  if (slo) wins("goodput", `highest goodput (requests served within ${slo})`);
   wins("successRate", "highest success rate");
   wins("costPerSuccessUsd", "lowest cost per successful request");
-  wins("latencyP99Ms", "lowest p99 latency");
+  wins("servedLatencyP99Ms", "lowest p99 latency of successful requests");
   for (const d of s.differences) {
     const parts: string[] = [];
     for (const [key, words] of [
       ["costPerSuccessUsd", ["cheaper per success", "more expensive per success"]],
-      ["latencyP99Ms", ["faster at p99", "slower at p99"]],
+      ["servedLatencyP99Ms", ["faster at p99", "slower at p99"]],
     ] as const) {
       const r = d.metrics[key].relative;
       if (r.mean === null) continue;
@@ -97,16 +109,21 @@ export function plainSummary(s: CompareSummary, batches = false): string[] {
     if (parts.length) out.push(`**${d.policy}** vs **${d.baseline}**: ${parts.join(", ")}.`);
   }
   if (s.precision.length) {
-    // The need that matters is the decision metrics' (success, cost per success, p99), not that of
+    // The need that matters is the decision metrics' (goodput, success, cost, p99), not that of
     // a noisy secondary one (issue 25 item 5); the table lists them all.
-    const key = ["successRate", "costPerSuccessUsd", "latencyP99Ms"];
+    const key = ["goodput", "successRate", "costPerSuccessUsd", "servedLatencyP99Ms"];
     const primary = s.precision.filter((x) => key.includes(x.metric));
-    const worst = [...(primary.length ? primary : s.precision)].sort(
-      (a, b) => (b.replicationsNeeded ?? 0) - (a.replicationsNeeded ?? 0),
-    )[0];
-    out.push(
-      `${s.precision.length} interval(s) are wider than the target; ${primary.length ? "among success rate, cost per success and p99 latency the widest" : "the widest"} needs ${worst.replicationsNeeded ?? "?"} ${unit} (${worst.policy}, ${metricDef(worst.metric)?.label ?? worst.metric}). See "Precision" below.`,
-    );
+    const decision = `${slo ? "goodput, " : ""}success rate, cost per success and p99 latency of successes`;
+    if (!primary.length)
+      out.push(
+        `The intervals of ${decision} are within the target; ${s.precision.length} interval(s) of secondary metrics are wider (see "Precision" below).`,
+      );
+    else {
+      const worst = [...primary].sort((a, b) => (b.replicationsNeeded ?? 0) - (a.replicationsNeeded ?? 0))[0];
+      out.push(
+        `${s.precision.length} interval(s) are wider than the target; among ${decision} the widest needs ${worst.replicationsNeeded ?? "?"} ${unit} (${worst.policy}, ${metricDef(worst.metric)?.label ?? worst.metric}). See "Precision" below.`,
+      );
+    }
   }
   return out;
 }
@@ -127,6 +144,87 @@ function groupTable(
       ...s.policies.map((p) => (pick(p)[k] ? stat(pick(p)[k], unit) : "–")),
     ]),
   };
+}
+
+const pctOf = (x: Stat | undefined): string => (x?.mean == null ? "–" : stat(x, "fraction"));
+
+/**
+ * "Why traffic went where it went" (issue 25 item 8): per policy, for each endpoint it could use,
+ * the share it served next to how often it was tried first, left out, deprioritised, or retried
+ * onto, with a sentence naming what kept an endpoint's share down.
+ */
+function whyTables(s: CompareSummary, batches: boolean): ReportTable[] {
+  const out: ReportTable[] = [];
+  const has = (x: Stat | undefined): boolean => x?.mean != null;
+  for (const p of s.policies) {
+    const w = p.why;
+    if (!w) continue;
+    const labels = Object.keys(w.first).filter((k) =>
+      [w.first[k], p.providerShare[k], w.retried[k], w.leftOut[k]].some((x) => (x?.mean ?? 0) > 0),
+    );
+    if (!labels.length) continue;
+    const measuredLeftOut = labels.some((k) => has(w.leftOut[k]));
+    const measuredGroups = labels.some((k) => has(w.deprioritised[k]));
+    const sentences: string[] = [];
+    const always = labels.filter((k) => (w.leftOut[k]?.mean ?? 0) >= 0.999);
+    if (always.length)
+      sentences.push(
+        `Left out of every request for their model: ${always.map((k) => `**${mdEscape(k)}**`).join(", ")}.`,
+      );
+    for (const k of labels) {
+      const dep = w.deprioritised[k]?.mean ?? 0;
+      const left = w.leftOut[k]?.mean ?? 0;
+      const ws = w.weightShare[k]?.mean;
+      const served = p.providerShare[k]?.mean ?? 0;
+      const name = `**${mdEscape(k)}** served ${value(served, "fraction")}`;
+      if (dep >= 0.2 && ws != null && served < 0.8 * ws)
+        sentences.push(
+          `${name} (${value(ws, "fraction")} by price weight): recent failures deprioritised it in ${value(dep, "fraction")} of its decisions.`,
+        );
+      else if (ws != null && served > 1.25 * ws && served - ws > 0.02)
+        sentences.push(
+          `${name} with ${value(ws, "fraction")} of the price weight: it was first in line while others were deprioritised (itself in ${value(dep, "fraction")} of its decisions).`,
+        );
+      else if (dep >= 0.2)
+        sentences.push(
+          `${name}: recent failures deprioritised it in ${value(dep, "fraction")} of its decisions.`,
+        );
+      if (left >= 0.2 && left < 0.999)
+        sentences.push(
+          `**${mdEscape(k)}** was left out of ${value(left, "fraction")} of the requests for its model.`,
+        );
+    }
+    // The columns' meaning once, under the first of these tables.
+    const legend = out.length
+      ? ""
+      : ` Served: share of served requests. First try: share of all requests whose first attempt went there.${measuredLeftOut ? " Left out: share of the requests for the endpoint's model whose routing decision did not include it (filters, cooldowns, ejections, `only`/`ignore`)." : batches ? " What the gateway left out is not known from a run folder." : ""}${measuredGroups ? " Weight share: its share of the load-balancing weight (OpenRouter: 1/price², 1/price in lb v1) among the endpoints ranked, the share it would get if all were healthy. Deprioritised: share of the decisions that ranked it that put it in a lower health group (OpenRouter's load balancing after recent failures; – where the decision does not say)." : ""} After a failure: attempts per request sent there after an earlier attempt failed.`;
+    const rejected =
+      (w.rejected.mean ?? 0) > 0
+        ? ` ${value(w.rejected.mean, "fraction")} of requests were rejected before any attempt.`
+        : "";
+    out.push({
+      id: `why-${out.length}`,
+      title: `Why traffic went where it went: ${p.name}`,
+      note: `${sentences.join(" ")}${rejected}${legend}`.trim() || "Columns as in the first of these tables.",
+      head: [
+        "endpoint",
+        "served",
+        "first try",
+        ...(measuredLeftOut ? ["left out"] : []),
+        ...(measuredGroups ? ["weight share", "deprioritised"] : []),
+        "after a failure",
+      ],
+      rows: labels.map((k) => [
+        mdEscape(k),
+        pctOf(p.providerShare[k]),
+        pctOf(w.first[k]),
+        ...(measuredLeftOut ? [pctOf(w.leftOut[k])] : []),
+        ...(measuredGroups ? [pctOf(w.weightShare[k]), pctOf(w.deprioritised[k])] : []),
+        has(w.retried[k]) ? stat(w.retried[k], "ratio") : "–",
+      ]),
+    });
+  }
+  return out;
 }
 
 /** One table of the report, shared by report.md and report.html. Cells may use **bold** and `code`. */
@@ -193,7 +291,7 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
   tables.push({
     id: "headline",
     title: "Headline metrics",
-    note: `Best in **bold** when the paired difference to the runner-up excludes zero; \`a ≈ b\` when the ${bm ? "batches" : "replications"} cannot tell them apart.`,
+    note: `Best in **bold** when the paired difference to the runner-up excludes zero; \`a ≈ b\` when the ${bm ? "batches" : "replications"} cannot tell them apart; "but fails …" when the best serves over a percentage point less than the most successful policy. ${m.slo ? `Goodput: requests served with ${sloText(m.slo)} (the scenario's \`slo\`), of all requests.` : "Set `slo: {ttft_ms, latency_ms}` in the scenario to rank by goodput (requests served within both targets)."} Latency and TTFT of successful requests lead; the all-request latency counts a fast error as a fast request.`,
     head: ["metric", ...s.policies.map((p) => p.name), "best"],
     rows: shown.map((h) => [
       metricLabel(h),
@@ -230,7 +328,7 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
       (p) => p.providerShare,
       "fraction",
     ],
-    ["models", "Model share", "Fraction of served requests per model.", (p) => p.modelShare, "fraction"],
+    ["model-share", "Model share", "Fraction of served requests per model.", (p) => p.modelShare, "fraction"],
     [
       "incidents",
       "Load during incidents",
@@ -243,6 +341,7 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
     const g = groupTable(s, pick, unit);
     if (g) tables.push({ id, title, note, ...g });
   }
+  tables.push(...whyTables(s, bm !== undefined));
   if (s.precision.length)
     tables.push({
       id: "precision",
@@ -273,7 +372,7 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
   return {
     title: `routesim comparison: ${mdEscape(m.scenario)}`,
     intro,
-    summary: plainSummary(s, bm !== undefined),
+    summary: plainSummary(s, bm !== undefined, m.slo ? sloText(m.slo) : null),
     tables,
     outagesNote: windows.length
       ? `As they happened in replication ${windows[0].replication} (scheduled windows are the same in every replication).`
@@ -283,7 +382,7 @@ export function reportModel(d: CompareData, s: CompareSummary): ReportModel {
         `${mdEscape(o.endpoint)}: status ${o.status}, error rate ${value(o.errorRate, "fraction")}, t = ${thousands(o.startS, 1)}–${thousands(o.endS, 1)} s${o.source !== o.endpoint ? ` (${mdEscape(o.source)})` : ""}`,
     ),
     notes: [
-      "Latency is end to end, from arrival to the last token or the final error, including queueing and failed attempts; TTFT is from arrival to the first token of the serving attempt.",
+      "Latency is end to end, from arrival to the last token or the final error, including queueing and failed attempts; TTFT is from arrival to the first token of the serving attempt. Rows marked “successful requests” measure served requests only; “all requests” rows also count each failed request up to its final error, so a policy that fails fast looks fast there.",
       "Wasted spend is what requests that finally failed were billed, plus billed attempts that did not serve the request. A gateway that calls providers directly (LiteLLM, Portkey, Envoy, the classic balancers) pays for the prompt and the tokens a provider generated before the gateway let go of an attempt (a timeout after the first token, a cut stream); OpenRouter bills only what it serves.",
       "Time to recover: after an outage window ends, how long until the policy gets its first success from that endpoint again (endpoints it used before the window only).",
       `Charts are in report.html; raw per-${bm ? "batch" : "replication"} values in replications.csv.`,

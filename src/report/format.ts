@@ -1,6 +1,7 @@
 /** Number formatting shared by the comparison reports (Markdown and HTML): units, CIs, signs. */
 import type { Unit } from "../compare/defs.js";
 import type { Stat } from "../stats/ci.js";
+import type { Slo } from "../types.js";
 
 const MINUS = "−";
 
@@ -77,4 +78,12 @@ export function relDiff(s: Stat): string {
 
 export function unitLabel(unit: Unit): string {
   return { fraction: "%", usd: "USD", ms: "ms", ratio: "×", score: "score" }[unit];
+}
+
+/** "TTFT ≤ 2,000 ms and latency ≤ 10,000 ms": a scenario's service-level targets in words. */
+export function sloText(slo: Slo): string {
+  const parts: string[] = [];
+  if (slo.ttftMs !== null) parts.push(`TTFT ≤ ${thousands(slo.ttftMs)} ms`);
+  if (slo.latencyMs !== null) parts.push(`latency ≤ ${thousands(slo.latencyMs)} ms`);
+  return parts.join(" and ");
 }

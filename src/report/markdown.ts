@@ -1,9 +1,11 @@
 /** report.md: a readable comparison of the policies of one run, with units. */
 import type { PolicySummary } from "../metrics/collector.js";
+import type { RunInfo, Summary } from "../metrics/summary.js";
 import { timeoutText } from "../policies/describe.js";
 import { responseCacheFor } from "../router/response-cache.js";
+import { sloOf } from "../scenario/load.js";
 import type { Scenario } from "../scenario/schema.js";
-import type { RunInfo, Summary } from "../simulate.js";
+import { sloText } from "./format.js";
 
 /**
  * A scenario string as Markdown text: every character Markdown or HTML would act on gets a
@@ -46,6 +48,8 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
     "",
   );
   if (sum.skippedRows > 0) out.push(`Trace rows skipped as bad: ${sum.skippedRows}.`, "");
+  const slo = sloOf(s);
+  const goodput = slo ? sloText(slo) : null;
   out.push("## Policies", "");
   out.push(
     table(
@@ -57,8 +61,10 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
         "cost (USD)",
         "cost per success (USD)",
         "wasted (USD)",
-        "latency p50 / p90 / p99 (ms)",
+        ...(goodput ? [`goodput (${goodput})`] : []),
+        "latency p50 / p90 / p99, successful (ms)",
         "TTFT p50 / p99 (ms)",
+        "latency p99, all requests (ms)",
         "final errors",
       ],
       sum.policies.map((p) => [
@@ -69,22 +75,32 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
         dollars(p.costUsd),
         dollars(p.costPerSuccessUsd),
         dollars(p.wastedSpendUsd),
-        `${msf(p.latencyMs.p50)} / ${msf(p.latencyMs.p90)} / ${msf(p.latencyMs.p99)}`,
+        ...(goodput ? [pct(p.goodput?.rate ?? 0)] : []),
+        `${msf(p.servedLatencyMs.p50)} / ${msf(p.servedLatencyMs.p90)} / ${msf(p.servedLatencyMs.p99)}`,
         `${msf(p.ttftMs.p50)} / ${msf(p.ttftMs.p99)}`,
+        msf(p.latencyMs.p99),
         errorsCell(p),
       ]),
     ),
     "",
   );
-  const best = (key: (p: PolicySummary) => number, dir: 1 | -1): string => {
-    const sorted = [...sum.policies].sort((a, b) => dir * (key(a) - key(b)));
-    return sorted[0] ? mdEscape(sorted[0].name) : "–";
+  // A policy serving far less than the most successful one is not a winner without a caveat
+  // (`rate`: the metric counts failures itself, success rate and goodput).
+  const top = Math.max(...sum.policies.map((p) => p.successRate));
+  const best = (key: (p: PolicySummary) => number, dir: 1 | -1, rate = false): string => {
+    const w = [...sum.policies].sort((a, b) => dir * (key(a) - key(b)))[0];
+    if (!w) return "–";
+    return `**${mdEscape(w.name)}**${rate || top - w.successRate <= 0.01 ? "" : ` (but fails ${pct(1 - w.successRate)})`}`;
   };
+  const finiteOr = (x: number): number => (Number.isFinite(x) ? x : Number.POSITIVE_INFINITY);
   if (sum.policies.length > 1) {
-    out.push(
-      `Highest success rate: **${best((p) => p.successRate, -1)}** · lowest cost per success: **${best((p) => p.costPerSuccessUsd || Number.POSITIVE_INFINITY, 1)}** · lowest p99 latency: **${best((p) => p.latencyMs.p99, 1)}**.`,
-      "",
+    const lines = [`Highest success rate: ${best((p) => p.successRate, -1, true)}`];
+    if (goodput) lines.push(`highest goodput: ${best((p) => p.goodput?.rate ?? 0, -1, true)}`);
+    lines.push(
+      `lowest cost per success: ${best((p) => p.costPerSuccessUsd || Number.POSITIVE_INFINITY, 1)}`,
+      `lowest p99 latency of successful requests: ${best((p) => finiteOr(p.servedLatencyMs.p99), 1)}`,
     );
+    out.push(`${lines.join(" · ")}.`, "");
   }
   const caching = s.policies.filter((p) => responseCacheFor(p) !== null).map((p) => p.name);
   if (caching.length) {
@@ -152,7 +168,7 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
     "## How to read this",
     "",
     "- Every policy saw the same arrivals, token sizes and provider failure draws (common random numbers), so differences come from routing alone.",
-    "- Latency is end to end, from arrival to the last token or the final error, including queueing and failed attempts. TTFT is from arrival to the first token of the serving attempt.",
+    "- Latency is end to end, from arrival to the last token or the final error, including queueing and failed attempts. TTFT is from arrival to the first token of the serving attempt. Latency and TTFT columns count successful requests only, except “all requests”, where a fast error counts as a fast request.",
     "- Percentiles come from a log-bucketed sketch with 0.5 % relative accuracy; costs are summed with compensated (Neumaier) summation.",
     "- Cost is everything billed. A gateway that calls providers directly (LiteLLM, Portkey, Envoy, the classic balancers) pays for what a provider generated before the gateway let go of an attempt (a timeout after the first token, a cut stream); that, and every billed attempt that did not serve its request, is the wasted column. OpenRouter bills only what it serves.",
     `- Reproduce: \`routesim run ${run.scenarioFile === "<inline>" ? "<scenario>" : run.scenarioFile} --seed ${sum.seed}\` (scenario sha256 ${run.scenarioHash.slice(0, 12)}…).`,

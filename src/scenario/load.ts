@@ -6,6 +6,7 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import type { Slo } from "../types.js";
 import { formatPath, InputError } from "./errors.js";
 import { MAX_REQUESTS } from "./limits.js";
 import { Scenario, type ScenarioInput } from "./schema.js";
@@ -377,4 +378,9 @@ function deepFreeze<T>(o: T): T {
     Object.freeze(o);
   }
   return o;
+}
+
+/** The scenario's service-level targets as the domain type (null when it sets none). */
+export function sloOf(s: Pick<Scenario, "slo">): Slo | null {
+  return s.slo ? { ttftMs: s.slo.ttft_ms ?? null, latencyMs: s.slo.latency_ms ?? null } : null;
 }

@@ -497,6 +497,16 @@ export const Scenario = z
     providers: z.array(Provider).min(1).max(MAX_PROVIDERS),
     outage_groups: z.array(OutageGroup).default([]),
     policies: z.array(PolicySpec).min(1).max(MAX_POLICIES),
+    slo: z
+      .strictObject({
+        ttft_ms: pos.optional().describe("first token within this many ms of arrival"),
+        latency_ms: pos.optional().describe("last token within this many ms of arrival"),
+      })
+      .refine((o) => o.ttft_ms !== undefined || o.latency_ms !== undefined, {
+        message: "expected ttft_ms, latency_ms or both",
+      })
+      .optional()
+      .describe("service-level targets: goodput is the share of requests served within them"),
     /** R102: OpenRouter presets by slug (partial request bodies), for `@preset/slug`, `preset`, `model@preset/slug`. */
     presets: z
       .record(z.string().regex(/^[A-Za-z0-9._-]+$/, "expected a preset slug"), RequestBody)

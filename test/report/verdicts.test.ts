@@ -35,4 +35,14 @@ describe("verdicts that cannot mislead", () => {
     expect(line).toContain("the widest needs 26 replications (b, cost per success)");
     expect(line).not.toContain("4565");
   });
+
+  it("names no replication count at all when only secondary metrics are imprecise", () => {
+    const s = summary([0, 0]);
+    s.precision = s.precision.filter((x) => x.metric === "recoveryMs");
+    const line = plainSummary(s).find((l) => l.includes("secondary"))!;
+    expect(line).toBe(
+      'The intervals of success rate, cost per success and p99 latency of successes are within the target; 1 interval(s) of secondary metrics are wider (see "Precision" below).',
+    );
+    expect(plainSummary(s).join("\n")).not.toContain("4565");
+  });
 });

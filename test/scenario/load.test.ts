@@ -116,7 +116,7 @@ describe("scenario files", () => {
         {
           path: "",
           message:
-            'unknown key "extra"; expected one of name, description, seed, traffic, providers, outage_groups, policies, presets',
+            'unknown key "extra"; expected one of name, description, seed, traffic, providers, outage_groups, policies, slo, presets',
         },
         { path: "seed", message: "expected >= 0, got number -1" },
         { path: "providers[0].price.prompt", message: 'expected number, got string "x"' },

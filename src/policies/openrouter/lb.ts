@@ -448,6 +448,12 @@ export class LazyOrder implements RngState {
     return ids !== null && k < ids.length ? ids[k] : this.lb.extend(this, k)[k];
   }
 
+  standings(visit: (endpointId: number, group: 0 | 1 | 2, weight: number) => void): void {
+    const list = this.list;
+    for (let i = 0; i < list.length; i++)
+      visit(list[i].id, (this.m0 >>> i) & 1 ? 0 : (this.m1 >>> i) & 1 ? 1 : 2, this.lb.weight(list[i]));
+  }
+
   get candidates(): readonly number[] {
     const ids = this.ids;
     return ids !== null && ids.length === this.list.length ? ids : this.lb.extend(this, this.list.length - 1);
