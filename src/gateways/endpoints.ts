@@ -100,3 +100,43 @@ export function matchEndpoint(
     message: `provider "${provider}" has ${same.length} endpoints (${same.map((e) => `${e.tag}: ${e.model}`).join("; ")}) and model "${model ?? "(none)"}" picks none of them unambiguously`,
   };
 }
+
+/** Words in model ids that say nothing about which model it is. */
+const GENERIC = new Set([
+  "instruct",
+  "chat",
+  "models",
+  "model",
+  "accounts",
+  "latest",
+  "preview",
+  "versatile",
+  "turbo",
+  "meta",
+]);
+
+/** The words of a model id that name it: `llama`, `70b`, `mixtral` (not `3`, `instruct`). */
+function nameWords(m: string): Set<string> {
+  return new Set(
+    m
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w.length >= 3 && /[a-z]/.test(w) && !GENERIC.has(w)),
+  );
+}
+
+/**
+ * A warning when the endpoint a deployment maps to (its provider's only one, or an explicit id)
+ * serves a model the configured one does not name at all: the simulation then runs that
+ * endpoint's model (issue 25 item 3). Providers' own spellings of one model
+ * (`llama-3.3-70b-versatile`, `accounts/fireworks/models/llama-v3p3-70b-instruct`) share a word
+ * with the endpoint's model and pass. Null when no model is configured.
+ */
+export function modelMismatch(e: Endpoint, model: string | undefined): string | null {
+  if (model === undefined || model === "") return null;
+  if (e.model.toLowerCase() === model.toLowerCase()) return null;
+  if (lastSegment(model).includes(lastSegment(e.model))) return null;
+  const served = nameWords(e.model);
+  for (const w of nameWords(model)) if (served.has(w)) return null;
+  return `configures model "${model}" but maps to endpoint ${e.label}, which serves "${e.model}": the simulation runs it as ${e.model}`;
+}

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { PolicyContext } from "../policies/registry.js";
 import { InputError } from "../scenario/errors.js";
 import { MAX_ATTEMPTS } from "../scenario/limits.js";
-import { matchEndpoint } from "./endpoints.js";
+import { matchEndpoint, modelMismatch } from "./endpoints.js";
 import { parseConfig } from "./files.js";
 
 /** The LiteLLM release whose Router routesim reproduces (named in version-dependent warnings). */
@@ -262,6 +262,8 @@ export function loadLitellmConfig(
       });
       return;
     }
+    const mismatch = modelMismatch(m.endpoint, rest);
+    if (mismatch) warnings.push(`model_list[${i}] (deployment "${d.model_name}") ${mismatch}`);
     for (const k of Object.keys(p))
       if (!MODELLED_PARAMS.has(k)) note(`litellm_params.${k}`, `model_list[${i}]`);
     for (const k of Object.keys(d.model_info ?? {}))

@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { PolicyContext } from "../policies/registry.js";
 import { InputError } from "../scenario/errors.js";
 import { MAX_ATTEMPTS } from "../scenario/limits.js";
-import { matchEndpoint } from "./endpoints.js";
+import { matchEndpoint, modelMismatch } from "./endpoints.js";
 import { parseConfig } from "./files.js";
 
 const status = z.number().int().min(100).max(599);
@@ -207,6 +207,8 @@ export function loadPortkeyConfig(
       });
       return null;
     }
+    const mismatch = modelMismatch(m.endpoint, model);
+    if (mismatch) mismatches.push(`Portkey target ${path || "(root)"} ${mismatch}`);
     leafTimeouts.push({ path: path || "(root)", ms: timeout ?? null });
     const attempts = retry?.attempts ?? 0;
     return {
@@ -223,6 +225,7 @@ export function loadPortkeyConfig(
     };
   };
 
+  const mismatches: string[] = [];
   const root = compile(raw, "", { params: {} });
   if (problems.length || !root) throw new InputError(file, problems);
   const warnings = [...notes].map(
@@ -233,6 +236,7 @@ export function loadPortkeyConfig(
     warnings.push(
       `Portkey retry.attempts ${n} is above the documented maximum of ${DOCUMENTED_MAX_RETRIES}; gateway 1.15.2 does not enforce it, so ${n} retries are simulated (${where.join(", ")})`,
     );
+  warnings.push(...mismatches);
   const timeoutMs = policyTimeout(raw.request_timeout || undefined, leafTimeouts, warnings);
   return { config: { root, timeoutMs }, warnings };
 }
