@@ -13,7 +13,7 @@ import { renderSweepMarkdown } from "../report/sweep-markdown.js";
 import { InputError } from "../scenario/errors.js";
 import { loadScenario } from "../scenario/load.js";
 import { routesimVersion } from "../simulate.js";
-import { type CompareSummary, summarize } from "./aggregate.js";
+import { summarize } from "./aggregate.js";
 import {
   atomicDir,
   CompareFolder,
@@ -34,34 +34,14 @@ import {
   pointScenario,
   rawScenario,
   type Shard,
-  type SweepAxis,
+  SWEEP_SCHEMA_VERSION,
+  type SweepMeta,
+  type SweepPointResult,
   shardUnits,
 } from "./sweep.js";
 import { encodeResult, foldUnits } from "./units.js";
 
-export const SWEEP_SCHEMA_VERSION = 1;
-
-export interface SweepMeta {
-  schemaVersion: number;
-  kind: "sweep";
-  scenario: string;
-  scenarioFile: string;
-  axes: SweepAxis[];
-  grid: GridPoint[];
-  /** The shard this folder ran, or null for the whole grid / a merge. */
-  shard: Shard | null;
-  /** Grid indices present in points/. */
-  points: number[];
-  replications: number;
-  seed: number | null;
-  requestsFlag: number | null;
-  /** SHA-256 of the scenario file and the routesim that ran it: shards must agree on both. */
-  scenarioHash?: string;
-  routesimVersion?: string;
-  /** Shard folders only: the units run (point · replications + replication), and from where. */
-  units?: number[];
-  shardFrom?: { engine: string; vars: Record<string, string> };
-}
+export { SWEEP_SCHEMA_VERSION, type SweepMeta, type SweepPointResult };
 
 const unitFile = (point: number, rep: number): string =>
   `${pointDir(point)}-r${String(rep).padStart(4, "0")}.json`;
@@ -225,11 +205,6 @@ function rawName(raw: unknown): string | undefined {
 
 export function readSweepMeta(dir: string): SweepMeta {
   return readVersionedJson<SweepMeta>(join(dir, "sweep.json"), "sweep", SWEEP_SCHEMA_VERSION);
-}
-
-export interface SweepPointResult {
-  point: GridPoint;
-  summary: CompareSummary;
 }
 
 /** The sweep's points and their summaries (each point's data is read, summarized and let go). */

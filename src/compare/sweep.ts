@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { InputError } from "../scenario/errors.js";
 import { MAX_GRID_POINTS } from "../scenario/limits.js";
 import { loadScenario, parseText, scenarioFromObject } from "../scenario/load.js";
+import type { CompareSummary } from "./aggregate.js";
 
 export type SetValue = string | number | boolean | null;
 
@@ -179,4 +180,33 @@ export function pointScenario(file: string, raw: unknown, point: GridPoint): unk
     throw e;
   }
   return obj;
+}
+
+export const SWEEP_SCHEMA_VERSION = 1;
+
+export interface SweepMeta {
+  schemaVersion: number;
+  kind: "sweep";
+  scenario: string;
+  scenarioFile: string;
+  axes: SweepAxis[];
+  grid: GridPoint[];
+  /** The shard this folder ran, or null for the whole grid / a merge. */
+  shard: Shard | null;
+  /** Grid indices present in points/. */
+  points: number[];
+  replications: number;
+  seed: number | null;
+  requestsFlag: number | null;
+  /** SHA-256 of the scenario file and the routesim that ran it: shards must agree on both. */
+  scenarioHash?: string;
+  routesimVersion?: string;
+  /** Shard folders only: the units run (point · replications + replication), and from where. */
+  units?: number[];
+  shardFrom?: { engine: string; vars: Record<string, string> };
+}
+
+export interface SweepPointResult {
+  point: GridPoint;
+  summary: CompareSummary;
 }

@@ -16,7 +16,7 @@
  * A provider with several endpoints is narrowed by `routesim.model`, else the policy's model.
  */
 import type { ClassicKind } from "../policies/classic.js";
-import type { DetectorOptions } from "../policies/envoy.js";
+import type { DetectorOptions } from "../policies/envoy-options.js";
 import type { PolicyContext } from "../policies/registry.js";
 import { InputError } from "../scenario/errors.js";
 import type { Endpoint } from "../types.js";
