@@ -1,5 +1,8 @@
 // Render check for report.html: opens it in Debian's chromium through playwright-core (no browser
-// download) and saves a full-page PNG. Not part of `npm test`.
+// download) at 1400 px and saves a full-page PNG. Not part of `npm test` (test/report/browser.test.ts
+// is the test). README's image, results/screenshots/flagship-report.png, is made by
+//
+//   npm start && node scripts/screenshot-report.mjs
 //
 //   node scripts/screenshot-report.mjs [results/flagship/report.html] [results/screenshots/flagship-report.png]
 //
@@ -25,7 +28,7 @@ const browser = await chromium.launch({
   ],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 900 }, deviceScaleFactor: 1 });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
   const problems = [];
   page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));

@@ -20,7 +20,9 @@ const CONFIG = {
   font: FONT,
   view: { stroke: "#ddd" },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: "#eee" },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
+  // labelLimit 0: no limit, so that long policy and endpoint names are never cut to "portkey-lb-fallba…".
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0 },
+  header: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0 },
   title: { fontSize: 14, anchor: "start" as const },
 };
 
@@ -142,9 +144,59 @@ export function frontier(points: readonly { name: string; success: number; cost:
     .map((p) => p.name);
 }
 
+/**
+ * Tableau 10, then Tableau 20's light shades and dark grey: 20 distinct colours before a repeat. A
+ * policy's colour is its place in the scenario's policy list, so the same policy has the same
+ * colour in every chart of a report (and in a sweep's charts), whichever policies a chart shows.
+ */
+// biome-ignore format: two rows of ten
+export const PALETTE = [
+  "#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac",
+  "#9ecae9", "#ffbf79", "#ff9d98", "#83bcb6", "#88d27a", "#f2cf5b", "#d6a5c9", "#fcbfd2", "#d8b5a5", "#79706e",
+];
+
+/** An explicit domain → colour mapping (no scheme: a scheme of 10 repeats colours from the 11th name). */
+export function colorScale(domain: readonly string[]): { domain: string[]; range: string[] } {
+  return { domain: [...domain], range: domain.map((_d, i) => PALETTE[i % PALETTE.length]) };
+}
+
 /** One colour per policy, the same in every chart (scenario order). */
-function policyColor(policies: readonly string[], title = "policy"): object {
-  return { field: "policy", type: "nominal", title, scale: { domain: [...policies], scheme: "tableau10" } };
+export function policyColor(policies: readonly string[], title = "policy"): object {
+  return { field: "policy", type: "nominal", title, scale: colorScale(policies) };
+}
+
+/** Percentages stay within 0–100 % (a t-interval's whisker can reach past them). */
+const pct = (x: number): number => Math.min(100, Math.max(0, x));
+
+/**
+ * The x range of the frontier chart: the success rates and their whiskers, a little margin, never
+ * past 100 % (issue 25 item 5: the padded, rounded scale ran to 105 %), at least 2 points wide.
+ */
+export function successDomain(lo: number, hi: number): [number, number] {
+  const span = Math.max(hi - lo, 2);
+  const pad = 0.06 * span;
+  const top = Math.min(100, hi + pad);
+  return [Math.max(0, Math.min(lo - pad, top - span)), top];
+}
+
+/**
+ * The Pareto frontier drawn as a staircase: at success rate x, the lowest cost per success of a
+ * policy with success at least x, from the left edge of the chart to the most successful policy on
+ * the frontier. Policies above or left of it are beaten on both axes; with one undominated policy
+ * it is a level line to that policy (a line through the frontier points alone drew nothing then).
+ */
+export function frontierSteps(
+  points: readonly { success: number; cost: number }[],
+  left: number,
+): { success: number; cost: number; step: number }[] {
+  const sorted = [...points].sort((a, b) => a.success - b.success || a.cost - b.cost);
+  const out: { success: number; cost: number }[] = [];
+  let x = left;
+  for (const p of sorted) {
+    out.push({ success: x, cost: p.cost }, { success: p.success, cost: p.cost });
+    x = p.success;
+  }
+  return out.map((p, step) => ({ ...p, step }));
 }
 
 export function frontierSpec(s: CompareSummary): TopLevelSpec {
@@ -157,10 +209,10 @@ export function frontierSpec(s: CompareSummary): TopLevelSpec {
       return {
         policy: p.name,
         success: 100 * (sr.mean as number),
-        successLo: 100 * (sr.lo ?? (sr.mean as number)),
-        successHi: 100 * (sr.hi ?? (sr.mean as number)),
+        successLo: pct(100 * (sr.lo ?? (sr.mean as number))),
+        successHi: pct(100 * (sr.hi ?? (sr.mean as number))),
         cost: 1000 * (c.mean as number),
-        costLo: 1000 * (c.lo ?? (c.mean as number)),
+        costLo: Math.max(0, 1000 * (c.lo ?? (c.mean as number))),
         costHi: 1000 * (c.hi ?? (c.mean as number)),
       };
     });
@@ -168,11 +220,19 @@ export function frontierSpec(s: CompareSummary): TopLevelSpec {
     frontier(rows.map((r) => ({ name: r.policy, success: r.success, cost: r.cost }))),
   );
   const data = rows.map((r) => ({ ...r, frontier: onFrontier.has(r.policy) }));
+  // No policy with figures (none served a request): an empty chart over the whole range.
+  const domain: [number, number] = rows.length
+    ? successDomain(Math.min(...rows.map((r) => r.successLo)), Math.max(...rows.map((r) => r.successHi)))
+    : [0, 100];
+  const steps = frontierSteps(
+    data.filter((r) => r.frontier),
+    domain[0],
+  );
   const x = {
     field: "success",
     type: "quantitative",
     title: "success rate (%)",
-    scale: { zero: false, padding: 20 },
+    scale: { domain, nice: false, zero: false },
   } as const;
   const y = {
     field: "cost",
@@ -185,46 +245,81 @@ export function frontierSpec(s: CompareSummary): TopLevelSpec {
     title: {
       text: "Cost per success vs success rate",
       subtitle:
-        "mean with 95 % CI whiskers; line = efficient frontier (down and to the right is better: higher success, lower cost)",
+        "mean with 95 % CI whiskers; dashed staircase = Pareto frontier (squares); down and to the right is better",
     },
     width: WIDTH,
     height: 340,
-    data: { values: data },
     layer: [
       {
-        transform: [{ filter: "datum.frontier" }],
-        mark: { type: "line", color: "#999", strokeDash: [4, 3] },
-        encoding: { x, y, order: { field: "success" } },
+        data: { values: steps },
+        mark: { type: "line", color: "#888", strokeDash: [4, 3] },
+        encoding: { x, y, order: { field: "step" } },
       },
       {
-        mark: { type: "rule", strokeWidth: 2 },
-        encoding: { x: { ...x, field: "successLo" }, x2: { field: "successHi" }, y, color },
-      },
-      {
-        mark: { type: "rule", strokeWidth: 2 },
-        encoding: { x, y: { ...y, field: "costLo" }, y2: { field: "costHi" }, color },
-      },
-      {
-        mark: { type: "point", filled: true, size: 90 },
-        encoding: { x, y, color, shape: { field: "frontier", type: "nominal", title: "on frontier" } },
-      },
-      {
-        mark: { type: "text", dx: 8, dy: -8, align: "left", fontSize: 11, angle: 0 },
-        encoding: { x, y, text: { field: "policy" } },
+        data: { values: data },
+        layer: [
+          {
+            mark: { type: "rule", strokeWidth: 2 },
+            encoding: { x: { ...x, field: "successLo" }, x2: { field: "successHi" }, y, color },
+          },
+          {
+            mark: { type: "rule", strokeWidth: 2 },
+            encoding: { x, y: { ...y, field: "costLo" }, y2: { field: "costHi" }, color },
+          },
+          {
+            mark: { type: "point", filled: true, size: 90 },
+            encoding: {
+              x,
+              y,
+              color,
+              shape: {
+                field: "frontier",
+                type: "nominal",
+                title: "on the frontier",
+                scale: { domain: [true, false], range: ["square", "circle"] },
+              },
+            },
+          },
+          // Names right of their point, or left of it in the right half, where they would run
+          // into the legend (points at 100 % sit on the edge of the chart).
+          ...[true, false].map((right) => ({
+            transform: [{ filter: `(datum.success > ${(domain[0] + domain[1]) / 2}) == ${right}` }],
+            mark: { type: "text", dx: right ? -8 : 8, dy: -8, align: right ? "right" : "left", fontSize: 11 },
+            encoding: { x, y, text: { field: "policy" } },
+          })),
+        ],
       },
     ],
   } as TopLevelSpec;
 }
 
+/**
+ * Share of all requests served within x ms: the served requests' latency quantiles, scaled by the
+ * policy's mean success rate, so a curve levels off at its success rate and fast failures never
+ * look like fast answers (issue 25 item 4).
+ */
 export function latencyCdfSpec(d: CompareData): TopLevelSpec {
+  const success = new Map<string, { sum: number; n: number }>();
+  for (const r of d.rows)
+    if (r.metric === "successRate" && Number.isFinite(r.value)) {
+      const a = success.get(r.policy) ?? { sum: 0, n: 0 };
+      a.sum += r.value;
+      a.n++;
+      success.set(r.policy, a);
+    }
+  const rate = (p: string): number => {
+    const a = success.get(p);
+    return a?.n ? a.sum / a.n : 1;
+  };
   const data = d.cdf
     .filter((r) => r.latencyMs > 0)
-    .map((r) => ({ policy: r.policy, q: 100 * r.quantile, ms: r.latencyMs }));
+    .map((r) => ({ policy: r.policy, q: 100 * r.quantile * rate(r.policy), ms: r.latencyMs }));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: {
-      text: "End-to-end latency CDF",
-      subtitle: "quantiles averaged across replications; log scale; further left is faster",
+      text: "Requests served within a latency",
+      subtitle:
+        "end to end, of all requests: each curve levels off at the policy's success rate; log scale; up and to the left is better",
     },
     width: WIDTH,
     height: 300,
@@ -235,7 +330,7 @@ export function latencyCdfSpec(d: CompareData): TopLevelSpec {
       y: {
         field: "q",
         type: "quantitative",
-        title: "requests completed within (%)",
+        title: "requests served within (%)",
         scale: { domain: [0, 100] },
       },
       color: policyColor(d.meta.policies),
@@ -311,7 +406,9 @@ export function shareSpec(d: CompareData, policy: string): TopLevelSpec {
             field: "provider",
             type: "nominal",
             sort: tags,
-            scale: { domain: tags },
+            // Every endpoint of the scenario, in its order: an endpoint has one colour across the
+            // per-policy charts, whether or not a policy used it.
+            scale: colorScale(tags),
             title: "endpoint",
           },
           order: { field: "provider" },
