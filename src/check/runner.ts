@@ -12,7 +12,7 @@ import type { Provider } from "../scenario/schema.js";
 import type { Endpoint } from "../types.js";
 import type { CaseSpace } from "./arbitraries.js";
 import { type CheckCase, type CheckSubject, caseScenarioInput, ROUTE_NOW_MS } from "./harness.js";
-import { INVARIANTS, type Invariant, type InvariantContext } from "./invariants.js";
+import { INVARIANTS, type Invariant, type InvariantContext } from "./invariants/index.js";
 import { knobsOf } from "./oracle.js";
 import { type PolicySubjectOptions, policySubject } from "./subjects.js";
 
