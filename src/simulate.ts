@@ -30,12 +30,6 @@ import { type BodyFor, makeRequest } from "./traffic/request.js";
 import "./traffic/trace.js"; // registers the trace reader
 import type { Decision } from "./policies/types.js";
 import type { AttemptRecord, Endpoint, Outcome, RoutedRequest, TrafficRequest } from "./types.js";
-// Gateway policy kinds register themselves (imported here: registry.ts importing them would be a cycle).
-import "./policies/classic.js";
-import "./policies/envoy.js";
-import "./policies/litellm.js";
-import "./policies/nginx.js";
-import "./policies/portkey.js";
 
 export type { RunInfo, Summary };
 export { SUMMARY_SCHEMA_VERSION };

@@ -1,6 +1,7 @@
 /** What `routesim check` checks: the policies of a scenario, or a user's own TypeScript policy. */
 import { OpenRouterConfig } from "../policies/openrouter.js";
-import { buildPolicy, openRouterBehaviour } from "../policies/registry.js";
+import { openRouterBehaviour } from "../policies/openrouter-kind.js";
+import { buildPolicy } from "../policies/registry.js";
 import type { Policy, RouterBehaviour } from "../policies/types.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import { PolicySpec, type RequestBody } from "../scenario/schema.js";

@@ -17,7 +17,7 @@
  */
 import type { ClassicKind } from "../policies/classic.js";
 import type { DetectorOptions } from "../policies/envoy-options.js";
-import type { PolicyContext } from "../policies/registry.js";
+import type { PolicyContext } from "../policies/kind.js";
 import { InputError } from "../scenario/errors.js";
 import type { Endpoint } from "../types.js";
 import { matchEndpoint, normaliseProvider } from "./endpoints.js";

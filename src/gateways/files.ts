@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
-import type { PolicyContext } from "../policies/registry.js";
+import type { PolicyContext } from "../policies/kind.js";
 import { InputError } from "../scenario/errors.js";
 import { zodProblems } from "../scenario/load.js";
 

@@ -3,7 +3,7 @@
  * every setting routesim does not simulate. Semantics and defaults: docs/gateways.md §1.
  */
 import { z } from "zod";
-import type { PolicyContext } from "../policies/registry.js";
+import type { PolicyContext } from "../policies/kind.js";
 import { InputError } from "../scenario/errors.js";
 import { MAX_ATTEMPTS } from "../scenario/limits.js";
 import { matchEndpoint, modelMismatch } from "./endpoints.js";

@@ -7,7 +7,7 @@
  * wins (needed for addresses such as 127.0.0.1:8001). Every directive that is not modelled gets a
  * warning naming its path; bad input is an InputError with a path like `http.upstream[llm].server[2]`.
  */
-import type { PolicyContext } from "../policies/registry.js";
+import type { PolicyContext } from "../policies/kind.js";
 import { InputError } from "../scenario/errors.js";
 import { matchEndpoint } from "./endpoints.js";
 

@@ -4,7 +4,7 @@
  * as the open-source gateway 1.15.2 reads them (not the hosted product's docs).
  */
 import { z } from "zod";
-import type { PolicyContext } from "../policies/registry.js";
+import type { PolicyContext } from "../policies/kind.js";
 import { InputError } from "../scenario/errors.js";
 import { MAX_ATTEMPTS } from "../scenario/limits.js";
 import { matchEndpoint, modelMismatch } from "./endpoints.js";

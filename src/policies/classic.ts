@@ -15,7 +15,7 @@ import { InputError } from "../scenario/errors.js";
 import { MAX_ATTEMPTS } from "../scenario/limits.js";
 import type { PolicySpec } from "../scenario/schema.js";
 import type { AttemptRecord, Endpoint, RoutedRequest } from "../types.js";
-import { type BuiltPolicy, type PolicyContext, parseOptions, registerPolicyKind } from "./registry.js";
+import { type BuiltPolicy, type PolicyContext, type PolicyFactory, parseOptions } from "./kind.js";
 import type { EndpointView, Policy } from "./types.js";
 
 /** Picks one endpoint from a non-empty list. */
@@ -391,4 +391,7 @@ export function buildClassic(kind: ClassicKind, spec: PolicySpec, ctx: PolicyCon
   };
 }
 
-for (const kind of CLASSIC_KINDS) registerPolicyKind(kind, (spec, ctx) => buildClassic(kind, spec, ctx));
+/** The classic balancers' factories, one per kind. */
+export const classicKinds: Readonly<Record<string, PolicyFactory>> = Object.fromEntries(
+  CLASSIC_KINDS.map((kind): [string, PolicyFactory] => [kind, (spec, ctx) => buildClassic(kind, spec, ctx)]),
+);

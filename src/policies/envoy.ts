@@ -33,12 +33,12 @@ import { CLASSIC_KINDS } from "./classic.js";
 import { DetectorOptions } from "./envoy-options.js";
 import {
   type BuiltPolicy,
-  buildPolicy,
+  type KindContext,
   type PolicyContext,
+  type PolicyFactory,
   parseOptions,
-  registerPolicyKind,
   routerTimeoutWarning,
-} from "./registry.js";
+} from "./kind.js";
 import { DEFERRED, type Decision, type EndpointView, type Policy, type RouterBehaviour } from "./types.js";
 
 /** The Envoy whose behaviour this file follows (and the sources it was read from). */
@@ -687,7 +687,7 @@ const FileOptions = z.strictObject({
   balancer: Balancer.optional().describe("only for a file without lb_policy"),
 });
 
-function buildFromFile(spec: PolicySpec, ctx: PolicyContext): BuiltPolicy {
+function buildFromFile(spec: PolicySpec, ctx: KindContext): BuiltPolicy {
   const fo = parseOptions(FileOptions, spec.options, ctx, "options");
   const { file, data } = configSource(spec, ctx, "envoy");
   const models = ctx.scenario.traffic.model;
@@ -704,7 +704,7 @@ function buildFromFile(spec: PolicySpec, ctx: PolicyContext): BuiltPolicy {
     ]);
   const balancer = imp.balancer ?? fo.balancer ?? { kind: "round_robin", options: {} };
   checkInnerKind(balancer.kind, ctx, `${ctx.path}.options.balancer.kind`);
-  const inner = buildPolicy(
+  const inner = ctx.build(
     { ...spec, envoy: undefined, kind: balancer.kind, options: balancer.options },
     { ...ctx, path: `${ctx.path}.options.balancer` },
   );
@@ -736,7 +736,8 @@ function buildFromFile(spec: PolicySpec, ctx: PolicyContext): BuiltPolicy {
   return wrapEnvoy(spec.name, built, clusters, settings, imp.warnings);
 }
 
-registerPolicyKind("envoy", (spec, ctx): BuiltPolicy => {
+/** `kind: envoy`: inline options (routesim units) or Envoy's own config file. */
+export const envoyKind: PolicyFactory = (spec, ctx): BuiltPolicy => {
   if (spec.envoy !== undefined) return buildFromFile(spec, ctx);
   // Inline options are routesim-style (ms) Envoy settings; a file is Envoy's own YAML/JSON.
   const o = parseOptions(EnvoyOptions, spec.options, ctx, "options");
@@ -744,7 +745,7 @@ registerPolicyKind("envoy", (spec, ctx): BuiltPolicy => {
   const settings = resolveSettings(o, (key, message) => {
     throw new InputError(ctx.file, [{ path: `${ctx.path}.options.${key}`, message }]);
   });
-  const inner = buildPolicy(
+  const inner = ctx.build(
     { ...spec, kind: o.balancer.kind, options: o.balancer.options },
     { ...ctx, path: `${ctx.path}.options.balancer` },
   );
@@ -763,7 +764,7 @@ registerPolicyKind("envoy", (spec, ctx): BuiltPolicy => {
     "set options.per_try_timeout_ms and options.route_timeout_ms",
   );
   return wrapEnvoy(spec.name, timed, clusters, settings, notes);
-});
+};
 
 /**
  * Envoy's two timers: retry_policy.per_try_timeout bounds an attempt until its response headers

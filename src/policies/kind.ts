@@ -1,11 +1,11 @@
 /**
- * What a policy kind implements: its factory's arguments and results, and the options parser
- * every kind uses. On its own (not in the registry) so kinds import it without a cycle.
+ * What a policy kind implements: its factory's arguments and results, and the helpers every kind
+ * uses (options parser, warnings). Kinds import this, never the registry, which lists them.
  */
 import type { z } from "zod";
 import { InputError } from "../scenario/errors.js";
 import { zodProblems } from "../scenario/load.js";
-import type { PolicySpec, Scenario } from "../scenario/schema.js";
+import { DEFAULT_TIMEOUT_MS, type PolicySpec, type Scenario } from "../scenario/schema.js";
 import type { Endpoint } from "../types.js";
 import type { Policy, RouterBehaviour } from "./types.js";
 
@@ -45,7 +45,12 @@ export interface PolicyBuild {
  * `ctx` the catalog and scenario. A plain `Policy` is executed like OpenRouter's router would
  * (fallback through every candidate, `spec.router` timeout and attempt cap).
  */
-export type PolicyFactory = (spec: PolicySpec, ctx: PolicyContext) => Policy | PolicyBuild;
+export type PolicyFactory = (spec: PolicySpec, ctx: KindContext) => Policy | PolicyBuild;
+
+/** What a factory is given besides the scenario: a way to build another kind (Envoy's inner balancer). */
+export interface KindContext extends PolicyContext {
+  readonly build: (spec: PolicySpec, ctx: PolicyContext) => BuiltPolicy;
+}
 
 /** A policy module's exports: `export const kinds = { mykind: factory }` (or a default export with `kinds`). */
 export interface PolicyModule {
@@ -69,4 +74,39 @@ export function parseOptions<T extends z.ZodType>(
       message: p.message,
     })),
   );
+}
+
+const STATIC_VARIANTS = new Set(["free", "extended", "thinking"]);
+const DYNAMIC_VARIANTS = new Set(["nitro", "floor", "exacto", "online"]);
+
+/** Rejects unknown `:variant` suffixes (R35) at load time with the field's path. */
+export function checkModelId(id: string, ctx: PolicyContext, path: string): void {
+  const colon = id.lastIndexOf(":");
+  if (colon <= 0) return;
+  const v = id.slice(colon + 1);
+  if (DYNAMIC_VARIANTS.has(v)) return;
+  if (STATIC_VARIANTS.has(v)) return; // a separate model id; unknown ones fail at routing with 400
+  throw new InputError(ctx.file, [
+    {
+      path,
+      message: `unknown model variant ":${v}"; expected one of :${[...DYNAMIC_VARIANTS, ...STATIC_VARIANTS].join(", :")}`,
+    },
+  ]);
+}
+
+/**
+ * `router.timeout_ms` does not apply to a gateway kind with timers of its own. The schema fills in
+ * the default, so only another value is known to be the user's.
+ */
+export function routerTimeoutWarning(spec: PolicySpec, gateway: string, instead: string): string[] {
+  if (spec.router.timeout_ms === DEFAULT_TIMEOUT_MS) return [];
+  return [
+    `router.timeout_ms (${spec.router.timeout_ms} ms) does not apply to ${gateway} policies: ${instead}`,
+  ];
+}
+
+/** `router.timeout_measures` is for generic balancers; a gateway kind measures as its code does. */
+export function measuresWarning(spec: PolicySpec, how: string): string[] {
+  if (spec.router.timeout_measures === undefined) return [];
+  return [`router.timeout_measures ignored: ${how}`];
 }

@@ -27,7 +27,7 @@ import { type RetryAfter, retryAfterFor } from "../gateways/retryafter.js";
 import { hashKey, Rng } from "../rng/rng.js";
 import { errorType } from "../router/errors.js";
 import type { AttemptRecord, Endpoint, RoutedRequest } from "../types.js";
-import { type BuiltPolicy, type PolicyFactory, registerPolicyKind } from "./registry.js";
+import type { BuiltPolicy, PolicyFactory } from "./kind.js";
 import {
   DEFERRED,
   type Decision,
@@ -693,4 +693,5 @@ const build: PolicyFactory = (spec, ctx): BuiltPolicy => {
   };
 };
 
-registerPolicyKind("litellm", build);
+/** `kind: litellm`. */
+export const litellmKind: PolicyFactory = build;

@@ -33,7 +33,7 @@ import type { Rng } from "../rng/rng.js";
 import { errorType } from "../router/errors.js";
 import { InputError } from "../scenario/errors.js";
 import type { AttemptRecord, RoutedRequest } from "../types.js";
-import { type BuiltPolicy, measuresWarning, type PolicyFactory, registerPolicyKind } from "./registry.js";
+import { type BuiltPolicy, measuresWarning, type PolicyFactory } from "./kind.js";
 import type { Decision, EndpointView, Policy } from "./types.js";
 
 export { NGINX_MODELLED_VERSION };
@@ -282,4 +282,5 @@ const build: PolicyFactory = (spec, ctx): BuiltPolicy => {
   };
 };
 
-registerPolicyKind("nginx", build);
+/** `kind: nginx`. */
+export const nginxKind: PolicyFactory = build;

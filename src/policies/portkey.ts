@@ -16,12 +16,7 @@ import { type RetryAfter, retryAfterFor } from "../gateways/retryafter.js";
 import { hashKey, Rng } from "../rng/rng.js";
 import { errorType } from "../router/errors.js";
 import type { AttemptRecord, RoutedRequest } from "../types.js";
-import {
-  type BuiltPolicy,
-  type PolicyFactory,
-  registerPolicyKind,
-  routerTimeoutWarning,
-} from "./registry.js";
+import { type BuiltPolicy, type PolicyFactory, routerTimeoutWarning } from "./kind.js";
 import { DEFERRED, type Decision, type EndpointView, type Policy } from "./types.js";
 
 /**
@@ -220,4 +215,5 @@ const build: PolicyFactory = (spec, ctx): BuiltPolicy => {
   };
 };
 
-registerPolicyKind("portkey", build);
+/** `kind: portkey`. */
+export const portkeyKind: PolicyFactory = build;

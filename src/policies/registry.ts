@@ -6,25 +6,26 @@
  */
 
 import { basename } from "node:path";
-import { errorTypesOf, openRouterFinalError } from "../router/errors.js";
 import { InputError } from "../scenario/errors.js";
-import { requestBodyWarnings } from "../scenario/request-body.js";
-import { DEFAULT_TIMEOUT_MS, type PolicySpec } from "../scenario/schema.js";
-import {
-  type BuiltPolicy,
-  type PolicyBuild,
-  type PolicyContext,
-  type PolicyFactory,
-  parseOptions,
-} from "./kind.js";
-import { OpenRouterConfig, openRouterPolicy } from "./openrouter.js";
-import { randomPolicyKind } from "./random.js";
+import type { PolicySpec } from "../scenario/schema.js";
+import type { BuiltPolicy, KindContext, PolicyBuild, PolicyContext, PolicyFactory } from "./kind.js";
+import { BUILT_IN_KINDS } from "./kinds.js";
+import { OpenRouterConfig } from "./openrouter.js";
+import { openRouterBehaviour } from "./openrouter-kind.js";
 import type { Policy, RouterBehaviour } from "./types.js";
 
-export type { BuiltPolicy, PolicyBuild, PolicyContext, PolicyFactory, PolicyModule } from "./kind.js";
-export { parseOptions };
+export type {
+  BuiltPolicy,
+  KindContext,
+  PolicyBuild,
+  PolicyContext,
+  PolicyFactory,
+  PolicyModule,
+} from "./kind.js";
+export { checkModelId, measuresWarning, parseOptions, routerTimeoutWarning } from "./kind.js";
+export { openRouterBehaviour } from "./openrouter-kind.js";
 
-const kinds = new Map<string, PolicyFactory>();
+const kinds = new Map<string, PolicyFactory>(Object.entries(BUILT_IN_KINDS));
 /** Kinds registered from a policy module file (absolute path), and those files in load order. */
 const moduleOfKind = new Map<string, string>();
 const moduleFiles: string[] = [];
@@ -109,11 +110,13 @@ export function buildPolicy(spec: PolicySpec, ctx: PolicyContext): BuiltPolicy {
       },
     ]);
   const module = moduleOfKind.get(spec.kind);
-  if (module === undefined) return completeBuild(factory(spec, ctx), spec, ctx);
+  // A kind may build another (Envoy's inner balancer) through the context.
+  const kctx: KindContext = { ...ctx, build: buildPolicy };
+  if (module === undefined) return completeBuild(factory(spec, kctx), spec, ctx);
   // A module cannot throw routesim's InputError (it need not import routesim): its errors name the entry.
   let made: Policy | PolicyBuild;
   try {
-    made = factory(spec, ctx);
+    made = factory(spec, kctx);
   } catch (e) {
     if (e instanceof InputError) throw e;
     const message = e instanceof Error ? e.message : String(e);
@@ -175,72 +178,3 @@ function renamed(p: Policy, name: string): Policy {
   };
   return out;
 }
-
-const STATIC_VARIANTS = new Set(["free", "extended", "thinking"]);
-const DYNAMIC_VARIANTS = new Set(["nitro", "floor", "exacto", "online"]);
-
-/** Rejects unknown `:variant` suffixes (R35) at load time with the field's path. */
-export function checkModelId(id: string, ctx: PolicyContext, path: string): void {
-  const colon = id.lastIndexOf(":");
-  if (colon <= 0) return;
-  const v = id.slice(colon + 1);
-  if (DYNAMIC_VARIANTS.has(v)) return;
-  if (STATIC_VARIANTS.has(v)) return; // a separate model id; unknown ones fail at routing with 400
-  throw new InputError(ctx.file, [
-    {
-      path,
-      message: `unknown model variant ":${v}"; expected one of :${[...DYNAMIC_VARIANTS, ...STATIC_VARIANTS].join(", :")}`,
-    },
-  ]);
-}
-
-/**
- * `router.timeout_ms` does not apply to a gateway kind with timers of its own. The schema fills in
- * the default, so only another value is known to be the user's.
- */
-export function routerTimeoutWarning(spec: PolicySpec, gateway: string, instead: string): string[] {
-  if (spec.router.timeout_ms === DEFAULT_TIMEOUT_MS) return [];
-  return [
-    `router.timeout_ms (${spec.router.timeout_ms} ms) does not apply to ${gateway} policies: ${instead}`,
-  ];
-}
-
-/** `router.timeout_measures` is for generic balancers; a gateway kind measures as its code does. */
-export function measuresWarning(spec: PolicySpec, how: string): string[] {
-  if (spec.router.timeout_measures === undefined) return [];
-  return [`router.timeout_measures ignored: ${how}`];
-}
-
-/** Default router behaviour for OpenRouter-style policies. */
-export function openRouterBehaviour(spec: PolicySpec, cfg: OpenRouterConfig): RouterBehaviour {
-  // R45: every pre-commit error tries the next endpoint unless its type is model-fatal; R47 timeout
-  // (`providerIdleTimeoutMs` when set), R44 attempt cap, R60 final errors, R69/R70 billing switches.
-  const fatal = new Set(cfg.modelFatalErrorTypes);
-  const idle = (spec.openrouter as Record<string, unknown>).providerIdleTimeoutMs !== undefined;
-  return {
-    timeoutMs: idle ? cfg.providerIdleTimeoutMs : spec.router.timeout_ms,
-    maxAttempts: cfg.maxAttempts ?? spec.router.max_attempts ?? Number.POSITIVE_INFINITY,
-    onFailure: (status) =>
-      fatal.size > 0 && errorTypesOf(status).some((t) => fatal.has(t)) ? "next_model" : "next",
-    finalError: openRouterFinalError,
-    byokFeeShare: cfg.byokFeeShare,
-    billPartialOnErrorFinish: cfg.billPartialOnErrorFinish,
-  };
-}
-
-registerPolicyKind("openrouter", (spec, ctx) => {
-  const cfg = parseOptions(OpenRouterConfig, spec.openrouter, ctx, "openrouter");
-  if (spec.request.model) checkModelId(spec.request.model, ctx, `${ctx.path}.request.model`);
-  for (const [i, m] of (spec.request.models ?? []).entries())
-    checkModelId(m, ctx, `${ctx.path}.request.models[${i}]`);
-  return {
-    policy: openRouterPolicy(spec.name, cfg),
-    behaviour: openRouterBehaviour(spec, cfg),
-    warnings: [
-      ...requestBodyWarnings(spec.request, `${ctx.path}.request`),
-      ...measuresWarning(spec, "OpenRouter's provider timeout (R47) measures the first token"),
-    ],
-  };
-});
-
-registerPolicyKind("random", randomPolicyKind);

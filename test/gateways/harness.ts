@@ -13,7 +13,6 @@ import { buildCatalog } from "../../src/providers/catalog.js";
 import { Rng } from "../../src/rng/rng.js";
 import { scenarioFromObject } from "../../src/scenario/load.js";
 import type { AttemptError, AttemptRecord, Endpoint, RoutedRequest } from "../../src/types.js";
-import "../../src/simulate.js"; // registers every policy kind
 
 export const M = "meta-llama/llama-3.3-70b-instruct";
 
