@@ -49,6 +49,26 @@ function named(line: string): string {
   return /<(?:SharedFunctionInfo|JSFunction) ?([\w$]*)[ >]/.exec(line)?.[1] ?? "";
 }
 
+/** Hot-path functions V8 discarded during the second run of one child process. */
+function discardedInSecondRun(child: string, mode: string): string[] {
+  const r = spawnSync(process.execPath, ["--trace-deopt", "--import", "tsx", child, mode], {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  const out = r.stdout;
+  const start = out.indexOf("=== second run");
+  const end = out.indexOf("=== done");
+  expect(start).toBeGreaterThanOrEqual(0);
+  expect(end).toBeGreaterThan(start);
+  return out
+    .slice(start, end)
+    .split("\n")
+    .filter((l) => l.startsWith("[bailout") || l.includes("marking dependent code"))
+    .filter((l) => !l.includes("reason: weak objects"))
+    .filter((l) => HOT.has(named(l)));
+}
+
 it.each([
   ["perf-model run", "run"],
   // compare's observers too: they were an object of per-run closures and a record keyed by
@@ -58,23 +78,13 @@ it.each([
   "the second %s in a process discards no compiled hot-path code",
   (_name, mode) => {
     const child = fileURLToPath(new URL("./fixtures/second-run.ts", import.meta.url));
-    const r = spawnSync(process.execPath, ["--trace-deopt", "--import", "tsx", child, mode], {
-      encoding: "utf8",
-      maxBuffer: 64 << 20,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    const out = r.stdout;
-    const start = out.indexOf("=== second run");
-    const end = out.indexOf("=== done");
-    expect(start).toBeGreaterThanOrEqual(0);
-    expect(end).toBeGreaterThan(start);
-    const discarded = out
-      .slice(start, end)
-      .split("\n")
-      .filter((l) => l.startsWith("[bailout") || l.includes("marking dependent code"))
-      .filter((l) => !l.includes("reason: weak objects"))
-      .filter((l) => HOT.has(named(l)));
-    expect(discarded, discarded.join("\n")).toEqual([]);
+    // Up to three children: on a loaded machine V8 sometimes discards a whole batch of code for
+    // "code dependencies" in one child and none in the next (timing of compilation, not a change of
+    // shape); a regression discards it in every child.
+    const tries: string[][] = [];
+    for (let i = 0; i < 3 && (tries.length === 0 || tries[tries.length - 1].length > 0); i++)
+      tries.push(discardedInSecondRun(child, mode));
+    expect(tries[tries.length - 1], tries.map((t) => t.join("\n")).join("\n---\n")).toEqual([]);
   },
-  60_000,
+  180_000,
 );
