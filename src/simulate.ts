@@ -12,7 +12,7 @@ import { type RunInfo, SUMMARY_SCHEMA_VERSION, type Summary } from "./metrics/su
 import { type PolicyModel, policyModel } from "./policies/describe.js";
 import { type BuiltPolicy, buildPolicy } from "./policies/registry.js";
 import { buildCatalog } from "./providers/catalog.js";
-import { ProviderFarm } from "./providers/farm.js";
+import { type LiveAttempt, ProviderFarm } from "./providers/farm.js";
 import { renderMarkdown } from "./report/markdown.js";
 import { openResultsFolder } from "./results-folder.js";
 import { DecisionLog } from "./router/decisions.js";
@@ -209,6 +209,10 @@ export interface WorldHooks {
   readonly onArrival?: (n: number, nowMs: number) => void;
   /** false: the scenario's traffic is opened but not scheduled (serve --router brings its own). */
   readonly scheduleTraffic?: boolean;
+  /** Sees each finished provider attempt before the router does (check's probes). */
+  readonly attemptTap?: (a: LiveAttempt) => void;
+  /** Kernel queue capacity to start with (it grows); default 4096. */
+  readonly queueCapacity?: number;
 }
 
 const NO_OBSERVER: RunObserver = { attempt: () => {}, outcome: () => {} };
@@ -221,19 +225,39 @@ const NO_OBSERVER: RunObserver = { attempt: () => {}, outcome: () => {} };
 export function buildWorld(
   loaded: LoadedScenario,
   request: RequestBody,
-  b: BuiltPolicy,
+  b: Pick<BuiltPolicy, "policy" | "behaviour">,
   catalog: readonly Endpoint[],
   hooks: WorldHooks = {},
 ): World {
   const s = loaded.scenario;
-  const sim = new Simulator(4096);
+  const sim = new Simulator(hooks.queueCapacity ?? 4096);
   const health = new HealthTracker(catalog.length, () => sim.now);
   const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed);
   const observer = hooks.observer?.(sim, farm) ?? NO_OBSERVER;
-  // The router registers itself with the farm as the listener for finished attempts.
   const spec = s.policies.find((p) => p.name === b.policy.name);
-  const cache = spec ? responseCacheFor(spec) : null; // R106
-  const router = new Router(sim, farm, catalog, health, b.policy, b.behaviour, observer, s.seed, cache);
+  const router = new Router({
+    sim,
+    farm,
+    catalog,
+    health,
+    policy: b.policy,
+    behaviour: b.behaviour,
+    observer,
+    seed: s.seed,
+    responseCache: spec ? responseCacheFor(spec) : null, // R106
+  });
+  // Finished attempts go to the router, through a tap when one is given.
+  const tap = hooks.attemptTap;
+  farm.listen(
+    tap
+      ? {
+          attemptDone: (a) => {
+            tap(a);
+            router.attemptDone(a);
+          },
+        }
+      : router,
+  );
   // Requests come with this policy's body attached (no per-request copy).
   const traffic = openTraffic(
     s.traffic,

@@ -6,9 +6,8 @@
 import type { z } from "zod";
 import type { Decision, EndpointView, HealthView, Policy, RouterBehaviour } from "../policies/types.js";
 import { buildCatalog, endpointsByModel } from "../providers/catalog.js";
-import { type LiveAttempt, ProviderFarm } from "../providers/farm.js";
-import { HealthTracker } from "../router/health.js";
-import { Router, type RunObserver } from "../router/router.js";
+import type { LiveAttempt } from "../providers/farm.js";
+import type { RunObserver } from "../router/router.js";
 import { scenarioFromObject } from "../scenario/load.js";
 import type {
   Provider,
@@ -18,10 +17,7 @@ import type {
   ScenarioInput,
   Traffic,
 } from "../scenario/schema.js";
-import { Simulator } from "../sim/kernel.js";
-import { bodyFactory, requestBody } from "../simulate.js";
-import { scheduleArrivals } from "../traffic/arrivals.js";
-import { openTraffic } from "../traffic/index.js";
+import { buildWorld, requestBody } from "../simulate.js";
 import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
 
 /** A generated case: a small scenario plus the request body the policy sends. */
@@ -144,26 +140,17 @@ export function runCase(
     outcome: (req, outcome, atts, decision) => traces.push({ req, decision, attempts: [...atts], outcome }),
   };
   const observer = hooks?.observer ? hooks.observer(recorder) : recorder;
-  const sim = new Simulator(1024);
-  const health = new HealthTracker(catalog.length, () => sim.now);
-  const tap = hooks?.attemptDone;
-  const farm = new ProviderFarm(sim, scenario.providers, scenario.outage_groups, scenario.seed);
-  const r = new Router(sim, farm, catalog, health, built.policy, built.behaviour, observer, scenario.seed);
-  // The router listens to the farm; a tap goes in front of it.
-  if (tap)
-    farm.listen({
-      attemptDone: (a) => {
-        tap(a);
-        r.attemptDone(a);
-      },
-    });
-  const traffic = openTraffic(scenario.traffic, process.cwd(), scenario.seed, "<check>", bodyFactory(body));
   let arrived = 0;
-  scheduleArrivals(sim, traffic, (req, n) => {
-    arrived = n;
-    r.arrive(req);
+  const loaded = { scenario, file: "<check>", baseDir: process.cwd(), hash: "" };
+  const world = buildWorld(loaded, body, built, catalog, {
+    observer: () => observer,
+    attemptTap: hooks?.attemptDone,
+    onArrival: (n) => {
+      arrived = n;
+    },
+    queueCapacity: 1024,
   });
-  sim.run();
+  world.sim.run();
   return { catalog, arrived, traces, attempts, billsAbandoned: built.behaviour.billsAbandoned === true };
 }
 

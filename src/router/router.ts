@@ -56,6 +56,20 @@ class InFlight {
   }
 }
 
+export interface RouterOptions {
+  readonly sim: Simulator;
+  readonly farm: ProviderFarm;
+  readonly catalog: readonly Endpoint[];
+  readonly health: HealthTracker;
+  readonly policy: Policy;
+  readonly behaviour: RouterBehaviour;
+  readonly observer: RunObserver;
+  /** The run's root seed: the policy's stream is derived from it. */
+  readonly seed: number;
+  /** OpenRouter response caching (R106); null or absent = off. */
+  readonly responseCache?: ResponseCacheSettings | null;
+}
+
 export class Router {
   private readonly rng: Rng;
   private readonly rngKey: [number, number];
@@ -77,17 +91,25 @@ export class Router {
   /** OpenRouter response caching (R106), asked before the policy; null when off (no per-request work). */
   readonly responseCache: ResponseCache | null;
 
-  constructor(
-    private readonly sim: Simulator,
-    private readonly farm: ProviderFarm,
-    private readonly catalog: readonly Endpoint[],
-    private readonly health: HealthTracker,
-    private readonly policy: Policy,
-    private readonly behaviour: RouterBehaviour,
-    private readonly observer: RunObserver,
-    seed: number,
-    responseCache: ResponseCacheSettings | null = null,
-  ) {
+  private readonly sim: Simulator;
+  private readonly farm: ProviderFarm;
+  private readonly catalog: readonly Endpoint[];
+  private readonly health: HealthTracker;
+  private readonly policy: Policy;
+  private readonly behaviour: RouterBehaviour;
+  private readonly observer: RunObserver;
+
+  /** Call `farm.listen(router)` (or a tap in front of it) for finished attempts to reach it. */
+  constructor(o: RouterOptions) {
+    const { sim, catalog, health, policy, behaviour, seed } = o;
+    this.sim = sim;
+    this.farm = o.farm;
+    this.catalog = catalog;
+    this.health = health;
+    this.policy = policy;
+    this.behaviour = behaviour;
+    this.observer = o.observer;
+    const responseCache = o.responseCache ?? null;
     this.responseCache = responseCache === null ? null : new ResponseCache(responseCache);
     // Keyed by purpose only (not by policy name), so identical policies draw identically (CRN).
     this.rngKey = hashKey([seed, "policy"]);
@@ -108,7 +130,6 @@ export class Router {
       }
     });
     this.view = new RouterView(sim, catalog, health);
-    farm.listen(this);
   }
 
   /** Adds an observer that sees every attempt and outcome after the main observer. */

@@ -5,11 +5,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Policy, RouterBehaviour } from "../../src/policies/types.js";
 import { buildCatalog } from "../../src/providers/catalog.js";
-import { ProviderFarm } from "../../src/providers/farm.js";
 import { lastAttemptError } from "../../src/router/errors.js";
 import { HealthTracker } from "../../src/router/health.js";
 import { type ResponseCacheSettings, responseCacheFor } from "../../src/router/response-cache.js";
-import { Router } from "../../src/router/router.js";
 import { InputError } from "../../src/scenario/errors.js";
 import { loadScenario, scenarioFromObject } from "../../src/scenario/load.js";
 import type { Provider } from "../../src/scenario/schema.js";
@@ -17,6 +15,7 @@ import { Simulator } from "../../src/sim/kernel.js";
 import { simulate } from "../../src/simulate.js";
 import type { AttemptRecord, Outcome } from "../../src/types.js";
 import { provider } from "../providers/helpers.js";
+import { testRouter } from "../support/router.js";
 
 /** Counts every health update (attempt started / recorded). */
 class CountingHealth extends HealthTracker {
@@ -62,24 +61,22 @@ function run(providers: Provider[], sends: Send[], cache: ResponseCacheSettings 
   };
   const attempts: AttemptRecord[] = [];
   const outcomes = new Map<number, Outcome>();
-  const farm = new ProviderFarm(sim, providers, [], 1);
-  const r = new Router(
+  const { router: r } = testRouter({
     sim,
-    farm,
+    providers,
     catalog,
     health,
     policy,
     behaviour,
-    {
+    observer: {
       attempt: (a) => attempts.push(a),
       outcome: (req, o) => {
         expect(outcomes.has(req.id)).toBe(false); // exactly one outcome per request
         outcomes.set(req.id, o);
       },
     },
-    1,
-    cache,
-  );
+    responseCache: cache,
+  });
   const healthAt = new Map<number, number>();
   const h = sim.handler((i) => {
     const s = sends[i];

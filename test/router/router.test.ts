@@ -1,14 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { DEFERRED, type Decision, type Policy, type RouterBehaviour } from "../../src/policies/types.js";
 import { buildCatalog } from "../../src/providers/catalog.js";
-import { ProviderFarm } from "../../src/providers/farm.js";
 import { lastAttemptError } from "../../src/router/errors.js";
-import { HealthTracker } from "../../src/router/health.js";
-import { Router } from "../../src/router/router.js";
 import type { Provider } from "../../src/scenario/schema.js";
 import { Simulator } from "../../src/sim/kernel.js";
 import type { AttemptRecord, Outcome } from "../../src/types.js";
 import { provider } from "../providers/helpers.js";
+import { testRouter } from "../support/router.js";
 
 /** One request through a scripted policy; returns its attempts and outcome. */
 function route(
@@ -29,23 +27,20 @@ function route(
   };
   const rows: AttemptRecord[] = [];
   let result: { attempts: AttemptRecord[]; outcome: Outcome } | null = null;
-  const farm = new ProviderFarm(sim, providers, [], 1); // the router registers itself as its listener
-  const r = new Router(
+  const { router: r } = testRouter({
     sim,
-    farm,
+    providers,
     catalog,
-    new HealthTracker(catalog.length, () => sim.now),
     policy,
-    full,
-    {
+    behaviour: full,
+    observer: {
       attempt: (a) => rows.push(a),
       outcome: (_req, o, attempts) => {
         if (result) throw new Error("second outcome for one request");
         result = { attempts: [...attempts], outcome: o };
       },
     },
-    1,
-  );
+  });
   const h = sim.handler(() =>
     r.arrive({
       id: 0,

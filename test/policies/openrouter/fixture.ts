@@ -15,15 +15,13 @@ import type {
   WindowCounts,
 } from "../../../src/policies/types.js";
 import { buildCatalog } from "../../../src/providers/catalog.js";
-import { ProviderFarm } from "../../../src/providers/farm.js";
 import { Rng } from "../../../src/rng/rng.js";
-import { HealthTracker } from "../../../src/router/health.js";
-import { Router } from "../../../src/router/router.js";
 import { scenarioFromObject } from "../../../src/scenario/load.js";
 import { Provider, type RequestBody } from "../../../src/scenario/schema.js";
 import { Simulator } from "../../../src/sim/kernel.js";
 import { bodyMerger } from "../../../src/simulate.js";
 import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../../../src/types.js";
+import { testRouter } from "../../support/router.js";
 
 type ProviderInput = Parameters<typeof Provider.parse>[0];
 
@@ -283,22 +281,20 @@ export function runScenario(input: Record<string, unknown>, policyName?: string)
     path: "policies[0]",
   });
   const sim = new Simulator(1024);
-  const health = new HealthTracker(catalog.length, () => sim.now);
   const outcomes: RunResult["outcomes"] = [];
-  const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed); // the router registers itself as its listener
-  const r = new Router(
+  const { router: r } = testRouter({
     sim,
-    farm,
+    providers: s.providers,
+    outageGroups: s.outage_groups,
     catalog,
-    health,
-    built.policy,
-    built.behaviour,
-    {
+    policy: built.policy,
+    behaviour: built.behaviour,
+    observer: {
       attempt: () => {},
       outcome: (req, o, attempts, d) => outcomes.push({ req, o, attempts: [...attempts], d }),
     },
-    s.seed,
-  );
+    seed: s.seed,
+  });
   const merge = bodyMerger(spec.request);
   const gap = (s.traffic.arrivals?.rate_per_s ?? 1) > 0 ? 1000 / (s.traffic.arrivals?.rate_per_s ?? 1) : 1000;
   const n = s.traffic.requests ?? 1;
