@@ -298,19 +298,9 @@ export function frontierSpec(s: CompareSummary): TopLevelSpec {
  * policy's mean success rate, so a curve levels off at its success rate and fast failures never
  * look like fast answers (issue 25 item 4).
  */
-export function latencyCdfSpec(d: CompareData): TopLevelSpec {
-  const success = new Map<string, { sum: number; n: number }>();
-  for (const r of d.rows)
-    if (r.metric === "successRate" && Number.isFinite(r.value)) {
-      const a = success.get(r.policy) ?? { sum: 0, n: 0 };
-      a.sum += r.value;
-      a.n++;
-      success.set(r.policy, a);
-    }
-  const rate = (p: string): number => {
-    const a = success.get(p);
-    return a?.n ? a.sum / a.n : 1;
-  };
+export function latencyCdfSpec(d: CompareData, s: CompareSummary): TopLevelSpec {
+  const success = new Map(s.policies.map((p) => [p.name, p.metrics.successRate.mean ?? 1]));
+  const rate = (p: string): number => success.get(p) ?? 1;
   const data = d.cdf
     .filter((r) => r.latencyMs > 0)
     .map((r) => ({ policy: r.policy, q: 100 * r.quantile * rate(r.policy), ms: r.latencyMs }));

@@ -5,7 +5,7 @@ import { COUNTS_FAILURES, HEADLINE, type MetricDef, metricDef } from "../compare
 import type { CompareData, CompareMeta } from "../compare/files.js";
 import { timeoutText } from "../policies/describe.js";
 import { excludesZero, type Stat } from "../stats/ci.js";
-import { absDiff, relDiff, sloText, stat, thousands, unitLabel, value } from "./format.js";
+import { absDiff, failsCaveat, relDiff, sloText, stat, thousands, unitLabel, value } from "./format.js";
 import { mdEscape, mdEscapeLines } from "./markdown.js";
 
 export function table(head: string[], rows: string[][]): string {
@@ -47,7 +47,7 @@ export function successCaveat(s: CompareSummary, key: string, best: string): str
   if (COUNTS_FAILURES.has(key)) return "";
   const top = Math.max(...s.policies.map((x) => x.metrics.successRate.mean ?? 0));
   const sr = s.policies.find((x) => x.name === best)?.metrics.successRate.mean ?? 0;
-  return top - sr > 0.01 ? ` (but fails ${value(1 - sr, "fraction")})` : "";
+  return failsCaveat(top, sr);
 }
 
 const direction = (d: Stat, better: "higher" | "lower", words: [string, string]): string =>

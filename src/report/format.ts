@@ -87,3 +87,11 @@ export function sloText(slo: Slo): string {
   if (slo.latencyMs !== null) parts.push(`latency ≤ ${thousands(slo.latencyMs)} ms`);
   return parts.join(" and ");
 }
+
+/**
+ * " (but fails 48.82 %)" when a policy serves over a percentage point less than the most
+ * successful one (issue 25 item 4): it is then never named fastest or cheapest without it.
+ */
+export function failsCaveat(topSuccessRate: number, successRate: number): string {
+  return topSuccessRate - successRate > 0.01 ? ` (but fails ${value(1 - successRate, "fraction")})` : "";
+}

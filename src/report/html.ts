@@ -134,7 +134,7 @@ export async function renderCompareHtml(
       `Each point is a policy; whiskers are 95 % confidence intervals across ${d.meta.batchMeans ? "batches of each run" : "replications"}. The dashed staircase is the Pareto frontier: the lowest cost per success at each success rate or higher; the policies on it are squares; each other policy is beaten by one of them (at least as good on both, better on one).`,
     ],
     [
-      latencyCdfSpec(d),
+      latencyCdfSpec(d, s),
       "Share of all requests served within each latency, end to end (queueing, failed attempts and fallbacks included); failed requests never count, so a curve stops at the success rate.",
     ],
     [errorsSpec(d), "Requests that finally failed, by arrival time."],

@@ -5,7 +5,7 @@ import { timeoutText } from "../policies/describe.js";
 import { responseCacheFor } from "../router/response-cache.js";
 import { sloOf } from "../scenario/load.js";
 import type { Scenario } from "../scenario/schema.js";
-import { sloText } from "./format.js";
+import { failsCaveat, sloText } from "./format.js";
 
 /**
  * A scenario string as Markdown text: every character Markdown or HTML would act on gets a
@@ -90,7 +90,7 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
   const best = (key: (p: PolicySummary) => number, dir: 1 | -1, rate = false): string => {
     const w = [...sum.policies].sort((a, b) => dir * (key(a) - key(b)))[0];
     if (!w) return "–";
-    return `**${mdEscape(w.name)}**${rate || top - w.successRate <= 0.01 ? "" : ` (but fails ${pct(1 - w.successRate)})`}`;
+    return `**${mdEscape(w.name)}**${rate ? "" : failsCaveat(top, w.successRate)}`;
   };
   const finiteOr = (x: number): number => (Number.isFinite(x) ? x : Number.POSITIVE_INFINITY);
   if (sum.policies.length > 1) {

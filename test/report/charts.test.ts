@@ -134,7 +134,7 @@ describe("colours and legends across the charts of a report", () => {
   it("gives each of 12 policies its own colour, the same in the frontier, CDF and errors charts", async () => {
     const { data, summary: s } = await run;
     const maps = await Promise.all(
-      [frontierSpec(s), latencyCdfSpec(data), errorsSpec(data)].map(async (spec) =>
+      [frontierSpec(s), latencyCdfSpec(data, s), errorsSpec(data)].map(async (spec) =>
         legend(await renderSvg(spec)),
       ),
     );
