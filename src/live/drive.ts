@@ -12,9 +12,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { readRunFolder, runMarkdown } from "../compare/run-folders.js";
+import { UNKNOWN_DECISION } from "../compare/why.js";
 import { ATTEMPT_COLUMNS, PolicyMetrics, REQUEST_COLUMNS } from "../metrics/collector.js";
 import { CsvWriter } from "../metrics/csv.js";
-import type { Decision } from "../policies/types.js";
 import { buildCatalog } from "../providers/catalog.js";
 import { openResultsFolder, type ResultsFolder } from "../results-folder.js";
 import { billUsd } from "../router/billing.js";
@@ -272,7 +272,6 @@ function fill(
   const attemptsCsv = tmp ? new CsvWriter(join(tmp, "attempts.csv"), ATTEMPT_COLUMNS) : null;
   const requestsCsv = tmp ? new CsvWriter(join(tmp, "requests.csv"), REQUEST_COLUMNS) : null;
   const metrics = new PolicyMetrics(label, attemptsCsv, requestsCsv, catalog, sloOf(s));
-  const decision = { kind: "route", candidates: [] } as unknown as Decision;
   const lastUsedOption: Record<string, number> = {};
   let mismatched = 0;
   const k = o.timeScale;
@@ -323,7 +322,7 @@ function fill(
       req.priority,
       body,
     );
-    metrics.outcome(routed, outcome, attempts, decision);
+    metrics.outcome(routed, outcome, attempts, UNKNOWN_DECISION);
   }
   attemptsCsv?.close();
   requestsCsv?.close();
