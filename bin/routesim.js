@@ -2,10 +2,10 @@
 // Thin launcher: the CLI is compiled and bundled into dist/routesim.cjs by `npm run build` (run
 // automatically by `npm ci` via prepare; scripts/build.mjs), and loaded with its V8 code cache.
 // `compare` and `sweep` with several jobs get their worker threads started first, so that the
-// workers load their code while this thread loads the CLI's (src/compare/prestart.ts).
+// workers load their code while this thread loads the CLI's (src/pool/prestart.ts).
 import { fileURLToPath } from "node:url";
 import { loadCachedBundle } from "../dist/cached-bundle.js";
-import { prestartWorkers } from "../dist/compare/prestart.js";
+import { prestartWorkers } from "../dist/pool/prestart.js";
 
 const args = process.argv.slice(2);
 prestartWorkers(args, new URL("../dist/worker.js", import.meta.url));

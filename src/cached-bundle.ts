@@ -1,11 +1,8 @@
 /**
- * Loads one of the build's CommonJS bundles (dist/routesim.cjs, dist/vega.cjs) with V8's code cache,
- * the `.cache` file next to it. Node 20 has no compile cache for modules, but `vm.Script` takes
- * `cachedData`; the build saves each bundle's cache after a short representative run
- * (scripts/code-cache.mjs), so the cache also holds the functions that run compiled. A cache V8
- * rejects (another Node, other flags) or a missing one only costs the compilation it would have
- * saved.
+ * Loads one of the build's CommonJS bundles (dist/routesim.cjs, dist/vega.cjs) with the code cache
+ * saved next to it (`.cache`); a missing or rejected cache only costs the compilation it saves.
  */
+// why this shape: docs/performance.md#bundles-loaded-with-a-code-cache
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";

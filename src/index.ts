@@ -6,7 +6,7 @@
  */
 
 import { z } from "zod";
-import { type CompareOptions, type CompareResult, compare as compareRaw } from "./compare/compare.js";
+import { type CompareOptions, type CompareResult, compare as compareRaw } from "./experiment/compare.js";
 import { compileDist as compileDistRaw, type DistSpec, type Sampler } from "./rng/distributions.js";
 import { InputError } from "./scenario/errors.js";
 import { type LoadedScenario, zodProblems } from "./scenario/load.js";
@@ -22,10 +22,10 @@ export {
   invariantNames,
 } from "./check/runner.js";
 export { loadPolicyModules } from "./cli/policy-module.js";
-export type { CompareSummary } from "./compare/aggregate.js";
-export { type CompareOptions, type CompareResult, renderReports } from "./compare/compare.js";
+export { type CompareOptions, type CompareResult, renderReports } from "./experiment/compare.js";
 export type { PolicySummary, Quantiles } from "./metrics/collector.js";
 export { ExactSum, QuantileSketch } from "./metrics/sketch.js";
+export { openRouterFinalError } from "./policies/openrouter/errors.js";
 export { OpenRouterConfig, openRouterPolicy } from "./policies/openrouter.js";
 export {
   type BuiltPolicy,
@@ -47,9 +47,10 @@ export type {
   RouterBehaviour,
 } from "./policies/types.js";
 export { weightedOrder } from "./policies/weighted.js";
+export type { CompareSummary } from "./results/compare-summary.js";
 export type { DistSpec, Sampler } from "./rng/distributions.js";
 export { hashKey, Rng } from "./rng/rng.js";
-export { lastAttemptError, openRouterFinalError } from "./router/errors.js";
+export { lastAttemptError } from "./policies/errors.js";
 export { InputError } from "./scenario/errors.js";
 export {
   type LoadedScenario,

@@ -14,7 +14,7 @@ import { type BuiltPolicy, buildPolicy } from "./policies/registry.js";
 import { buildCatalog } from "./providers/catalog.js";
 import { type LiveAttempt, ProviderFarm } from "./providers/farm.js";
 import { renderMarkdown } from "./report/markdown.js";
-import { openResultsFolder } from "./results-folder.js";
+import { openResultsFolder } from "./results/folder.js";
 import { DecisionLog } from "./router/decisions.js";
 import { HealthTracker } from "./router/health.js";
 import { responseCacheFor } from "./router/response-cache.js";

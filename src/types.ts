@@ -1,21 +1,42 @@
 /**
- * routesim's domain vocabulary. Everything else reads like prose over these names.
+ * routesim's domain vocabulary. Everything else reads like prose over these names. Inner layers
+ * import the scenario's types from here too, never from src/scenario (the zod schemas at the edge).
  */
-import type { RequestBody } from "./scenario/schema.js";
+import type { Quantization, RequestBody } from "./domain/request-body.js";
 
-export type Quantization =
-  | "int4"
-  | "int8"
-  | "fp4"
-  | "mxfp4"
-  | "nvfp4"
-  | "fp6"
-  | "fp8"
-  | "mxfp8"
-  | "fp16"
-  | "bf16"
-  | "fp32"
-  | "unknown";
+// The scenario-shaped types (what a loaded scenario holds), written without zod in src/domain/.
+export {
+  type ContentPart,
+  EFFORTS,
+  type Effort,
+  type Message,
+  type Percentiles,
+  type ProviderPrefs,
+  type Quantization,
+  REQUEST_BODY_FIELDS,
+  type RequestBody,
+  type SortKey,
+} from "./domain/request-body.js";
+export type {
+  Arrivals,
+  Dist,
+  FailureStatus,
+  FlashCrowd,
+  ModelMix,
+  Outage,
+  OutageGroup,
+  PolicySpec,
+  Price,
+  Provider,
+  RandomOutages,
+  RateLimit,
+  RateSchedule,
+  RouterSettings,
+  Scenario,
+  TraceColumns,
+  TraceSpec,
+  Traffic,
+} from "./domain/scenario.js";
 
 /** Prices in USD per million tokens (request fee in USD per request). */
 export interface PriceCard {

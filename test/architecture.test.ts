@@ -67,9 +67,22 @@ function cycles(graph: Map<string, string[]>): string[][] {
 }
 
 /** The simulation core, and what sits on top of it (which the core must never import). */
-const CORE = ["sim", "rng", "traffic", "providers", "policies", "gateways", "router", "metrics"];
-const ABOVE = ["compare", "report", "cli", "live", "check", "logs", "calibrate", "catalog"];
+const CORE = ["sim", "rng", "traffic", "providers", "policies", "router", "metrics"];
+const ABOVE = [
+  "experiment",
+  "pool",
+  "results",
+  "report",
+  "cli",
+  "live",
+  "check",
+  "logs",
+  "calibrate",
+  "catalog",
+];
 const TOP_FILES = ["simulate.ts", "index.ts", "worker.ts", "bundle.ts", "cached-bundle.ts"];
+/** The ground floor every layer may import: domain types, input errors, limits. */
+const GROUND = ["domain", "types.ts", "errors.ts", "limits.ts", "zod-problems.ts"];
 
 const folder = (f: string): string => (f.includes("/") ? f.slice(0, f.indexOf("/")) : f);
 
@@ -95,6 +108,16 @@ describe("import graph of src/", () => {
     expect(cycles(g)).toEqual([["a.ts", "b.ts", "c.ts"]]);
   });
 
+  it("keeps each core layer below the next (sim → rng → … → metrics, never back up)", () => {
+    const upward: string[] = [];
+    for (const [f, deps] of graph) {
+      const at = CORE.indexOf(folder(f));
+      if (at < 0) continue;
+      for (const d of deps) if (CORE.indexOf(folder(d)) > at) upward.push(`${f} -> ${d}`);
+    }
+    expect(upward).toEqual([]);
+  });
+
   it("keeps the simulation core below the layers built on it", () => {
     const upward: string[] = [];
     for (const [f, deps] of graph) {
@@ -103,5 +126,32 @@ describe("import graph of src/", () => {
         if (ABOVE.includes(folder(d)) || TOP_FILES.includes(d)) upward.push(`${f} -> ${d}`);
     }
     expect(upward).toEqual([]);
+  });
+
+  it("keeps the zod schemas at the edge: the core and the domain types never import scenario/ (issue 24 item 2)", () => {
+    const inward: string[] = [];
+    for (const [f, deps] of graph) {
+      if (!CORE.includes(folder(f)) && !GROUND.includes(folder(f))) continue;
+      for (const d of deps) if (folder(d) === "scenario") inward.push(`${f} -> ${d}`);
+    }
+    expect(inward).toEqual([]);
+    // The rule reads real files: the domain is where policies take their types from.
+    expect(graph.get("policies/openrouter/filters.ts")).toContain("types.ts");
+    expect(graph.get("types.ts")).toContain("domain/scenario.ts");
+  });
+
+  it("lets reports read saved results without the experiments or the thread pool (issue 24 item 3)", () => {
+    // report/ reads results/ only; pool/ runs any job and draws with what it is given; results/
+    // (file formats, summary statistics) sits below both report/ and experiment/.
+    const forbidden: Record<string, string[]> = {
+      report: ["experiment", "pool"],
+      pool: ["report", "experiment", "results"],
+      results: ["experiment", "pool", "report"],
+    };
+    const crossing: string[] = [];
+    for (const [f, deps] of graph)
+      for (const d of deps) if (forbidden[folder(f)]?.includes(folder(d))) crossing.push(`${f} -> ${d}`);
+    expect(crossing).toEqual([]);
+    expect(graph.get("report/compare-markdown.ts")).toContain("results/compare-summary.ts");
   });
 });

@@ -1,6 +1,6 @@
 /** What `routesim check` checks: the policies of a scenario, or a user's own TypeScript policy. */
+import { openRouterBehaviour } from "../policies/openrouter/kind.js";
 import { OpenRouterConfig } from "../policies/openrouter.js";
-import { openRouterBehaviour } from "../policies/openrouter-kind.js";
 import { buildPolicy } from "../policies/registry.js";
 import type { Policy, RouterBehaviour } from "../policies/types.js";
 import type { LoadedScenario } from "../scenario/load.js";

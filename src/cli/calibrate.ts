@@ -12,7 +12,7 @@ import { calibrationYaml, fitTable } from "../calibrate/report.js";
 import { calibrateLogs } from "../logs/calibrate.js";
 import { openLog } from "../logs/open.js";
 import { calibrationHtml, calibrationMarkdown } from "../logs/report.js";
-import { writeFileAtomic } from "../results-folder.js";
+import { writeFileAtomic } from "../results/folder.js";
 import { InputError } from "../scenario/errors.js";
 import { scenarioFromObject } from "../scenario/load.js";
 import { UsageError } from "./common.js";

@@ -1,7 +1,7 @@
 /** Shared CLI plumbing: error reporting, output folders, the progress bar. */
 import { isAbsolute, relative, resolve } from "node:path";
 import cliProgress from "cli-progress";
-import { checkPathSegment, outDirProblem } from "../results-folder.js";
+import { checkPathSegment, outDirProblem } from "../results/folder.js";
 import { InputError } from "../scenario/errors.js";
 import type { Progress } from "../simulate.js";
 
@@ -19,7 +19,7 @@ export class ExitCode extends Error {
 
 /**
  * Resolves an output folder and refuses an existing one unless forced, and even then one
- * routesim did not mark as its own (results-folder.ts; the write checks again at the end).
+ * routesim did not mark as its own (results/folder.ts; the write checks again at the end).
  */
 export function outputDir(dir: string, force: boolean): string {
   const problem = outDirProblem(dir, force);

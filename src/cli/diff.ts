@@ -1,9 +1,9 @@
 /** `routesim diff <old> <new>`: metric changes with CIs; exit 1 when a checked metric regresses. */
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { diffResults, type MetricChange, parseChecks } from "../compare/diff.js";
-import { readResults } from "../compare/run-folders.js";
+import { readResults } from "../experiment/batch-means.js";
 import { absDiff, stat } from "../report/format.js";
+import { diffResults, type MetricChange, parseChecks } from "../results/diff.js";
 import { ExitCode, parseIntFlag, printWarnings } from "./common.js";
 
 /** Exit code when a checked metric regressed. */

@@ -3,8 +3,8 @@
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Command } from "commander";
-import { compareCoverage, isCompareShard, mergeCompareShards } from "../compare/compare-shard.js";
-import { mergeSweeps, sweepCoverage } from "../compare/sweep-run.js";
+import { compareCoverage, isCompareShard, mergeCompareShards } from "../experiment/compare-shard.js";
+import { mergeSweeps, sweepCoverage } from "../experiment/sweep.js";
 import { ExitCode, outputDir, UsageError } from "./common.js";
 
 export function registerMerge(program: Command): void {

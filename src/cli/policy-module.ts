@@ -2,7 +2,7 @@
  * `--policy-module <file>` (run, compare, sweep, check): imports a user's policy module, whose
  * `kinds` export names policy factories, and registers them (src/policies/registry.ts), so that a
  * scenario's `policies:` use them by `kind:`. Worker threads of `--jobs N` import the same files
- * (src/compare/pool.ts passes them on). Contract and example: docs/own-policy.md.
+ * (src/pool/pool.ts passes them on). Contract and example: docs/own-policy.md.
  */
 import { statSync } from "node:fs";
 import { extname, resolve } from "node:path";

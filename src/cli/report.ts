@@ -3,9 +3,10 @@
 import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
-import { renderReports } from "../compare/compare.js";
-import { isRunFolder, renderRunReports } from "../compare/run-folders.js";
-import { renderSweepReports } from "../compare/sweep-run.js";
+import { renderRunReports } from "../experiment/batch-means.js";
+import { renderReports } from "../experiment/compare.js";
+import { renderSweepReports } from "../experiment/sweep.js";
+import { isRunFolder } from "../results/run-folder.js";
 import { parseIntFlag } from "./common.js";
 
 export function registerReport(program: Command): void {

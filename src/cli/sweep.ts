@@ -1,7 +1,7 @@
 /** `routesim sweep <scenario> --set path=v1,v2 ... [--shard i/n]`: run a parameter grid. */
 import { join, relative } from "node:path";
 import type { Command } from "commander";
-import { sweep } from "../compare/sweep-run.js";
+import { sweep } from "../experiment/sweep.js";
 import { loadScenario } from "../scenario/load.js";
 import { outputDir, parseIntFlag, safeName } from "./common.js";
 import {

@@ -11,14 +11,15 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { readRunFolder, runMarkdown } from "../compare/run-folders.js";
-import { UNKNOWN_DECISION } from "../compare/why.js";
+import { runMarkdown } from "../experiment/batch-means.js";
+import { UNKNOWN_DECISION } from "../experiment/why.js";
 import { ATTEMPT_COLUMNS, PolicyMetrics, REQUEST_COLUMNS } from "../metrics/collector.js";
 import { CsvWriter } from "../metrics/csv.js";
 import { buildCatalog } from "../providers/catalog.js";
-import { openResultsFolder, type ResultsFolder } from "../results-folder.js";
+import { openResultsFolder, type ResultsFolder } from "../results/folder.js";
+import { readRunFolder } from "../results/run-folder.js";
 import { billUsd } from "../router/billing.js";
-import { errorType } from "../router/errors.js";
+import { errorType } from "../policies/errors.js";
 import { type LoadedScenario, sloOf } from "../scenario/load.js";
 import type { PolicySpec } from "../scenario/schema.js";
 import {

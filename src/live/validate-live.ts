@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../results-folder.js";
+import { writeFileAtomic } from "../results/folder.js";
 import { InputError } from "../scenario/errors.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import type { PolicySpec } from "../scenario/schema.js";

@@ -8,13 +8,12 @@
  * endpoints this request has not tried yet.
  */
 import { z } from "zod";
-import { isTerminal, lastStatusError, PlanBook } from "../gateways/plan.js";
-import { type RetryAfter, retryAfterFor } from "../gateways/retryafter.js";
+import { InputError } from "../errors.js";
+import { MAX_ATTEMPTS } from "../limits.js";
 import { hashKey, Rng } from "../rng/rng.js";
-import { InputError } from "../scenario/errors.js";
-import { MAX_ATTEMPTS } from "../scenario/limits.js";
-import type { PolicySpec } from "../scenario/schema.js";
-import type { AttemptRecord, Endpoint, RoutedRequest } from "../types.js";
+import type { AttemptRecord, Endpoint, PolicySpec, RoutedRequest } from "../types.js";
+import { isTerminal, lastStatusError, PlanBook } from "./gateway/plan.js";
+import { type RetryAfter, retryAfterFor } from "./gateway/retryafter.js";
 import { type BuiltPolicy, type PolicyContext, type PolicyFactory, parseOptions } from "./kind.js";
 import type { EndpointView, Policy } from "./types.js";
 

@@ -3,10 +3,10 @@
  * uses (options parser, warnings). Kinds import this, never the registry, which lists them.
  */
 import type { z } from "zod";
-import { InputError } from "../scenario/errors.js";
-import { zodProblems } from "../scenario/load.js";
-import { DEFAULT_TIMEOUT_MS, type PolicySpec, type Scenario } from "../scenario/schema.js";
-import type { Endpoint } from "../types.js";
+import { InputError } from "../errors.js";
+import { DEFAULT_TIMEOUT_MS } from "../limits.js";
+import type { Endpoint, PolicySpec, Scenario } from "../types.js";
+import { zodProblems } from "../zod-problems.js";
 import type { Policy, RouterBehaviour } from "./types.js";
 
 export interface PolicyContext {

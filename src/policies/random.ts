@@ -5,9 +5,9 @@
  */
 import { z } from "zod";
 import type { Rng } from "../rng/rng.js";
-import { openRouterFinalError } from "../router/errors.js";
 import type { RoutedRequest } from "../types.js";
 import { type PolicyFactory, parseOptions } from "./kind.js";
+import { openRouterFinalError } from "./openrouter/errors.js";
 import type { Decision, EndpointView, Policy } from "./types.js";
 
 const RandomOptions = z.strictObject({});

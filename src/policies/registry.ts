@@ -6,12 +6,12 @@
  */
 
 import { basename } from "node:path";
-import { InputError } from "../scenario/errors.js";
-import type { PolicySpec } from "../scenario/schema.js";
+import { InputError } from "../errors.js";
+import type { PolicySpec } from "../types.js";
 import type { BuiltPolicy, KindContext, PolicyBuild, PolicyContext, PolicyFactory } from "./kind.js";
 import { BUILT_IN_KINDS } from "./kinds.js";
+import { openRouterBehaviour } from "./openrouter/kind.js";
 import { OpenRouterConfig } from "./openrouter.js";
-import { openRouterBehaviour } from "./openrouter-kind.js";
 import type { Policy, RouterBehaviour } from "./types.js";
 
 export type {
@@ -23,7 +23,7 @@ export type {
   PolicyModule,
 } from "./kind.js";
 export { checkModelId, measuresWarning, parseOptions, routerTimeoutWarning } from "./kind.js";
-export { openRouterBehaviour } from "./openrouter-kind.js";
+export { openRouterBehaviour } from "./openrouter/kind.js";
 
 const kinds = new Map<string, PolicyFactory>(Object.entries(BUILT_IN_KINDS));
 /** Kinds registered from a policy module file (absolute path), and those files in load order. */

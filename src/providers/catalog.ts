@@ -1,7 +1,6 @@
 /** Scenario provider entries → the static endpoint catalog policies see. */
 import { compileDist } from "../rng/distributions.js";
-import type { Provider } from "../scenario/schema.js";
-import type { Endpoint, PercentileStats } from "../types.js";
+import type { Endpoint, PercentileStats, Provider } from "../types.js";
 
 export function buildCatalog(providers: readonly Provider[]): Endpoint[] {
   const uses = new Map<string, number>();

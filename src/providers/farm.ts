@@ -8,10 +8,9 @@
  */
 import { compileDist, type Sampler } from "../rng/distributions.js";
 import { hashKey, Rng } from "../rng/rng.js";
-import type { FailureStatus, OutageGroup, Provider } from "../scenario/schema.js";
 import { storeAsDoubles } from "../sim/doubles.js";
 import type { Simulator } from "../sim/kernel.js";
-import type { AttemptError } from "../types.js";
+import type { AttemptError, FailureStatus, OutageGroup, Provider } from "../types.js";
 import {
   activeOutage,
   OutageClock,

@@ -5,7 +5,7 @@
  */
 import { compileDist, type Sampler } from "../rng/distributions.js";
 import { Rng } from "../rng/rng.js";
-import type { FailureStatus, Outage, RandomOutages } from "../scenario/schema.js";
+import type { FailureStatus, Outage, RandomOutages } from "../types.js";
 
 export interface OutageWindow {
   readonly startMs: number;

@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 import type { Script } from "node:vm";
 import type { TopLevelSpec } from "vega-lite";
 import { loadCachedBundle } from "../cached-bundle.js";
-import type { CompareSummary } from "../compare/aggregate.js";
-import type { CompareData } from "../compare/files.js";
+import type { CompareData } from "../results/compare-folder.js";
+import type { CompareSummary } from "../results/compare-summary.js";
 
 const WIDTH = 640;
 const FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif";
@@ -26,14 +26,8 @@ const CONFIG = {
   title: { fontSize: 14, anchor: "start" as const },
 };
 
-/**
- * vega and vega-lite load on first use: they are large, and most commands never draw a chart. The
- * build bundles both into dist/vega.cjs and saves V8's code cache of it after drawing every kind of
- * chart (scripts/code-cache.mjs): with it they load in about 40 ms instead of 85 and the first charts
- * draw about 20 % faster (the functions they use are compiled already). Without it (sources run
- * through tsx, a cache V8 rejects) they come from node_modules, as CommonJS: import() would also
- * scan their sources for named exports, which takes longer than loading them.
- */
+/** vega and vega-lite load on first use, from dist/vega.cjs when built, else node_modules. */
+// why this shape: docs/performance.md#loading-the-chart-renderer
 const require = createRequire(import.meta.url);
 type Renderer = { vega: typeof import("vega"); vl: typeof import("vega-lite") };
 let renderer: Renderer | null = null;
@@ -72,10 +66,10 @@ export function vegaCodeCache(): Buffer | null {
  * Draws the build's warm-up charts (dist/vega-warmup.json: one comparison chart of each kind, saved
  * by scripts/code-cache.mjs), one at a time, until `stop()` says the real ones are wanted; the SVG
  * is thrown away. A runner that loaded vega because it ran out of replications before the others
- * does this while it waits: the code cache spares vega's compilation, not the JIT's, and warm
- * charts draw in about half the time of cold ones. `stop` is asked before each chart, after a turn
- * of the event loop (so that messages are read in between); a chart begun is finished first.
+ * does this while it waits. `stop` is asked before each chart, after a turn of the event loop (so
+ * that messages are read in between); a chart begun is finished first.
  */
+// why this shape: docs/performance.md#loading-the-chart-renderer
 export async function warmUpCharts(
   stop: () => boolean,
   file = bundlePath()?.replace(/\.cjs$/, "-warmup.json"),
@@ -117,7 +111,7 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 /**
  * Draws chart specs as SVG, in order. Reports take one, so that a comparison run on several
  * threads can have its charts drawn by whichever thread loaded vega while it had nothing else to
- * do (src/compare/pool.ts); the SVG is the same wherever it is drawn.
+ * do (src/pool/pool.ts); the SVG is the same wherever it is drawn.
  */
 export type ChartRenderer = (specs: readonly TopLevelSpec[]) => Promise<string[]>;
 

@@ -1,9 +1,9 @@
 /** report.md for a comparison: tables with units and CIs, winners, a plain-language summary. */
 
-import type { CompareSummary, PolicyStats } from "../compare/aggregate.js";
-import { COUNTS_FAILURES, HEADLINE, type MetricDef, metricDef } from "../compare/defs.js";
-import type { CompareData, CompareMeta } from "../compare/files.js";
 import { timeoutText } from "../policies/describe.js";
+import type { CompareData, CompareMeta } from "../results/compare-folder.js";
+import type { CompareSummary, PolicyStats } from "../results/compare-summary.js";
+import { COUNTS_FAILURES, HEADLINE, type MetricDef, metricDef } from "../results/headline.js";
 import { excludesZero, type Stat } from "../stats/ci.js";
 import { absDiff, failsCaveat, relDiff, sloText, stat, thousands, unitLabel, value } from "./format.js";
 import { mdEscape, mdEscapeLines } from "./markdown.js";
@@ -247,7 +247,7 @@ export interface ReportModel {
   notes: string[];
 }
 
-/** How a comparison of single runs was measured: batch means (see compare/run-folders.ts). */
+/** How a comparison of single runs was measured: batch means (see experiment/batch-means.ts). */
 function batchIntro(m: CompareMeta, bm: NonNullable<CompareMeta["batchMeans"]>): string[] {
   const from = bm.sources.map(
     (x) =>

@@ -1,5 +1,5 @@
 /** Number formatting shared by the comparison reports (Markdown and HTML): units, CIs, signs. */
-import type { Unit } from "../compare/defs.js";
+import type { Unit } from "../results/headline.js";
 import type { Stat } from "../stats/ci.js";
 import type { Slo } from "../types.js";
 

@@ -3,8 +3,8 @@
  * tables and sentences as report.md plus the charts rendered by vega.
  */
 import type { TopLevelSpec } from "vega-lite";
-import type { CompareSummary } from "../compare/aggregate.js";
-import type { CompareData } from "../compare/files.js";
+import type { CompareData } from "../results/compare-folder.js";
+import type { CompareSummary } from "../results/compare-summary.js";
 import {
   type ChartRenderer,
   errorsSpec,

@@ -1,6 +1,6 @@
 /** The parts of a run folder's report.md that only some runs have: the live replay, batch intervals. */
-import type { CompareSummary } from "../compare/aggregate.js";
-import type { CompareData } from "../compare/files.js";
+import type { CompareData } from "../results/compare-folder.js";
+import type { CompareSummary } from "../results/compare-summary.js";
 import type { LiveInfo } from "../types.js";
 import { reportModel, table } from "./compare-markdown.js";
 

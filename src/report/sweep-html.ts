@@ -1,7 +1,7 @@
 /** report.html of a sweep: the sweep tables plus one chart per metric (mean with CI whiskers). */
 import type { TopLevelSpec } from "vega-lite";
-import { metricDef } from "../compare/defs.js";
-import type { SweepMeta, SweepPointResult } from "../compare/sweep.js";
+import { metricDef } from "../results/headline.js";
+import type { SweepMeta, SweepPointResult } from "../results/sweep-folder.js";
 import { type ChartRenderer, policyColor, renderHere } from "./charts.js";
 import { pageHtml, tableHtml } from "./html.js";
 import { SWEEP_METRICS, sweepModel } from "./sweep-markdown.js";

@@ -1,8 +1,7 @@
 /** report.md of a sweep: per headline metric, one row per grid point and one column per policy. */
 
-import { metricDef } from "../compare/defs.js";
-import type { SweepMeta, SweepPointResult } from "../compare/sweep.js";
-import { pointDir } from "../compare/sweep.js";
+import { metricDef } from "../results/headline.js";
+import { pointDir, type SweepMeta, type SweepPointResult } from "../results/sweep-folder.js";
 import { metricLabel, type ReportTable, table, winnerCell } from "./compare-markdown.js";
 import { stat } from "./format.js";
 import { mdEscape } from "./markdown.js";

@@ -2,19 +2,14 @@
  * Distributions as samplers: `sample(rng)` draws one value from the stream it is given (never a
  * global). Each sampler also states its theoretical mean and variance, which the tests check.
  */
+
+import type { Dist } from "../domain/scenario.js";
 import { normalCdf } from "../stats/t.js";
 import type { Rng } from "./rng.js";
 
 /** A distribution as written in a scenario (after validation). A bare number means constant. */
-export type DistSpec =
-  | number
-  | { dist: "constant"; value: number }
-  | { dist: "uniform"; min: number; max: number }
-  | { dist: "exponential"; mean: number }
-  | { dist: "normal"; mean: number; sd?: number; cv?: number; min?: number }
-  | { dist: "lognormal"; median?: number; sigma?: number; mean?: number; cv?: number }
-  | { dist: "gamma"; mean: number; cv: number }
-  | { dist: "empirical"; values?: number[]; quantiles?: [number, number][] };
+/** A distribution as scenarios write it (the domain's `Dist`). */
+export type DistSpec = Dist;
 
 export interface Sampler {
   sample(rng: Rng): number;

@@ -4,8 +4,7 @@
  * without any provider call. Entries are stored when a response completes, never at arrival, so
  * identical requests in flight together all miss (no coalescing). Errors are never stored.
  */
-import type { PolicySpec } from "../scenario/schema.js";
-import type { Endpoint, RoutedRequest } from "../types.js";
+import type { Endpoint, PolicySpec, RoutedRequest } from "../types.js";
 
 export interface ResponseCacheSettings {
   /** Entry lifetime in ms (R106: 1..86,400 s, default 300 s). */

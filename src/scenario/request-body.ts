@@ -11,8 +11,11 @@
  * naming the field (`policies[2].request.service_tier`).
  *
  * Self-contained on purpose: schema.ts imports this file, so it cannot import schema.ts back.
+ * Parsing produces the plain domain types of src/domain/request-body.ts (checked at the end).
  */
 import { z } from "zod";
+import * as B from "../domain/request-body.js";
+import type { Assert, Equals } from "./equals.js";
 
 /** Optional and nullable: null ≡ absent (R98). */
 const opt = <T extends z.ZodType>(s: T) => s.nullable().optional();
@@ -80,7 +83,7 @@ export const ProviderPrefsSchema = z.strictObject({
   options: opt(z.record(z.string(), z.record(z.string(), z.unknown()))),
 });
 
-export const EFFORTS = ["max", "xhigh", "high", "medium", "low", "minimal", "none"] as const;
+export const EFFORTS = B.EFFORTS;
 const Effort = z.enum(EFFORTS);
 
 /** Content parts: `text`, `image_url`, `input_audio`, `file`, `video_url` (others pass, R97). */
@@ -227,11 +230,12 @@ export type StripNulls<T> = T extends null
  * The body schema: validation on the input as written (nulls allowed), then nulls stripped. A
  * trailing transform keeps the exported JSON Schema (io: input) the plain object.
  */
-export const RequestBody = BodyObject.transform((b) => stripNulls(b));
-export type RequestBody = z.infer<typeof RequestBody>;
-export type ProviderPrefs = NonNullable<RequestBody["provider"]>;
+export const RequestBody = BodyObject.transform((b): B.RequestBody => stripNulls(b));
+export type RequestBody = B.RequestBody;
+export type ProviderPrefs = B.ProviderPrefs;
 /** The provider object as a schema of its own (null-stripped output), for tools that parse one. */
-export const ProviderPrefs = ProviderPrefsSchema.transform((p) => stripNulls(p));
+export const ProviderPrefs = ProviderPrefsSchema.transform((p): B.ProviderPrefs => stripNulls(p));
+export type Quantization = B.Quantization;
 
 /** A top-level field routesim's schema names. */
 export type KnownField = keyof typeof BodyObject.shape;
@@ -240,61 +244,17 @@ export const KNOWN_FIELDS: ReadonlySet<string> = new Set(Object.keys(BodyObject.
 /** The `provider` object's fields. */
 export const PROVIDER_FIELDS: ReadonlySet<string> = new Set(Object.keys(ProviderPrefsSchema.shape));
 
-/** Tokens per message for role and framing (OpenAI's chat format uses 3–4). */
-const MESSAGE_OVERHEAD_TOKENS = 4;
-const estimates = new WeakMap<object, number | null>();
+// The schemas produce the domain types exactly, and name the fields the domain lists.
+export type _Checks = [
+  Assert<Equals<StripNulls<z.infer<typeof BodyObject>>, B.RequestBody>>,
+  Assert<Equals<StripNulls<z.infer<typeof ProviderPrefsSchema>>, B.ProviderPrefs>>,
+  Assert<Equals<z.infer<typeof Quantization>, B.Quantization>>,
+  Assert<Equals<KnownField, (typeof B.REQUEST_BODY_FIELDS)[number]>>,
+];
 
-/**
- * Prompt tokens a body's `messages` / `prompt` stand for, or null when it has neither: an estimate
- * of ⌈characters / 4⌉ over the text (string contents and `text` parts) plus 4 tokens per message.
- * Images, audio, files and tool definitions are not counted. Computed once per body object.
- */
-export function estimatedPromptTokens(body: RequestBody): number | null {
-  let n = estimates.get(body);
-  if (n !== undefined) return n;
-  n = null;
-  if (body.messages !== undefined || body.prompt !== undefined) {
-    let chars = body.prompt?.length ?? 0;
-    for (const m of body.messages ?? []) {
-      if (typeof m.content === "string") chars += m.content.length;
-      else if (Array.isArray(m.content))
-        for (const p of m.content) if (typeof p.text === "string") chars += p.text.length;
-    }
-    n = Math.max(1, Math.ceil(chars / 4) + MESSAGE_OVERHEAD_TOKENS * (body.messages?.length ?? 0));
-  }
-  estimates.set(body, n);
-  return n;
-}
-
-/** Plugin ids routesim models (R20 compression, R77 Auto Router settings, R118 switchyard). */
-const MODELLED_PLUGINS = new Set([
-  "context-compression",
-  "auto-router",
-  "auto-beta-router",
-  "switchyard-router",
-]);
-
-/**
- * Warnings for a policy body (`request` at `path`): fields OpenRouter acts on that routesim does not
- * model, and top-level fields that are not chat fields of SDK 1.3.19 (accepted, ignored). Fields
- * with no routing effect at OpenRouter either (user, metadata, trace, …) are not warned about.
- */
-export function requestBodyWarnings(body: RequestBody, path: string): string[] {
-  const out: string[] = [];
-  for (const k of Object.keys(body))
-    if (!KNOWN_FIELDS.has(k))
-      out.push(`${path}.${k}: not a chat request field of @openrouter/sdk 1.3.19; accepted and ignored`);
-  (body.plugins ?? []).forEach((p, i) => {
-    // R118 (interp.): the switchyard chooses among Auto Router candidates; other models have none.
-    if (p.id === "switchyard-router" && !String(body.model ?? "").startsWith("openrouter/auto"))
-      out.push(`${path}.plugins[${i}]: switchyard-router acts only with an openrouter/auto* model; ignored`);
-    if (!MODELLED_PLUGINS.has(String(p.id)))
-      out.push(
-        `${path}.plugins[${i}]: plugin "${String(p.id)}" does not affect routing in routesim; ignored`,
-      );
-  });
-  return out;
-}
+export { requestBodyWarnings } from "../policies/openrouter/body-warnings.js";
+// Pure helpers over the domain body, kept importable from here for the edge code and tests.
+export { estimatedPromptTokens } from "../traffic/prompt-estimate.js";
 
 /** R102 knob `presetProviderMerge`: the request's `provider` replaces the preset's, or merges into it. */
 export type PresetMerge = "replace" | "deep";

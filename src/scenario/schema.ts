@@ -1,9 +1,13 @@
 /**
  * Scenario file schema (zod). Unknown keys are errors everywhere; defaults are filled here, once,
  * so nothing downstream writes `x ?? default`. Units are in the key names (`_ms`, `_s`, `_per_s`).
+ * Parsing produces the plain domain types of src/domain/ (checked at compile time, at the end).
  */
 import { z } from "zod";
+import type * as B from "../domain/request-body.js";
+import type * as D from "../domain/scenario.js";
 import {
+  DEFAULT_TIMEOUT_MS,
   MAX_ATTEMPTS,
   MAX_CV,
   MAX_POLICIES,
@@ -15,7 +19,8 @@ import {
   MAX_TOKENS,
   MAX_VALUE,
   MIN_RATE_PER_S,
-} from "./limits.js";
+} from "../limits.js";
+import type { Assert, Equals } from "./equals.js";
 import { applyPreset, presetMerge, Quantization, RequestBody } from "./request-body.js";
 
 // Every number is capped (limits.ts): absurd but finite values would overflow sums to Infinity.
@@ -87,7 +92,6 @@ const distObject = z.discriminatedUnion("dist", [
 ]);
 
 export const Dist = z.union([nonNeg, distObject]);
-export type Dist = z.infer<typeof Dist>;
 
 /** The least value a distribution can draw (0 for the unbounded-below-by-0 families). */
 function least(d: Dist): number {
@@ -154,7 +158,6 @@ const Arrivals = z.discriminatedUnion("process", [
     flash_crowd: FlashCrowd.optional(),
   }),
 ]);
-export type Arrivals = z.infer<typeof Arrivals>;
 
 const ModelMix = z.union([
   z.record(z.string().min(1), nonNeg),
@@ -223,7 +226,6 @@ const TraceSpec = z.discriminatedUnion("format", [
       .describe("replay only rows whose status column is one of these (default: all rows)"),
   }),
 ]);
-export type TraceSpec = z.infer<typeof TraceSpec>;
 
 export const Traffic = z
   .strictObject({
@@ -266,7 +268,6 @@ export const Traffic = z
         message: "repeats is for synthetic traffic; a trace marks repeats with a body_hash column",
       });
   });
-export type Traffic = z.infer<typeof Traffic>;
 
 // ---------------------------------------------------------------------------------------------
 // Providers (mock endpoints)
@@ -279,7 +280,6 @@ export const FailureStatus = z.union([
     .enum(["timeout", "empty"])
     .describe("timeout: hangs until the attempt timeout; empty: 502 empty response"),
 ]);
-export type FailureStatus = z.infer<typeof FailureStatus>;
 
 const Outage = z.strictObject({
   start_s: nonNeg,
@@ -288,7 +288,6 @@ const Outage = z.strictObject({
   error_rate: prob.default(1).describe("share of attempts that fail during the outage (partial degradation)"),
   latency_multiplier: pos.default(1).describe("slowdown of TTFT and generation during the window"),
 });
-export type Outage = z.infer<typeof Outage>;
 
 const RandomOutages = z.strictObject({
   mtbf_s: pos.describe("mean time between failures (exponential)"),
@@ -297,7 +296,6 @@ const RandomOutages = z.strictObject({
   error_rate: prob.default(1),
   latency_multiplier: pos.default(1),
 });
-export type RandomOutages = z.infer<typeof RandomOutages>;
 
 const Price = z.strictObject({
   prompt: nonNeg.describe("USD per million prompt tokens"),
@@ -307,7 +305,6 @@ const Price = z.strictObject({
   cache_write: nonNeg.optional().describe("USD per million prompt tokens written to cache"),
   discount: prob.default(0).describe("effective price = listed × (1 − discount)"),
 });
-export type Price = z.infer<typeof Price>;
 
 const Percentiles = z.strictObject({
   p50: nonNeg.optional(),
@@ -315,10 +312,9 @@ const Percentiles = z.strictObject({
   p90: nonNeg.optional(),
   p99: nonNeg.optional(),
 });
-export type Percentiles = z.infer<typeof Percentiles>;
 
 const RateLimit = z.union([
-  pos.transform((rpm) => ({ rpm, burst: undefined as number | undefined })),
+  pos.transform((rpm): D.RateLimit => ({ rpm, burst: undefined })),
   z.strictObject({
     rpm: pos.describe("requests per minute (token bucket refill)"),
     burst: pos.optional().describe("bucket size; default one second's worth, at least 1"),
@@ -405,7 +401,6 @@ export const Provider = z.strictObject({
     .optional()
     .describe("model id of this model's fast sibling: speed fast / priority requests reroute to it (R101)"),
 });
-export type Provider = z.infer<typeof Provider>;
 
 const OutageGroup = z.strictObject({
   name: z.string().min(1),
@@ -413,18 +408,15 @@ const OutageGroup = z.strictObject({
   outages: z.array(Outage).default([]),
   random_outages: RandomOutages.optional(),
 });
-export type OutageGroup = z.infer<typeof OutageGroup>;
 
 // ---------------------------------------------------------------------------------------------
 // Policies
 // ---------------------------------------------------------------------------------------------
 
+export { DEFAULT_TIMEOUT_MS } from "../limits.js";
 // The request body (OpenRouter's chat body, whole, as pasted; `provider` closed) lives in
 // request-body.ts: docs/openrouter-routing.md §13.2, checked against the pinned @openrouter/sdk.
 export { ProviderPrefs, Quantization, RequestBody } from "./request-body.js";
-
-/** `router.timeout_ms` when a policy does not set it. */
-export const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** Router settings shared by every policy kind. */
 export const RouterSettings = z.strictObject({
@@ -440,7 +432,6 @@ export const RouterSettings = z.strictObject({
       "classic kinds: what timeout_ms bounds (default first_token); gateway kinds measure as their code does",
     ),
 });
-export type RouterSettings = z.infer<typeof RouterSettings>;
 
 export const PolicySpec = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._:-]+$/, "expected a name of letters, digits, . _ : -"),
@@ -480,7 +471,6 @@ export const PolicySpec = z.strictObject({
     .optional()
     .describe("kind portkey: gateway 1.15.2 built from source (default) or the npm package"),
 });
-export type PolicySpec = z.infer<typeof PolicySpec>;
 
 // ---------------------------------------------------------------------------------------------
 // Scenario
@@ -574,6 +564,42 @@ export const Scenario = z
     });
   });
 
-/** A scenario as written (input), and as loaded (every default filled). */
+/** A scenario as written (input); as loaded (every default filled) it is the domain `Scenario`. */
 export type ScenarioInput = z.input<typeof Scenario>;
-export type Scenario = z.infer<typeof Scenario>;
+
+// The domain types under the schemas' names, for the edge code.
+export type Arrivals = D.Arrivals;
+export type Dist = D.Dist;
+export type FailureStatus = D.FailureStatus;
+export type Outage = D.Outage;
+export type OutageGroup = D.OutageGroup;
+export type PolicySpec = D.PolicySpec;
+export type Price = D.Price;
+export type Provider = D.Provider;
+export type RandomOutages = D.RandomOutages;
+export type RouterSettings = D.RouterSettings;
+export type Scenario = D.Scenario;
+export type TraceSpec = D.TraceSpec;
+export type Traffic = D.Traffic;
+export type Percentiles = B.Percentiles;
+
+// ---------------------------------------------------------------------------------------------
+// The schemas produce the domain types exactly (a drift on either side fails to compile).
+// ---------------------------------------------------------------------------------------------
+
+export type _Checks = [
+  Assert<Equals<z.infer<typeof Dist>, D.Dist>>,
+  Assert<Equals<z.infer<typeof Arrivals>, D.Arrivals>>,
+  Assert<Equals<z.infer<typeof TraceSpec>, D.TraceSpec>>,
+  Assert<Equals<z.infer<typeof Traffic>, D.Traffic>>,
+  Assert<Equals<z.infer<typeof FailureStatus>, D.FailureStatus>>,
+  Assert<Equals<z.infer<typeof Outage>, D.Outage>>,
+  Assert<Equals<z.infer<typeof RandomOutages>, D.RandomOutages>>,
+  Assert<Equals<z.infer<typeof Price>, D.Price>>,
+  Assert<Equals<z.infer<typeof Percentiles>, B.Percentiles>>,
+  Assert<Equals<z.infer<typeof Provider>, D.Provider>>,
+  Assert<Equals<z.infer<typeof OutageGroup>, D.OutageGroup>>,
+  Assert<Equals<z.infer<typeof RouterSettings>, D.RouterSettings>>,
+  Assert<Equals<z.infer<typeof PolicySpec>, D.PolicySpec>>,
+  Assert<Equals<z.infer<typeof Scenario>, D.Scenario>>,
+];

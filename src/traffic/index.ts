@@ -1,7 +1,6 @@
 /** Opens the traffic a scenario describes: synthetic generators or a trace reader. */
-import { InputError } from "../scenario/errors.js";
-import type { Traffic } from "../scenario/schema.js";
-import type { RoutedRequest } from "../types.js";
+import { InputError } from "../errors.js";
+import type { RoutedRequest, Traffic } from "../types.js";
 import type { BodyFor } from "./request.js";
 import { SyntheticTraffic, type TrafficSource } from "./synthetic.js";
 

@@ -1,6 +1,6 @@
 /** Which model a request asks for: the traffic's `model`, or a weighted draw from `model_mix`. */
 import type { Rng } from "../rng/rng.js";
-import type { Traffic } from "../scenario/schema.js";
+import type { Traffic } from "../types.js";
 
 export class ModelMix {
   private readonly models: string[];

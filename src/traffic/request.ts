@@ -1,6 +1,5 @@
 /** The one place request objects are made, for every traffic source and for `bodyMerger`. */
-import type { RequestBody } from "../scenario/schema.js";
-import type { RoutedRequest, TrafficRequest } from "../types.js";
+import type { RequestBody, RoutedRequest, TrafficRequest } from "../types.js";
 
 /**
  * A policy's request body for a traffic model (see `bodyFactory` in simulate.ts). An object with a

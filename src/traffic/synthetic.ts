@@ -4,14 +4,13 @@
  * (by thinning), with token sizes, a model mix and optional session ids. Each concern draws from its
  * own stream, so the traffic is identical for every policy.
  */
+import { InputError } from "../errors.js";
+import { MAX_TOKENS } from "../limits.js";
 import { compileDist, type Sampler } from "../rng/distributions.js";
 import { Rng } from "../rng/rng.js";
-import { InputError } from "../scenario/errors.js";
-import { MAX_TOKENS } from "../scenario/limits.js";
-import { estimatedPromptTokens } from "../scenario/request-body.js";
-import type { Arrivals, Traffic } from "../scenario/schema.js";
-import type { TrafficRequest } from "../types.js";
+import type { Arrivals, Traffic, TrafficRequest } from "../types.js";
 import { ModelMix } from "./model-mix.js";
+import { estimatedPromptTokens } from "./prompt-estimate.js";
 import { type BodyFor, makeRequest } from "./request.js";
 
 /** A stream of requests in non-decreasing arrival time. */

@@ -3,9 +3,9 @@
  * (nothing to replay: blank line, filtered status). `azure-csv` and `mooncake-jsonl` are presets of
  * the generic csv / jsonl mappings.
  */
-import { InputError } from "../scenario/errors.js";
-import { MAX_TOKENS } from "../scenario/limits.js";
-import type { TraceSpec } from "../scenario/schema.js";
+import { InputError } from "../errors.js";
+import { MAX_TOKENS } from "../limits.js";
+import type { TraceSpec } from "../types.js";
 import { type LineReader, parseDateTime, splitCsv } from "./trace-io.js";
 
 export interface TraceRow {

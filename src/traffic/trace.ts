@@ -8,10 +8,9 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { InputError } from "../errors.js";
 import { hashKey, Rng } from "../rng/rng.js";
-import { InputError } from "../scenario/errors.js";
-import type { TraceSpec, Traffic } from "../scenario/schema.js";
-import type { TrafficRequest } from "../types.js";
+import type { TraceSpec, Traffic, TrafficRequest } from "../types.js";
 import { setTraceOpener } from "./index.js";
 import { ModelMix } from "./model-mix.js";
 import { type BodyFor, makeRequest } from "./request.js";

@@ -9,7 +9,7 @@ import { meetsPreferences, OpenRouterConfig, openRouterPolicy } from "../../src/
 import type { EndpointView, Policy } from "../../src/policies/types.js";
 import { attemptCostUsd } from "../../src/providers/catalog.js";
 import { Rng } from "../../src/rng/rng.js";
-import { lastAttemptError } from "../../src/router/errors.js";
+import { lastAttemptError } from "../../src/policies/errors.js";
 import type { RunObserver } from "../../src/router/router.js";
 import { PolicySpec, type RequestBody } from "../../src/scenario/schema.js";
 import type { AttemptRecord, Endpoint } from "../../src/types.js";

@@ -9,8 +9,8 @@ import { join, resolve } from "node:path";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadPolicyModules } from "../../src/cli/policy-module.js";
-import { runJobs } from "../../src/compare/pool.js";
-import { runReplication } from "../../src/compare/replicate.js";
+import { runJobs } from "../../src/experiment/jobs.js";
+import { runReplication } from "../../src/experiment/replicate.js";
 import { runCli } from "../support/cli.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");

@@ -19,7 +19,7 @@ import { pathToFileURL } from "node:url";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { field, parseCsv, unfield } from "../../src/metrics/csv.js";
-import { pathSegmentProblem, RESULTS_MARKER, tempPrefix } from "../../src/results-folder.js";
+import { pathSegmentProblem, RESULTS_MARKER, tempPrefix } from "../../src/results/folder.js";
 import { loadScenario } from "../../src/scenario/load.js";
 import { simulate } from "../../src/simulate.js";
 import { runCli } from "../support/cli.js";
@@ -377,7 +377,7 @@ describe("#27 item 7: CSV cells", () => {
     expect(c.code, c.stderr).toBe(0);
     const rep = await runCli(["report", "c"], dir);
     expect(rep.code, rep.stderr).toBe(0);
-    const { readCompareData } = await import("../../src/compare/files.js");
+    const { readCompareData } = await import("../../src/results/compare-folder.js");
     const data = readCompareData(join(dir, "c"));
     expect(new Set(data.rows.map((x) => x.policy))).toEqual(new Set(["-p", "second"]));
   }, 60_000);

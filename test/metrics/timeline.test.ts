@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { runReplication } from "../../src/compare/replicate.js";
-import { rawScenario } from "../../src/compare/sweep.js";
+import { rawScenario } from "../../src/experiment/grid.js";
+import { runReplication } from "../../src/experiment/replicate.js";
 import { TimelineObserver } from "../../src/metrics/timeline.js";
 import { buildCatalog } from "../../src/providers/catalog.js";
 import { ScheduledOutages } from "../../src/providers/outages.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/scenario/errors.js";
-import { build, Clock, count, drive, request, world } from "../gateways/harness.js";
+import { build, Clock, count, drive, request, world } from "../support/gateways.js";
 
 const three = [
   { name: "a", prompt: 3 },

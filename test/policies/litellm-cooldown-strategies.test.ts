@@ -3,7 +3,7 @@
  * f292d1ae and its strategy files behave (docs/gateways.md §1.1, §1.2, §1.5).
  */
 import { describe, expect, it } from "vitest";
-import type { LiteRouter } from "../../src/policies/litellm.js";
+import type { LiteRouter } from "../../src/policies/litellm/policy.js";
 import { Rng } from "../../src/rng/rng.js";
 import type { AttemptRecord } from "../../src/types.js";
 import {
@@ -14,7 +14,7 @@ import {
   liteWorld,
   type P,
   request,
-} from "../gateways/harness.js";
+} from "../support/gateways.js";
 
 const M8 = "meta-llama/llama-3.1-8b-instruct";
 

@@ -4,7 +4,8 @@
  * context-window / content-policy fallback lists.
  */
 import { describe, expect, it } from "vitest";
-import { errorClass, type LiteRouter } from "../../src/policies/litellm.js";
+import { errorClass } from "../../src/policies/litellm/errors.js";
+import type { LiteRouter } from "../../src/policies/litellm/policy.js";
 import {
   build,
   Clock,
@@ -14,7 +15,7 @@ import {
   type P,
   request,
   world,
-} from "../gateways/harness.js";
+} from "../support/gateways.js";
 
 const M8 = "meta-llama/llama-3.1-8b-instruct";
 

@@ -1,8 +1,8 @@
 /** LiteLLM Router semantics; § numbers refer to docs/gateways.md. */
 import { describe, expect, it } from "vitest";
-import type { LiteRouter } from "../../src/policies/litellm.js";
+import type { LiteRouter } from "../../src/policies/litellm/policy.js";
 import { Rng } from "../../src/rng/rng.js";
-import { count, drivePlan, type LiteDep, liteWorld, M, request, type world } from "../gateways/harness.js";
+import { count, drivePlan, type LiteDep, liteWorld, M, request, type world } from "../support/gateways.js";
 
 const M8 = "meta-llama/llama-3.1-8b-instruct";
 

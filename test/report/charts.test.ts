@@ -4,9 +4,7 @@
  * show whole names, and a 2-D sweep is drawn as small multiples, not one zig-zag line per policy.
  */
 import { describe, expect, it } from "vitest";
-import type { CompareSummary } from "../../src/compare/aggregate.js";
-import { compare } from "../../src/compare/compare.js";
-import type { SweepMeta, SweepPointResult } from "../../src/compare/sweep-run.js";
+import { compare } from "../../src/experiment/compare.js";
 import {
   errorsSpec,
   frontierSpec,
@@ -17,6 +15,8 @@ import {
   successDomain,
 } from "../../src/report/charts.js";
 import { sweepChart } from "../../src/report/sweep-html.js";
+import type { CompareSummary } from "../../src/results/compare-summary.js";
+import type { SweepMeta, SweepPointResult } from "../../src/results/sweep-folder.js";
 
 const A = "meta-llama/llama-3.3-70b-instruct";
 const B = "qwen/qwen-2.5-72b-instruct";

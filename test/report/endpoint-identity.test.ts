@@ -4,7 +4,7 @@
  * first one's timeline, so the share-over-time chart lost alpha though the share table had it.
  */
 import { describe, expect, it } from "vitest";
-import { compare } from "../../src/compare/compare.js";
+import { compare } from "../../src/experiment/compare.js";
 import { scenarioFromObject } from "../../src/scenario/load.js";
 import { simulate } from "../../src/simulate.js";
 

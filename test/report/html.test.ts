@@ -5,7 +5,7 @@
  * the warnings table (item 2) comes before the headline, and the headline before the charts.
  */
 import { describe, expect, it } from "vitest";
-import { compare } from "../../src/compare/compare.js";
+import { compare } from "../../src/experiment/compare.js";
 import { renderCompareHtml, tableHtml } from "../../src/report/html.js";
 
 const table = {

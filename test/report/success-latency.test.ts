@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compare } from "../../src/compare/compare.js";
+import { compare } from "../../src/experiment/compare.js";
 import { renderCompareMarkdown } from "../../src/report/compare-markdown.js";
 import { runCli } from "../support/cli.js";
 

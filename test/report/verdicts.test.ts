@@ -3,8 +3,8 @@
  * the summary says are needed come from the decision metrics, not from a noisy secondary one.
  */
 import { describe, expect, it } from "vitest";
-import type { CompareSummary } from "../../src/compare/aggregate.js";
 import { plainSummary, winnerCell } from "../../src/report/compare-markdown.js";
+import type { CompareSummary } from "../../src/results/compare-summary.js";
 
 const stat = (mean: number) => ({ mean, lo: mean, hi: mean, sd: 0, n: 10 });
 function summary(wasted: [number, number]): CompareSummary {

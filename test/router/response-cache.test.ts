@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Policy, RouterBehaviour } from "../../src/policies/types.js";
 import { buildCatalog } from "../../src/providers/catalog.js";
-import { lastAttemptError } from "../../src/router/errors.js";
+import { lastAttemptError } from "../../src/policies/errors.js";
 import { HealthTracker } from "../../src/router/health.js";
 import { type ResponseCacheSettings, responseCacheFor } from "../../src/router/response-cache.js";
 import { InputError } from "../../src/scenario/errors.js";

@@ -7,8 +7,7 @@
  * the same engine under the "code" policy; R118: a `switchyard-router` plugin's `algorithm` is
  * passed to the hook, and `passthrough` / `random` are applied here.
  */
-import type { RequestBody } from "../../scenario/schema.js";
-import type { Endpoint, RoutedRequest } from "../../types.js";
+import type { Endpoint, RequestBody, RoutedRequest } from "../../types.js";
 import type { EndpointView } from "../types.js";
 import type { Uniform } from "../weighted.js";
 import type { CostBand, OpenRouterConfig } from "./config.js";

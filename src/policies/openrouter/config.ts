@@ -3,7 +3,7 @@
  * account-level settings and the v3 / Auto Router plug-in parameters. Parsed once at load time.
  */
 import { z } from "zod";
-import { EFFORTS } from "../../scenario/request-body.js";
+import { EFFORTS } from "../../types.js";
 
 const Stat = z.enum(["p50", "p75", "p90", "p99"]);
 const SortBy = z.enum(["price", "throughput", "latency", "exacto"]);

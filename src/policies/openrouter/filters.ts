@@ -3,8 +3,7 @@
  * (R19). Stages run in a fixed order; when a model ends up empty, the stage that removed the last
  * survivor names `excluded_by` (R22) and the R59 availability code.
  */
-import type { ProviderPrefs, RequestBody } from "../../scenario/schema.js";
-import type { Endpoint, RoutedRequest } from "../../types.js";
+import type { Endpoint, ProviderPrefs, RequestBody, RoutedRequest } from "../../types.js";
 import type { OpenRouterConfig } from "./config.js";
 import type { ModelRoute } from "./models.js";
 import { slugKey, slugOfDisplayName } from "./provider-names.js";

@@ -4,8 +4,7 @@
  * (BYOK R33, sticky R88, order R29 / sort R28 / Auto Exacto R23 / load balancing R24–R27) → merge
  * across models (R32) → soft preferences (R31) → allow_fallbacks truncation (R29, R30).
  */
-import type { RequestBody } from "../../scenario/schema.js";
-import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../../types.js";
+import type { AttemptRecord, Endpoint, Outcome, RequestBody, RoutedRequest } from "../../types.js";
 import type { Decision, EndpointView, FinalError, Policy } from "../types.js";
 import type { Uniform } from "../weighted.js";
 import { AUTO_IDS, AutoRouter, type AutoRouterHook } from "./auto.js";

@@ -3,8 +3,7 @@
  * `preferred_max_latency` cutoff go first, the rest follow in their relative order; nothing is
  * removed. A number is a p50 cutoff; latency in seconds; null stats do not meet.
  */
-import type { Percentiles, ProviderPrefs } from "../../scenario/schema.js";
-import type { Endpoint } from "../../types.js";
+import type { Endpoint, Percentiles, ProviderPrefs } from "../../types.js";
 import type { EndpointView } from "../types.js";
 import type { OpenRouterConfig, StatName } from "./config.js";
 import { type Metric, statsOf } from "./stats.js";

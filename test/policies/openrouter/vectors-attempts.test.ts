@@ -1,6 +1,6 @@
 /** Spec test vectors TV13, TV14, TV16, TV17, TV31, TV32, TV35–TV38, TV40, TV41: attempts end to end. */
 import { describe, expect, it } from "vitest";
-import { openRouterFinalError } from "../../../src/router/errors.js";
+import { openRouterFinalError } from "../../../src/policies/openrouter/errors.js";
 import type { AttemptRecord, Endpoint } from "../../../src/types.js";
 import {
   attemptRecord,

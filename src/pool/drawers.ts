@@ -1,0 +1,106 @@
+/**
+ * Draws reports' charts on the runners of a parallel run once their replications are done (see
+ * `withPool` in pool.ts). Each `render` call, one report's charts, goes to an idle runner: first
+ * the one that loaded vega while the others finished their jobs, then the others, this thread
+ * among them. A comparison has one report; a sweep has one per grid point, drawn side by side.
+ * Every runner draws the same SVG for the same specs.
+ */
+import type { Worker } from "node:worker_threads";
+import type { TopLevelSpec } from "vega-lite";
+
+/** Draws chart specs as SVG, in order (the report's ChartRenderer, report/charts.ts). */
+export type Render = (specs: readonly TopLevelSpec[]) => Promise<string[]>;
+
+/** Charts drawn by a worker, or why they could not be, for the request with the same number. */
+export type DrawReply = { drawn: number; svgs: string[] } | { drawn: number; failure: string };
+/** Asks the drawing worker for the SVG of these specs. */
+export interface DrawRequest {
+  draw: number;
+  specs: readonly TopLevelSpec[];
+}
+
+interface Order {
+  specs: readonly TopLevelSpec[];
+  resolve: (svgs: string[]) => void;
+  reject: (e: Error) => void;
+}
+
+/** A runner that can draw: a worker, or this thread. */
+type Runner = Worker | "here";
+
+export class Drawers {
+  private readonly queue: Order[] = [];
+  private readonly idle: Runner[];
+  /** Orders sent to workers, by request number, until answered. */
+  private readonly sent = new Map<number, Order & { runner: Worker }>();
+  private requests = 0;
+
+  /** `first`: the runner to prefer (the one with vega loaded); `renderHere` draws on this thread. */
+  constructor(
+    workers: readonly Worker[],
+    first: Runner,
+    private readonly renderHere: Render,
+  ) {
+    this.idle = [
+      first,
+      ...workers.filter((w) => w !== first),
+      ...(first === "here" ? [] : ["here" as const]),
+    ];
+  }
+
+  readonly render: Render = (specs) =>
+    new Promise((resolve, reject) => {
+      this.queue.push({ specs, resolve, reject });
+      this.dispatch();
+    });
+
+  /** A worker's answer to one of our requests. */
+  answered(m: DrawReply): void {
+    const order = this.sent.get(m.drawn);
+    if (!order) return;
+    this.sent.delete(m.drawn);
+    if ("svgs" in m) order.resolve(m.svgs);
+    else order.reject(new Error(`chart drawing failed: ${m.failure}`));
+    this.done(order.runner);
+  }
+
+  /** A worker stopped: what it was drawing fails, and it gets nothing more. */
+  stopped(w: Worker, e: Error): void {
+    for (const [k, order] of this.sent)
+      if (order.runner === w) {
+        this.sent.delete(k);
+        order.reject(e);
+      }
+    const i = this.idle.indexOf(w);
+    if (i >= 0) this.idle.splice(i, 1);
+  }
+
+  private done(runner: Runner): void {
+    this.idle.push(runner);
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    let here: Order | null = null;
+    while (this.queue.length && this.idle.length) {
+      const order = this.queue.shift() as Order;
+      const runner = this.idle.shift() as Runner;
+      if (runner === "here") here = order;
+      else {
+        const draw = ++this.requests;
+        this.sent.set(draw, { ...order, runner });
+        runner.postMessage({ draw, specs: order.specs } satisfies DrawRequest);
+      }
+    }
+    // This thread's order last: its first part runs at once, and the workers should start first.
+    if (here) this.drawHere(here);
+  }
+
+  private drawHere(order: Order): void {
+    // The next order waits for a turn of the event loop, so that workers' answers (messages) are
+    // read in between: drawing here runs in promise callbacks, which would starve them.
+    this.renderHere(order.specs)
+      .then(order.resolve, order.reject)
+      .finally(() => setImmediate(() => this.done("here")));
+  }
+}
