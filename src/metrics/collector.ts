@@ -108,7 +108,8 @@ export class PolicyMetrics implements RunObserver {
   cacheHits = 0;
   readonly cost = new ExactSum();
   readonly wasted = new ExactSum();
-  readonly latency = new QuantileSketch();
+  /** Every request's latency; served ones are bucketed in `servedLatency` only (merged at the end). */
+  private readonly latency = new QuantileSketch();
   readonly servedLatency = new QuantileSketch();
   readonly ttft = new QuantileSketch();
   withinSlo = 0;
@@ -168,7 +169,8 @@ export class PolicyMetrics implements RunObserver {
     this.requests++;
     while (this.attemptsHist.length <= o.attempts) this.attemptsHist.push(0);
     this.attemptsHist[o.attempts]++;
-    this.latency.add(o.latencyMs);
+    if (o.kind === "served") this.latency.addUnbucketed(o.latencyMs);
+    else this.latency.add(o.latencyMs);
     // What did not serve the request: all of a failed one, the attempts before the serving one.
     // A response-cache hit (R106) has no attempts and costs nothing.
     const waste =
@@ -254,7 +256,7 @@ export class PolicyMetrics implements RunObserver {
       costUsd: cost,
       costPerSuccessUsd: this.succeeded ? cost / this.succeeded : 0,
       wastedSpendUsd: this.wasted.value,
-      latencyMs: quantiles(this.latency),
+      latencyMs: quantiles(this.latency.withBucketsOf(this.servedLatency)),
       servedLatencyMs: quantiles(this.servedLatency),
       ttftMs: quantiles(this.ttft),
       ...(this.slo

@@ -131,6 +131,32 @@ export class QuantileSketch {
     this.counts[k]++;
   }
 
+  /**
+   * Counts `v` in count, sum, min and max but not in a bucket: for a value another sketch buckets
+   * (see `withBucketsOf`), which saves a bucket look-up per value.
+   */
+  addUnbucketed(v: number): void {
+    if (!(v === v)) return;
+    this.count++;
+    this.sum += v;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+  }
+
+  /** A copy whose buckets also hold `o`'s: the values this one took with `addUnbucketed`. */
+  withBucketsOf(o: QuantileSketch): QuantileSketch {
+    const c = new QuantileSketch();
+    c.counts = new Float64Array(Math.max(this.counts.length, o.counts.length));
+    c.counts.set(this.counts);
+    for (let i = 0; i < o.counts.length; i++) c.counts[i] += o.counts[i];
+    c.zeros = this.zeros + o.zeros;
+    c.count = this.count;
+    c.sum = this.sum;
+    c.min = this.min;
+    c.max = this.max;
+    return c;
+  }
+
   merge(o: QuantileSketch): void {
     if (o.counts.length > this.counts.length) {
       const c = new Float64Array(o.counts.length);
