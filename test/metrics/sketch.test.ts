@@ -136,3 +136,25 @@ describe("ExactSum", () => {
     expect(s.value).toBe(2.001);
   });
 });
+
+describe("QuantileSketch.addUnbucketed + withBucketsOf", () => {
+  it("gives the sketch of all values when another sketch buckets some of them", () => {
+    const rng = new Rng(5, "split");
+    const all = new QuantileSketch();
+    const part = new QuantileSketch();
+    const rest = new QuantileSketch();
+    for (let i = 0; i < 20_000; i++) {
+      const v = i % 97 === 0 ? 0 : Math.exp(rng.next() * 12);
+      all.add(v);
+      if (rng.next() < 0.8) {
+        rest.addUnbucketed(v);
+        part.add(v);
+      } else rest.add(v);
+    }
+    const merged = rest.withBucketsOf(part);
+    for (const q of [0, 0.001, 0.01, 0.5, 0.9, 0.99, 0.999, 1]) expect(merged.quantile(q)).toBe(all.quantile(q));
+    expect([merged.count, merged.sum, merged.min, merged.max]).toEqual([all.count, all.sum, all.min, all.max]);
+    // The copy leaves both inputs as they were (a second summary gives the same answer).
+    expect(rest.withBucketsOf(part).quantile(0.5)).toBe(all.quantile(0.5));
+  });
+});
