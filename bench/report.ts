@@ -46,32 +46,59 @@ export function renderBenchMarkdown(r: any): string {
     ),
     "",
   );
-  const s = r.ratios;
+  const p = r.processes;
+  const sp = (x: Row | null, f = n2): string =>
+    x === null
+      ? "not measured"
+      : `**${f(x.median as number)}** (${f(x.min as number)}–${f(x.max as number)})`;
   out.push(
-    `## Perf model side by side (${n0(s.requests)} requests × ${s.rounds} interleaved rounds, totals)`,
+    `## Whole processes side by side (${p.rounds} rounds, medians of the per-round ratios, min–max)`,
     "",
   );
-  const impl = (x: Row, name: string): string[] => [
-    name,
-    n0(x.perCpuSecond as number),
-    n0(x.perWallSecond as number),
-    n2(x.cpuS as number),
-    n2(x.wallS as number),
-    (x.meanLatencyS as number).toFixed(3),
-  ];
+  out.push(
+    `Each command is one process, timed from spawn to exit (start-up, scenario loading, simulation and writing included), the way a user runs it. In each round every command runs once, in an order rotated from round to round; a ratio is taken within a round. The floor loop is ${p.floor.source === "shared" ? `the shared plain-JS loop (${p.floor.file})` : "bench/reference/typed-loop.ts (the shared loop was not found)"}.`,
+    "",
+  );
+  const wallRow = (k: string, what: string): string[] => {
+    const x = p.wallS[k];
+    return x ? [what, n2(x.median), `${n2(x.min)}–${n2(x.max)}`] : [what, "not run", "–"];
+  };
   out.push(
     table(
-      ["implementation", "requests / CPU s", "requests / wall s", "CPU s", "wall s", "mean latency s"],
+      ["process", "wall s (median)", "min–max"],
       [
-        s.simpy ? impl(s.simpy, s.simpy.version) : [`SimPy: ${s.simpySkipped}`, "–", "–", "–", "–", "–"],
-        impl(s.routesim, s.routesim.name),
-        impl(s.typedLoop, s.typedLoop.name),
-        impl(s.routesimSecondRun, s.routesimSecondRun.name),
-        impl(s.routesimFirstRun, s.routesimFirstRun.name),
+        wallRow("floor", `floor loop, ${n0(r.perfRequests)} requests`),
+        wallRow("ownLoop", `bench/reference/typed-loop.ts (bundled), ${n0(r.perfRequests)} requests`),
+        wallRow(
+          "perf",
+          `routesim run scenarios/bench/perf-model.yaml --requests ${n0(r.perfRequests)} --summary-only`,
+        ),
+        wallRow(
+          "or20",
+          `routesim run scenarios/bench/openrouter-20.yaml --requests ${n0(p.or20Requests)} --summary-only`,
+        ),
+        wallRow(
+          "simpy",
+          `SimPy (simpy_perf_model.py), ${n0(r.simpyRequests)} requests${p.simpySkipped ? ` (${p.simpySkipped})` : ""}`,
+        ),
       ],
     ),
     "",
-    `Per CPU second: routesim ÷ SimPy **${s.speedupVsSimpy === null ? "not measured" : `${n2(s.speedupVsSimpy)}×`}**, typed loop ÷ routesim **${n2(s.slowdownVsTypedLoop)}×**, typed loop ÷ SimPy ${s.typedLoopVsSimpy === null ? "not measured" : `${n2(s.typedLoopVsSimpy)}×`}. Per wall second: ${s.speedupVsSimpyWall === null ? "SimPy not measured" : `${n2(s.speedupVsSimpyWall)}×`} and ${n2(s.slowdownVsTypedLoopWall)}×. Each measurement runs in a fresh process; the JavaScript ones after ${s.warmups} short warm-up runs (the steady state a sweep runs in), with ${s.measuredRuns} measured runs per round. Per CPU second as the second run in its process, routesim ÷ SimPy is ${s.speedupVsSimpySecondRun === null ? "not measured" : `${n2(s.speedupVsSimpySecondRun)}×`} (V8 still compiles some functions for the first time in it), and as the only run ${s.speedupVsSimpyFirstRun === null ? "not measured" : `${n2(s.speedupVsSimpyFirstRun)}×`} (JIT compilation included; docs/performance.md, "Warm-up and the second run in a process").`,
+    table(
+      ["ratio", "median (min–max)"],
+      [
+        ["perf model: routesim ÷ floor loop (requests/s)", sp(p.perfVsFloor)],
+        ["perf model: routesim ÷ own typed loop", sp(p.perfVsOwnLoop)],
+        ["own typed loop ÷ shared floor loop", sp(p.ownLoopVsFloor)],
+        ["perf model: routesim ÷ SimPy, per request", sp(p.perfVsSimpy)],
+        ["OpenRouter-20: requests per wall second", sp(p.or20RequestsPerS, n0)],
+        ["OpenRouter-20 ÷ floor loop (requests/s)", sp(p.or20VsFloor)],
+      ],
+    ),
+    "",
+    `Start-up: a \`run\` of the perf model with 1,000 requests, every output written, takes ${n2(p.startupMs.run)} ms against ${n2(p.startupMs.node)} ms for \`node -e 0\` (medians of ${p.startupMs.runs} pairs): **${n2(p.startupMs.startup)} ms** of start-up and work.`,
+    "",
+    `Allocation: V8 counts ${n0(p.bytesPerRequest.bytesSmall)} bytes allocated in a ${n0(p.bytesPerRequest.small)}-request perf-model run and ${n0(p.bytesPerRequest.bytesLarge)} in a ${n0(p.bytesPerRequest.large)}-request one (the sum of \`allocated=\` over every GC, \`node --trace-gc-nvp\`): **${n0(p.bytesPerRequest.value)} bytes per request** in steady state.`,
     "",
   );
   out.push("## Whole runs (simulated requests per wall-second, best of reps)", "");

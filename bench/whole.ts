@@ -1,7 +1,7 @@
 /**
  * Whole-run figures: simulated requests per wall-second of complete `simulate()` runs (scenario
- * loaded, every policy run, summary built; CSV rows written when outputs are on), plus the
- * perf model against its hand-written typed-array loop. In-process, after warm-up runs (see `WARMUPS`).
+ * loaded, every policy run, summary built; CSV rows written when outputs are on), in-process,
+ * after warm-up runs (see `WARMUPS`). The targets are measured as whole processes (whole-process.ts).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { loadScenario } from "../src/scenario/load.js";
 import { simulate } from "../src/simulate.js";
-import { typedLoop } from "./reference/typed-loop.js";
 
 export interface WholeRow {
   name: string;
@@ -74,37 +73,6 @@ export function wholeRun(
     } finally {
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
-  }
-  return best!;
-}
-
-/** The typed-array reference loop: fastest of `reps` runs of n requests, after the same warm-ups. */
-export function typedLoopRun(
-  n: number,
-  reps: number,
-  warmups = WARMUPS,
-): WholeRow & { meanLatencyMs: number } {
-  for (let w = 0; w < warmups; w++) typedLoop(20_000);
-  let best: (WholeRow & { meanLatencyMs: number }) | null = null;
-  for (let r = 0; r < reps; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    const res = typedLoop(n, 1 + r);
-    const wall = performance.now() - t0;
-    const cpu = process.cpuUsage(c0);
-    const row = {
-      name: "perf model, hand-written typed-array loop",
-      scenario: "bench/reference/typed-loop.ts",
-      outputs: "summary only" as const,
-      requests: n,
-      events: res.events,
-      wallMs: wall,
-      cpuMs: (cpu.user + cpu.system) / 1000,
-      requestsPerSec: n / (wall / 1000),
-      reps,
-      meanLatencyMs: res.meanLatencyMs,
-    };
-    if (!best || row.wallMs < best.wallMs) best = row;
   }
   return best!;
 }

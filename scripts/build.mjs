@@ -61,6 +61,8 @@ await build({
   // A script has no import.meta: modules that find files next to themselves get the bundle's URL.
   define: { "import.meta.url": "__routesimBundleUrl" },
   banner: { js: 'var __routesimBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: "warning",
 });
 

@@ -1,27 +1,34 @@
 /**
- * The reference ("perf") model as a hand-written minimal typed-array loop: the practical floor for
- * a JavaScript discrete-event simulation of it. No objects per event: a binary heap of (time, seq,
- * code) in typed arrays, per-server busy counts and FIFO rings of arrival times, xoshiro128**
- * with inline Box–Muller. Same model as bench/reference/simpy_perf_model.py and
- * scenarios/bench/perf-model.yaml.
+ * The reference ("perf") model as a hand-written typed-array loop: the practical floor for a
+ * JavaScript discrete-event simulation of it, and this repository's own copy of that floor (a clone
+ * without the shared bench still has one). No objects per event: one binary heap of event times with
+ * the server index as payload (-1 for the one pending arrival), a pop and a push fused into one
+ * sift-down, per-server busy counts and FIFO rings, xoshiro128** with both Box–Muller normals used.
+ * Same model as bench/reference/simpy_perf_model.py and scenarios/bench/perf-model.yaml.
+ *
+ *   node <bundled typed-loop> [requests=1000000] [seed=1]   (the bench bundles it with esbuild and
+ *   runs it as a whole process; it prints one JSON line, as the shared floor loop does)
  */
 
-const RATE_PER_MS = 140 / 1000;
+const RATE_PER_S = 140;
 const SERVERS = 8;
 const SLOTS = 32;
 const SIGMA = 0.5;
-const MU = Math.log(1000) - (SIGMA * SIGMA) / 2; // mean 1000 ms
+const MU = -(SIGMA * SIGMA) / 2; // mean service time 1 s
+const TWO_PI = 2 * Math.PI;
+const INV_2_32 = 1 / 4294967296;
 
 export interface TypedLoopResult {
   requests: number;
   events: number;
+  /** Mean latency in ms. */
   meanLatencyMs: number;
 }
 
 export function typedLoop(n: number, seed = 1): TypedLoopResult {
-  // xoshiro128** state (seeded by splitmix32).
+  // xoshiro128** seeded by splitmix32.
   let s = seed | 0;
-  const sm = (): number => {
+  const splitmix = (): number => {
     s = (s + 0x9e3779b9) | 0;
     let z = s ^ (s >>> 16);
     z = Math.imul(z, 0x21f0aaad);
@@ -29,13 +36,13 @@ export function typedLoop(n: number, seed = 1): TypedLoopResult {
     z = Math.imul(z, 0x735a2d97);
     return (z ^ (z >>> 15)) | 0;
   };
-  let a = sm();
-  let b = sm();
-  let c = sm();
-  let d = sm() | 1;
+  let a = splitmix();
+  let b = splitmix();
+  let c = splitmix();
+  let d = splitmix() | 1;
   const u32 = (): number => {
-    let r = Math.imul(b, 5);
-    r = Math.imul((r << 7) | (r >>> 25), 9);
+    const r = Math.imul(b, 5);
+    const out = Math.imul((r << 7) | (r >>> 25), 9);
     const t = b << 9;
     c ^= a;
     d ^= b;
@@ -43,121 +50,154 @@ export function typedLoop(n: number, seed = 1): TypedLoopResult {
     a ^= d;
     c ^= t;
     d = (d << 11) | (d >>> 21);
-    return r >>> 0;
+    return out >>> 0;
   };
-  const uOpen = (): number => (u32() + 0.5) / 4294967296;
-
-  // Heap of events: time, seq (FIFO ties), code (-1 arrival, else server index of a departure).
-  let cap = 1024;
-  let ht = new Float64Array(cap);
-  let hs = new Float64Array(cap);
-  let hc = new Int32Array(cap);
-  let size = 0;
-  let seq = 0;
-  const push = (time: number, code: number): void => {
-    if (size === cap) {
-      cap *= 2;
-      const t2 = new Float64Array(cap);
-      t2.set(ht);
-      ht = t2;
-      const s2 = new Float64Array(cap);
-      s2.set(hs);
-      hs = s2;
-      const c2 = new Int32Array(cap);
-      c2.set(hc);
-      hc = c2;
+  const uOpen = (): number => (u32() + 1) * INV_2_32; // (0, 1]: safe for log
+  let spare = 0;
+  let haveSpare = false;
+  const normal = (): number => {
+    if (haveSpare) {
+      haveSpare = false;
+      return spare;
     }
+    const r = Math.sqrt(-2 * Math.log(uOpen()));
+    const theta = TWO_PI * u32() * INV_2_32;
+    spare = r * Math.sin(theta);
+    haveSpare = true;
+    return r * Math.cos(theta);
+  };
+  const gap = (): number => -Math.log(uOpen()) / RATE_PER_S;
+
+  // At most one arrival and SERVERS × SLOTS departures are pending: the heap never grows.
+  const cap = 1 + SERVERS * SLOTS;
+  const ht = new Float64Array(cap);
+  const hv = new Int32Array(cap);
+  let size = 0;
+  const push = (t: number, v: number): void => {
     let i = size++;
-    const q = seq++;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pt = ht[p];
-      if (pt < time || (pt === time && hs[p] < q)) break;
+      if (pt <= t) break;
       ht[i] = pt;
-      hs[i] = hs[p];
-      hc[i] = hc[p];
+      hv[i] = hv[p];
       i = p;
     }
-    ht[i] = time;
-    hs[i] = q;
-    hc[i] = code;
+    ht[i] = t;
+    hv[i] = v;
   };
-  const popRoot = (): void => {
-    const m = --size;
-    if (m === 0) return;
-    const t = ht[m];
-    const q = hs[m];
-    const k = hc[m];
+  // Replaces the root with (t, v): a pop and a push in one sift-down.
+  const replaceTop = (t: number, v: number): void => {
     let i = 0;
-    const half = m >> 1;
-    while (i < half) {
+    for (;;) {
       let ch = 2 * i + 1;
+      if (ch >= size) break;
+      let ct = ht[ch];
       const r = ch + 1;
-      if (r < m && (ht[r] < ht[ch] || (ht[r] === ht[ch] && hs[r] < hs[ch]))) ch = r;
-      const ct = ht[ch];
-      if (t < ct || (t === ct && q < hs[ch])) break;
+      if (r < size) {
+        const rt = ht[r];
+        if (rt < ct) {
+          ch = r;
+          ct = rt;
+        }
+      }
+      if (t <= ct) break;
       ht[i] = ct;
-      hs[i] = hs[ch];
-      hc[i] = hc[ch];
+      hv[i] = hv[ch];
       i = ch;
     }
     ht[i] = t;
-    hs[i] = q;
-    hc[i] = k;
+    hv[i] = v;
+  };
+  const pop = (): void => {
+    const last = --size;
+    if (last > 0) replaceTop(ht[last], hv[last]);
+  };
+
+  // Per-server FIFO rings of (arrival time, service time), grown when one fills.
+  let ring = 64;
+  let qArrived = new Float64Array(SERVERS * ring);
+  let qService = new Float64Array(SERVERS * ring);
+  const qHead = new Int32Array(SERVERS);
+  const qLen = new Int32Array(SERVERS);
+  const grow = (): void => {
+    const next = ring * 2;
+    const na = new Float64Array(SERVERS * next);
+    const ns = new Float64Array(SERVERS * next);
+    for (let p = 0; p < SERVERS; p++) {
+      for (let k = 0; k < qLen[p]; k++) {
+        const from = p * ring + ((qHead[p] + k) & (ring - 1));
+        na[p * next + k] = qArrived[from];
+        ns[p * next + k] = qService[from];
+      }
+      qHead[p] = 0;
+    }
+    qArrived = na;
+    qService = ns;
+    ring = next;
   };
 
   const busy = new Int32Array(SERVERS);
-  // Per-server FIFO rings of arrival times (waiting requests) and of in-service arrival times.
-  const RING = 1 << 16;
-  const waitQ = new Float64Array(SERVERS * RING);
-  const waitHead = new Int32Array(SERVERS);
-  const waitLen = new Int32Array(SERVERS);
-  // Departure events carry only the server; the arrival time of the departing request is kept
-  // in a per-slot table indexed by the event's seq would need more state, so latency is summed as
-  // (departure - arrival) by adding -arrival at service start and +departure at departure.
-  let latencySum = 0;
   let done = 0;
-  let arrived = 0;
   let events = 0;
-  const serviceMs = (): number => {
-    const u1 = uOpen();
-    const u2 = u32() / 4294967296;
-    return Math.exp(MU + SIGMA * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
-  };
-
-  let now = 0;
-  push(-Math.log(uOpen()) / RATE_PER_MS, -1);
+  let latencySum = 0;
+  let toSchedule = n - 1;
+  push(gap(), -1);
   while (size > 0) {
-    now = ht[0];
-    const code = hc[0];
-    popRoot();
+    const now = ht[0];
+    let p = hv[0];
     events++;
-    if (code < 0) {
-      arrived++;
-      if (arrived < n) push(now - Math.log(uOpen()) / RATE_PER_MS, -1);
-      const srv = Math.floor((u32() / 4294967296) * SERVERS);
-      if (busy[srv] < SLOTS) {
-        busy[srv]++;
-        latencySum -= now;
-        push(now + serviceMs(), srv);
+    if (p < 0) {
+      p = (u32() * INV_2_32 * SERVERS) | 0;
+      const service = Math.exp(MU + SIGMA * normal());
+      if (toSchedule > 0) {
+        toSchedule--;
+        replaceTop(now + gap(), -1);
+      } else pop();
+      if (busy[p] < SLOTS) {
+        busy[p]++;
+        latencySum += service;
+        push(now + service, p);
       } else {
-        waitQ[srv * RING + ((waitHead[srv] + waitLen[srv]) & (RING - 1))] = now;
-        waitLen[srv]++;
+        if (qLen[p] === ring) grow();
+        const k = p * ring + ((qHead[p] + qLen[p]) & (ring - 1));
+        qArrived[k] = now;
+        qService[k] = service;
+        qLen[p]++;
       }
     } else {
-      latencySum += now;
       done++;
-      if (waitLen[code] > 0) {
-        const t0 = waitQ[code * RING + waitHead[code]];
-        waitHead[code] = (waitHead[code] + 1) & (RING - 1);
-        waitLen[code]--;
-        latencySum -= t0;
-        push(now + serviceMs(), code);
+      if (qLen[p] > 0) {
+        const k = p * ring + qHead[p];
+        qHead[p] = (qHead[p] + 1) & (ring - 1);
+        qLen[p]--;
+        latencySum += now + qService[k] - qArrived[k]; // its latency, known when service starts
+        replaceTop(now + qService[k], p);
       } else {
-        busy[code]--;
+        busy[p]--;
+        pop();
       }
     }
   }
   if (done !== n) throw new Error(`typed loop lost requests: ${done} of ${n}`);
-  return { requests: n, events, meanLatencyMs: latencySum / n };
+  return { requests: n, events, meanLatencyMs: (1000 * latencySum) / n };
+}
+
+/** Run as a process: one JSON line like the shared floor loop's. */
+export function typedLoopMain(argv: readonly string[]): void {
+  const n = argv.length > 0 ? Number.parseInt(argv[0], 10) : 1_000_000;
+  const seed = argv.length > 1 ? Number.parseInt(argv[1], 10) : 1;
+  const t0 = performance.now();
+  const r = typedLoop(n, seed);
+  const t1 = performance.now();
+  // performance.now() counts from the process's start: t1 includes node's start-up.
+  const line = {
+    impl: "typed-loop",
+    n,
+    wall_s: (t1 - t0) / 1000,
+    mean_latency_s: r.meanLatencyMs / 1000,
+    wall_incl_startup_s: t1 / 1000,
+    req_per_s_incl_startup: n / (t1 / 1000),
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }

@@ -7,6 +7,7 @@ import { loadScenario } from "../scenario/load.js";
 import { simulate } from "../simulate.js";
 import { outputDir, parseIntFlag, printWarnings, progressReporter, safeName, UsageError } from "./common.js";
 import { parseList } from "./compare.js";
+import { thousands } from "../report/format.js";
 import { consoleTable } from "./console-table.js";
 import { loadPolicyModules, policyModuleOption } from "./policy-module.js";
 
@@ -86,7 +87,7 @@ export function registerRun(program: Command): void {
           consoleTable(rows, ["left", ...pair, ...(slo ? pair : []), ...pair, ...pair, ...pair]),
         );
         const rps = result.run.requestsPerSec
-          ? ` (${result.run.requestsPerSec.toLocaleString("en-US")} simulated requests/s)`
+          ? ` (${thousands(result.run.requestsPerSec)} simulated requests/s)`
           : "";
         process.stdout.write(
           `wrote ${shown}/ in ${((result.run.wallTimeMs ?? 0) / 1000).toFixed(2)} s${rps}\n`,

@@ -6,6 +6,7 @@ import type { Decision } from "../policies/types.js";
 import type { RunObserver } from "../router/router.js";
 import type { AttemptRecord, Endpoint, Outcome, RoutedRequest, Slo } from "../types.js";
 import { type CsvWriter, field, ms, usd } from "./csv.js";
+import { numericOrder } from "./order.js";
 import { ExactSum, QuantileSketch } from "./sketch.js";
 
 export const ATTEMPT_COLUMNS = [
@@ -94,13 +95,9 @@ function inc(o: Record<string, number>, k: string, by = 1): void {
   o[k] = (o[k] ?? 0) + by;
 }
 
-// One collator for all summaries: `localeCompare` with options builds a new one per comparison
-// (tens of ms per summary). Same order as `a.localeCompare(b, "en", { numeric: true })`.
-const numericOrder = new Intl.Collator("en", { numeric: true });
-
 function sorted(o: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const k of Object.keys(o).sort(numericOrder.compare)) out[k] = o[k];
+  for (const k of Object.keys(o).sort(numericOrder)) out[k] = o[k];
   return out;
 }
 
@@ -111,7 +108,8 @@ export class PolicyMetrics implements RunObserver {
   cacheHits = 0;
   readonly cost = new ExactSum();
   readonly wasted = new ExactSum();
-  readonly latency = new QuantileSketch();
+  /** Every request's latency; served ones are bucketed in `servedLatency` only (merged at the end). */
+  private readonly latency = new QuantileSketch();
   readonly servedLatency = new QuantileSketch();
   readonly ttft = new QuantileSketch();
   withinSlo = 0;
@@ -171,7 +169,8 @@ export class PolicyMetrics implements RunObserver {
     this.requests++;
     while (this.attemptsHist.length <= o.attempts) this.attemptsHist.push(0);
     this.attemptsHist[o.attempts]++;
-    this.latency.add(o.latencyMs);
+    if (o.kind === "served") this.latency.addUnbucketed(o.latencyMs);
+    else this.latency.add(o.latencyMs);
     // What did not serve the request: all of a failed one, the attempts before the serving one.
     // A response-cache hit (R106) has no attempts and costs nothing.
     const waste =
@@ -257,7 +256,7 @@ export class PolicyMetrics implements RunObserver {
       costUsd: cost,
       costPerSuccessUsd: this.succeeded ? cost / this.succeeded : 0,
       wastedSpendUsd: this.wasted.value,
-      latencyMs: quantiles(this.latency),
+      latencyMs: quantiles(this.latency.withBucketsOf(this.servedLatency)),
       servedLatencyMs: quantiles(this.servedLatency),
       ttftMs: quantiles(this.ttft),
       ...(this.slo

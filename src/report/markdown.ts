@@ -5,7 +5,7 @@ import { timeoutText } from "../policies/describe.js";
 import { responseCacheFor } from "../router/response-cache.js";
 import { sloOf } from "../scenario/load.js";
 import type { Scenario } from "../scenario/schema.js";
-import { failsCaveat, sloText } from "./format.js";
+import { failsCaveat, sloText, thousands } from "./format.js";
 
 /**
  * A scenario string as Markdown text: every character Markdown or HTML would act on gets a
@@ -44,7 +44,7 @@ export function renderMarkdown(s: Scenario, sum: Summary, run: RunInfo): string 
   out.push(`# routesim report: ${mdEscape(s.name)}`, "");
   if (s.description) out.push(mdEscapeLines(s.description.trim()), "");
   out.push(
-    `Seed ${sum.seed} · ${sum.requests.toLocaleString("en-US")} requests per policy · ${s.providers.length} endpoints · ${sum.policies.length} policies · routesim ${run.routesimVersion}`,
+    `Seed ${sum.seed} · ${thousands(sum.requests)} requests per policy · ${s.providers.length} endpoints · ${sum.policies.length} policies · routesim ${run.routesimVersion}`,
     "",
   );
   if (sum.skippedRows > 0) out.push(`Trace rows skipped as bad: ${sum.skippedRows}.`, "");

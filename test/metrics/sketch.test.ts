@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bucketByLog, bucketOf, ExactSum, QuantileSketch } from "../../src/metrics/sketch.js";
+import { bucketByLog, bucketOf, ExactSum, QuantileSketch, tableBucket } from "../../src/metrics/sketch.js";
 import { compileDist } from "../../src/rng/distributions.js";
 import { Rng } from "../../src/rng/rng.js";
 
@@ -77,7 +77,7 @@ describe("bucketOf: the sketch's bucket without a logarithm", () => {
     bits[0] += BigInt(n); // positive doubles: the bit pattern counts units in the last place
     return word[0];
   };
-  const same = (v: number): boolean => bucketOf(v) === bucketByLog(v);
+  const same = (v: number): boolean => tableBucket(v) === bucketByLog(v) && bucketOf(v) === bucketByLog(v);
 
   it("agrees with the logarithm at every bucket boundary and 40 doubles either side", () => {
     let checked = 0;
@@ -88,7 +88,7 @@ describe("bucketOf: the sketch's bucket without a logarithm", () => {
         const v = ulps(edge, d);
         if (v <= 1e-3) continue;
         checked++;
-        if (!same(v)) expect.fail(`bucketOf(${v}) = ${bucketOf(v)}, by logarithm ${bucketByLog(v)}`);
+        if (!same(v)) expect.fail(`tableBucket(${v}) = ${tableBucket(v)}, by logarithm ${bucketByLog(v)}`);
       }
     }
     expect(checked).toBeGreaterThan(300_000);
@@ -107,7 +107,7 @@ describe("bucketOf: the sketch's bucket without a logarithm", () => {
     for (let i = 0; i < 300_000; i++) {
       const v = Math.exp(lo + rng.next() * (hi - lo));
       if (v > 1e-3 && !same(v))
-        expect.fail(`bucketOf(${v}) = ${bucketOf(v)}, by logarithm ${bucketByLog(v)}`);
+        expect.fail(`tableBucket(${v}) = ${tableBucket(v)}, by logarithm ${bucketByLog(v)}`);
     }
   });
 
@@ -134,5 +134,27 @@ describe("ExactSum", () => {
     const s = new ExactSum();
     for (const x of [1e16, 1, -1e16, 1e-3, 1]) s.add(x);
     expect(s.value).toBe(2.001);
+  });
+});
+
+describe("QuantileSketch.addUnbucketed + withBucketsOf", () => {
+  it("gives the sketch of all values when another sketch buckets some of them", () => {
+    const rng = new Rng(5, "split");
+    const all = new QuantileSketch();
+    const part = new QuantileSketch();
+    const rest = new QuantileSketch();
+    for (let i = 0; i < 20_000; i++) {
+      const v = i % 97 === 0 ? 0 : Math.exp(rng.next() * 12);
+      all.add(v);
+      if (rng.next() < 0.8) {
+        rest.addUnbucketed(v);
+        part.add(v);
+      } else rest.add(v);
+    }
+    const merged = rest.withBucketsOf(part);
+    for (const q of [0, 0.001, 0.01, 0.5, 0.9, 0.99, 0.999, 1]) expect(merged.quantile(q)).toBe(all.quantile(q));
+    expect([merged.count, merged.sum, merged.min, merged.max]).toEqual([all.count, all.sum, all.min, all.max]);
+    // The copy leaves both inputs as they were (a second summary gives the same answer).
+    expect(rest.withBucketsOf(part).quantile(0.5)).toBe(all.quantile(0.5));
   });
 });

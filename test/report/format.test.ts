@@ -1,14 +1,53 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { frontier, renderSvg, warmUpCharts } from "../../src/report/charts.js";
-import { absDiff, relDiff, stat, value } from "../../src/report/format.js";
+import { absDiff, relDiff, stat, thousands, value } from "../../src/report/format.js";
 import { escapeHtml } from "../../src/report/html.js";
 
 const S = (mean: number, h: number) => ({ mean, lo: mean - h, hi: mean + h, sd: 1, n: 5 });
 
 describe("report formatting", () => {
+  it("thousands() writes what toLocaleString('en-US') writes, without ICU", () => {
+    const intl = (x: number, d: number) =>
+      x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+    for (const x of [
+      0,
+      -0,
+      0.5,
+      1.5,
+      2.5,
+      -2.5,
+      999.5,
+      1234.5678,
+      -0.0004,
+      1e6,
+      123456789.125,
+      1e20,
+      1e22,
+      Number.NaN,
+      -Infinity,
+    ])
+      for (const d of [0, 1, 2, 3]) expect(thousands(x, d), `${x} with ${d} decimals`).toBe(intl(x, d));
+    fc.assert(
+      fc.property(
+        fc.double({ noNaN: true, min: -1e21, max: 1e21 }),
+        fc.integer({ min: 0, max: 4 }),
+        (x, d) => {
+          expect(thousands(x, d)).toBe(intl(x, d));
+        },
+      ),
+      { numRuns: 3000, seed: 7 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: -1e9, max: 1e12 }), (x) => {
+        expect(thousands(x)).toBe(x.toLocaleString("en-US"));
+      }),
+      { numRuns: 2000, seed: 7 },
+    );
+  });
   it("values with units and CIs", () => {
     expect(stat(S(0.9952, 0.0012), "fraction")).toBe("99.52 % ± 0.12");
     expect(stat(S(0.000827, 0.000045), "usd")).toBe("$0.000827 ± 0.000045");
