@@ -44,8 +44,8 @@ export function tableBucket(v: number): number {
 
 /** 2^40 ms is 35 years: latencies and token counts stay far below. */
 const FAST_LIMIT = 2 ** 40;
-/** Values bucketed by logarithm before the tables are built (a 20k-request run's worth). */
-const SLOW_CALLS = 50_000;
+/** Values bucketed by logarithm before the tables are built (a 2,500-request run's worth). */
+const SLOW_CALLS = 5_000;
 let slowCalls = 0;
 const EMPTY_I32 = new Int32Array(0);
 /** Bucket of each cell's smallest value above MIN_VALUE, by (biased exponent << 8 | top mantissa bits) − cellBase. */
