@@ -12,7 +12,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { build } from "esbuild";
 import { median } from "./two-cores.js";
 
@@ -217,7 +217,10 @@ export async function wholeProcessFigures(
 
     return {
       rounds: o.rounds,
-      floor: { source: shared ? "shared" : "own", file: shared ?? "bench/reference/typed-loop.ts" },
+      floor: {
+        source: shared ? "shared" : "own",
+        file: shared ? relative(root, shared) : "bench/reference/typed-loop.ts",
+      },
       wallS: Object.fromEntries(Object.entries(walls).map(([k, v]) => [k, spread(v)])),
       perfVsFloor: per("perf", (i) => w("floor", i) / w("perf", i)),
       perfVsOwnLoop: per("perf", (i) => w("ownLoop", i) / w("perf", i)),
