@@ -25,6 +25,7 @@ export { loadPolicyModules } from "./cli/policy-module.js";
 export { type CompareOptions, type CompareResult, renderReports } from "./experiment/compare.js";
 export type { PolicySummary, Quantiles } from "./metrics/collector.js";
 export { ExactSum, QuantileSketch } from "./metrics/sketch.js";
+export { lastAttemptError } from "./policies/errors.js";
 export { openRouterFinalError } from "./policies/openrouter/errors.js";
 export { OpenRouterConfig, openRouterPolicy } from "./policies/openrouter.js";
 export {
@@ -50,7 +51,6 @@ export { weightedOrder } from "./policies/weighted.js";
 export type { CompareSummary } from "./results/compare-summary.js";
 export type { DistSpec, Sampler } from "./rng/distributions.js";
 export { hashKey, Rng } from "./rng/rng.js";
-export { lastAttemptError } from "./policies/errors.js";
 export { InputError } from "./scenario/errors.js";
 export {
   type LoadedScenario,

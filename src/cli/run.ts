@@ -3,11 +3,11 @@
 import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
+import { thousands } from "../report/format.js";
 import { loadScenario } from "../scenario/load.js";
 import { simulate } from "../simulate.js";
 import { outputDir, parseIntFlag, printWarnings, progressReporter, safeName, UsageError } from "./common.js";
 import { parseList } from "./compare.js";
-import { thousands } from "../report/format.js";
 import { consoleTable } from "./console-table.js";
 import { loadPolicyModules, policyModuleOption } from "./policy-module.js";
 

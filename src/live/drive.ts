@@ -15,11 +15,11 @@ import { runMarkdown } from "../experiment/batch-means.js";
 import { UNKNOWN_DECISION } from "../experiment/why.js";
 import { ATTEMPT_COLUMNS, PolicyMetrics, REQUEST_COLUMNS } from "../metrics/collector.js";
 import { CsvWriter } from "../metrics/csv.js";
+import { errorType } from "../policies/errors.js";
 import { buildCatalog } from "../providers/catalog.js";
 import { openResultsFolder, type ResultsFolder } from "../results/folder.js";
 import { readRunFolder } from "../results/run-folder.js";
 import { billUsd } from "../router/billing.js";
-import { errorType } from "../policies/errors.js";
 import { type LoadedScenario, sloOf } from "../scenario/load.js";
 import type { PolicySpec } from "../scenario/schema.js";
 import {

@@ -3,8 +3,9 @@
  * (what most self-hosted gateways return). OpenRouter's own mapping (R59–R62) is in
  * openrouter/errors.ts, beside its policy.
  */
-import type { FinalError } from "./types.js";
+
 import type { AttemptRecord } from "../types.js";
+import type { FinalError } from "./types.js";
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: "invalid_request",

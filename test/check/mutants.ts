@@ -5,11 +5,11 @@
  */
 import type { CheckSubject } from "../../src/check/harness.js";
 import { specSubject } from "../../src/check/subjects.js";
+import { lastAttemptError } from "../../src/policies/errors.js";
 import { meetsPreferences, OpenRouterConfig, openRouterPolicy } from "../../src/policies/openrouter.js";
 import type { EndpointView, Policy } from "../../src/policies/types.js";
 import { attemptCostUsd } from "../../src/providers/catalog.js";
 import { Rng } from "../../src/rng/rng.js";
-import { lastAttemptError } from "../../src/policies/errors.js";
 import type { RunObserver } from "../../src/router/router.js";
 import { PolicySpec, type RequestBody } from "../../src/scenario/schema.js";
 import type { AttemptRecord, Endpoint } from "../../src/types.js";

@@ -152,8 +152,14 @@ describe("QuantileSketch.addUnbucketed + withBucketsOf", () => {
       } else rest.add(v);
     }
     const merged = rest.withBucketsOf(part);
-    for (const q of [0, 0.001, 0.01, 0.5, 0.9, 0.99, 0.999, 1]) expect(merged.quantile(q)).toBe(all.quantile(q));
-    expect([merged.count, merged.sum, merged.min, merged.max]).toEqual([all.count, all.sum, all.min, all.max]);
+    for (const q of [0, 0.001, 0.01, 0.5, 0.9, 0.99, 0.999, 1])
+      expect(merged.quantile(q)).toBe(all.quantile(q));
+    expect([merged.count, merged.sum, merged.min, merged.max]).toEqual([
+      all.count,
+      all.sum,
+      all.min,
+      all.max,
+    ]);
     // The copy leaves both inputs as they were (a second summary gives the same answer).
     expect(rest.withBucketsOf(part).quantile(0.5)).toBe(all.quantile(0.5));
   });

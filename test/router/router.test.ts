@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { lastAttemptError } from "../../src/policies/errors.js";
 import { DEFERRED, type Decision, type Policy, type RouterBehaviour } from "../../src/policies/types.js";
 import { buildCatalog } from "../../src/providers/catalog.js";
-import { lastAttemptError } from "../../src/policies/errors.js";
 import type { Provider } from "../../src/scenario/schema.js";
 import { Simulator } from "../../src/sim/kernel.js";
 import type { AttemptRecord, Outcome } from "../../src/types.js";

@@ -7,8 +7,9 @@
  * `policy.observe`. A policy that owns the arrays can therefore append the next step in `observe`
  * and simply not append anything to stop. `test/policies/gateway/end-to-end.test.ts` pins this contract.
  */
-import { errorType } from "../errors.js";
+
 import type { AttemptRecord } from "../../types.js";
+import { errorType } from "../errors.js";
 import type { Decision, FinalError } from "../types.js";
 
 interface OpenPlan {

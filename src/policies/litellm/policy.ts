@@ -8,8 +8,8 @@
  * healthy then.
  */
 import { hashKey, Rng } from "../../rng/rng.js";
-import { errorType } from "../errors.js";
 import type { AttemptRecord, Endpoint, RoutedRequest } from "../../types.js";
+import { errorType } from "../errors.js";
 import { configSource } from "../gateway/files.js";
 import { isTerminal, PlanBook } from "../gateway/plan.js";
 import { type RetryAfter, retryAfterFor } from "../gateway/retryafter.js";

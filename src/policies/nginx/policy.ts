@@ -22,8 +22,8 @@
  */
 import { InputError } from "../../errors.js";
 import type { Rng } from "../../rng/rng.js";
-import { errorType } from "../errors.js";
 import type { AttemptRecord, RoutedRequest } from "../../types.js";
+import { errorType } from "../errors.js";
 import { configSource } from "../gateway/files.js";
 import { gatewayFinalError, isTerminal, PlanBook } from "../gateway/plan.js";
 import { type BuiltPolicy, measuresWarning, type PolicyFactory } from "../kind.js";

@@ -1,6 +1,7 @@
 /** OpenRouter's final errors (spec R45, R59–R63): what a request that failed every attempt returns. */
-import { attemptError, errorType } from "../errors.js";
+
 import type { AttemptRecord } from "../../types.js";
+import { attemptError, errorType } from "../errors.js";
 import type { FinalError } from "../types.js";
 
 /**

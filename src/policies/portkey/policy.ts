@@ -10,8 +10,8 @@
  * target's final status.
  */
 import { hashKey, Rng } from "../../rng/rng.js";
-import { errorType } from "../errors.js";
 import type { AttemptRecord, RoutedRequest } from "../../types.js";
+import { errorType } from "../errors.js";
 import { configSource } from "../gateway/files.js";
 import { gatewayFinalError, isTerminal, PlanBook } from "../gateway/plan.js";
 import { type RetryAfter, retryAfterFor } from "../gateway/retryafter.js";
