@@ -78,10 +78,13 @@ export interface ObservedRun {
  * inlines them, would be thrown away at the start of each later run in the process.
  */
 class Tee implements RunObserver {
+  readonly borrows: boolean;
   constructor(
     private readonly a: RunObserver,
     private readonly b: RunObserver,
-  ) {}
+  ) {
+    this.borrows = a.borrows === true && b.borrows === true;
+  }
 
   attempt(x: AttemptRecord): void {
     this.a.attempt(x);
@@ -215,7 +218,7 @@ export interface WorldHooks {
   readonly queueCapacity?: number;
 }
 
-const NO_OBSERVER: RunObserver = { attempt: () => {}, outcome: () => {} };
+const NO_OBSERVER: RunObserver = { borrows: true, attempt: () => {}, outcome: () => {} };
 
 /**
  * The one place a simulated world is built: kernel, health, mock providers, router and the

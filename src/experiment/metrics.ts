@@ -42,6 +42,7 @@ export function qualityOf(e: Endpoint, spec: Provider | undefined): number | nul
 }
 
 export class ExtraMetrics implements RunObserver {
+  readonly borrows = true;
   private fallbacks = 0;
   private qualitySum = 0;
   private qualityN = 0;

@@ -102,6 +102,8 @@ function sorted(o: Record<string, number>): Record<string, number> {
 }
 
 export class PolicyMetrics implements RunObserver {
+  /** Counts and sketches: nothing of a record is kept. */
+  readonly borrows = true;
   requests = 0;
   succeeded = 0;
   attempts = 0;

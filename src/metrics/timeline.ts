@@ -52,6 +52,7 @@ function bump(a: number[], i: number): void {
 }
 
 export class TimelineObserver implements RunObserver {
+  readonly borrows = true;
   private readonly requests: number[] = [];
   private readonly failed: number[] = [];
   private readonly served: number[][];

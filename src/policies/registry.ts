@@ -12,6 +12,7 @@ import type { BuiltPolicy, KindContext, PolicyBuild, PolicyContext, PolicyFactor
 import { BUILT_IN_KINDS } from "./kinds.js";
 import { openRouterBehaviour } from "./openrouter/kind.js";
 import { OpenRouterConfig } from "./openrouter.js";
+import { markOutsidePolicy } from "./records.js";
 import type { Policy, RouterBehaviour } from "./types.js";
 
 export type {
@@ -112,7 +113,12 @@ export function buildPolicy(spec: PolicySpec, ctx: PolicyContext): BuiltPolicy {
   const module = moduleOfKind.get(spec.kind);
   // A kind may build another (Envoy's inner balancer) through the context.
   const kctx: KindContext = { ...ctx, build: buildPolicy };
-  if (module === undefined) return completeBuild(factory(spec, kctx), spec, ctx);
+  if (module === undefined) {
+    const b = completeBuild(factory(spec, kctx), spec, ctx);
+    if (factory !== (BUILT_IN_KINDS as Record<string, PolicyFactory | undefined>)[spec.kind])
+      markOutsidePolicy(b.policy);
+    return b;
+  }
   // A module cannot throw routesim's InputError (it need not import routesim): its errors name the entry.
   let made: Policy | PolicyBuild;
   try {
@@ -124,7 +130,9 @@ export function buildPolicy(spec: PolicySpec, ctx: PolicyContext): BuiltPolicy {
       { path: ctx.path, message: `policy kind "${spec.kind}" (from ${module}): ${message}` },
     ]);
   }
-  return completeBuild(made, spec, ctx);
+  const b = completeBuild(made, spec, ctx);
+  markOutsidePolicy(b.policy);
+  return b;
 }
 
 /** A factory's answer as the router needs it: a bare `Policy` or a partial build made whole. */

@@ -163,4 +163,10 @@ export interface Policy {
    * (a measurable share of a request's cost). Default: it reads them.
    */
   readonly readsHealth?: boolean;
+  /**
+   * True when `observe`/`settle` keep an attempt record, outcome or attempts list after the
+   * request's `settle` returns; the router then never reuses them for later requests. Default:
+   * false for routesim's own policies, true for any other (see policies/records.ts).
+   */
+  readonly keepsRecords?: boolean;
 }

@@ -28,6 +28,7 @@ export class DecisionLog {
   /** An observer that logs one policy's requests. */
   observer(policy: string): RunObserver {
     return {
+      borrows: true, // each request becomes a line at once
       attempt: () => {},
       outcome: (req, o, attempts, d) => this.write(policy, req, o, attempts, d),
     };

@@ -3,6 +3,8 @@
  * candidate, model-level skips, the final error mapping, billing and health tracking. Every request
  * ends in exactly one outcome.
  */
+
+import { keepsRecords } from "../policies/records.js";
 import {
   DEFERRED,
   type Decision,
@@ -14,8 +16,9 @@ import {
 import { endpointsByModel } from "../providers/catalog.js";
 import { type LiveAttempt, type ProviderFarm, TimerScope } from "../providers/farm.js";
 import { hashKey, Rng } from "../rng/rng.js";
+import { storeAsAnyValue, storeAsDoubles } from "../sim/doubles.js";
 import type { Simulator } from "../sim/kernel.js";
-import type { AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
+import type { AttemptError, AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
 import { billUsd } from "./billing.js";
 import { ProviderCaches } from "./cache.js";
 import type { HealthTracker } from "./health.js";
@@ -25,17 +28,67 @@ import { ResponseCache, type ResponseCacheSettings } from "./response-cache.js";
 export interface RunObserver {
   attempt(a: AttemptRecord): void;
   outcome(req: RoutedRequest, o: Outcome, attempts: readonly AttemptRecord[], decision: Decision): void;
+  /**
+   * True when the observer reads records, outcomes and attempt lists only during its calls (it
+   * keeps numbers, not those objects): the router may then reuse them for later requests.
+   */
+  readonly borrows?: boolean;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** Placeholders of a spare record or state (never read: a record is filled before it is shown). */
+const NO_ENDPOINT = {} as Endpoint;
+const NO_REQUEST = {} as RoutedRequest;
+const NO_DECISION: Decision = { kind: "route", candidates: [] };
 
-/** Shared by every request before its first attempt ends; never mutated (replaced instead). */
-const NO_ATTEMPTS: AttemptRecord[] = [];
+/** One attempt; reused for a later request once its own request has ended (when nobody keeps it). */
+class Attempt implements AttemptRecord {
+  policy = "";
+  requestId = 0;
+  attempt = 0;
+  endpoint: Endpoint = NO_ENDPOINT;
+  startMs = 0;
+  endMs = 0;
+  ttftMs = 0;
+  status = 0;
+  error: AttemptError = "none";
+  promptTokens = 0;
+  completionTokens = 0;
+  costUsd = 0;
+  // Always present (undefined when unset): one object layout, so a reused record never changes it.
+  cachedTokens: number | undefined = undefined;
+  retryAfterS: number | undefined = undefined;
+}
+
+const sampleAttempt = new Attempt();
+storeAsDoubles(sampleAttempt, ["startMs", "endMs", "ttftMs", "costUsd"]);
+storeAsAnyValue(sampleAttempt, ["cachedTokens", "retryAfterS"]);
+
+/** A request's outcome, either kind in one layout (the fields of the other kind undefined). */
+class Ending {
+  kind: "served" | "failed" = "failed";
+  endpoint: Endpoint | undefined = undefined;
+  status: number | undefined = undefined;
+  code: string | undefined = undefined;
+  attempts = 0;
+  costUsd = 0;
+  latencyMs = 0;
+  ttftMs = 0;
+  cacheHit: true | undefined = undefined;
+}
+
+const sampleEnding = new Ending();
+storeAsDoubles(sampleEnding, ["costUsd", "latencyMs", "ttftMs"]);
+storeAsAnyValue(sampleEnding, ["status"]);
+
+/** Shared by every request before its first attempt ends; never mutated. */
+const NO_ATTEMPTS: readonly AttemptRecord[] = [];
 
 class InFlight {
+  req: RoutedRequest = NO_REQUEST;
+  decision: Decision = NO_DECISION;
   next = 0;
-  /** Replaced by an exact-size array on the first attempt (most requests make one). */
-  attempts: AttemptRecord[] = NO_ATTEMPTS;
+  /** The attempts so far (NO_ATTEMPTS until the first one ends). */
+  attempts: readonly AttemptRecord[] = NO_ATTEMPTS;
   /** Models skipped after a model-fatal error (R45), also when interleaved (R52 partition none). */
   skipModels: string[] | null = null;
   /** Cached prompt tokens of the attempt in flight. */
@@ -47,14 +100,37 @@ class InFlight {
   /** Billed so far over the request's attempts (abandoned ones included where providers bill them). */
   spentUsd = 0;
   /** Copied from `req`: read when the request ends, without touching the (by then cold) request. */
-  readonly arrivalMs: number;
-  constructor(
-    readonly req: RoutedRequest,
-    readonly decision: Decision & { kind: "route" },
-  ) {
+  arrivalMs = 0;
+  readonly outcome = new Ending();
+
+  start(req: RoutedRequest, decision: Decision): this {
+    this.req = req;
+    this.decision = decision;
     this.arrivalMs = req.arrivalMs;
+    this.next = 0;
+    this.attempts = NO_ATTEMPTS;
+    this.skipModels = null;
+    this.cached = 0;
+    this.expired = false;
+    this.noCallSteps = 0;
+    this.spentUsd = 0;
+    return this;
+  }
+
+  /**
+   * Appends a record. The list is new for each request (a fresh young array is cheaper to fill
+   * than a reused one, which sits cold in old space by the time an attempt ends).
+   */
+  add(rec: AttemptRecord): void {
+    if (this.attempts.length === 0) this.attempts = [rec];
+    else (this.attempts as AttemptRecord[]).push(rec);
+  }
+
+  get route(): Decision & { kind: "route" } {
+    return this.decision as Decision & { kind: "route" };
   }
 }
+storeAsDoubles(new InFlight(), ["spentUsd", "arrivalMs"]);
 
 export interface RouterOptions {
   readonly sim: Simulator;
@@ -86,6 +162,10 @@ export class Router {
   private readonly requestTimeoutMs: number;
   /** Requests that reached an outcome. */
   completed = 0;
+  /** Ended requests' state and records, for later requests (only while nobody keeps them). */
+  private readonly spareFlights: InFlight[] = [];
+  private readonly spareAttempts: Attempt[] = [];
+  private recycles: boolean;
   /** Extra observers (e.g. the decision log), called after the main one. */
   private readonly extra: RunObserver[] = [];
   /** OpenRouter response caching (R106), asked before the policy; null when off (no per-request work). */
@@ -109,6 +189,7 @@ export class Router {
     this.policy = policy;
     this.behaviour = behaviour;
     this.observer = o.observer;
+    this.recycles = o.observer.borrows === true && !keepsRecords(policy);
     const responseCache = o.responseCache ?? null;
     this.responseCache = responseCache === null ? null : new ResponseCache(responseCache);
     // Keyed by purpose only (not by policy name), so identical policies draw identically (CRN).
@@ -126,7 +207,7 @@ export class Router {
       if (st) {
         this.waiting.delete(arg);
         if (st.expired) this.requestTimedOut(st);
-        else this.run(st, candidateAt(st.decision, st.next - 1));
+        else this.run(st, candidateAt(st.route, st.next - 1));
       }
     });
     this.view = new RouterView(sim, catalog, health);
@@ -135,6 +216,7 @@ export class Router {
   /** Adds an observer that sees every attempt and outcome after the main observer. */
   alsoObserve(o: RunObserver): void {
     this.extra.push(o);
+    if (o.borrows !== true) this.recycles = false;
   }
 
   get endpointView(): EndpointView {
@@ -146,25 +228,27 @@ export class Router {
     if (this.responseCache !== null && this.answeredFromCache(this.responseCache, req)) return;
     this.rng.reseed(this.rngKey, req.id);
     const decision = this.policy.route(req, this.view, this.rng);
+    const st = this.flight(req, decision);
     if (decision.kind === "reject") {
-      this.finish(
-        req,
-        {
-          kind: "failed",
-          status: decision.status,
-          code: decision.code,
-          attempts: 0,
-          latencyMs: 0,
-          ttftMs: Number.NaN,
-          costUsd: 0,
-        },
-        [],
-        decision,
-      );
+      const o = st.outcome;
+      o.kind = "failed";
+      o.endpoint = undefined;
+      o.status = decision.status;
+      o.code = decision.code;
+      o.attempts = 0;
+      o.latencyMs = 0;
+      o.ttftMs = Number.NaN;
+      o.costUsd = 0;
+      o.cacheHit = undefined;
+      this.finish(st);
       return;
     }
-    const st = new InFlight(req, decision);
     this.tryNext(st);
+  }
+
+  private flight(req: RoutedRequest, decision: Decision): InFlight {
+    const spare = this.spareFlights;
+    return (spare.length > 0 ? spare.pop()! : new InFlight()).start(req, decision);
   }
 
   /**
@@ -175,24 +259,16 @@ export class Router {
     const key = cache.keyOf(req);
     const endpoint = key === null ? null : cache.lookup(key, this.sim.now);
     if (endpoint === null) return false;
-    const o: Outcome = {
-      kind: "served",
-      endpoint,
-      attempts: 0,
-      costUsd: 0,
-      latencyMs: 0,
-      ttftMs: 0,
-      cacheHit: true,
-    };
+    const st = this.flight(req, CACHE_HIT);
+    this.served(st.outcome, endpoint, 0, 0, 0, 0);
+    st.outcome.cacheHit = true;
     this.completed++;
-    this.observer.outcome(req, o, NO_ATTEMPTS, CACHE_HIT);
-    const extra = this.extra;
-    for (let i = 0; i < extra.length; i++) extra[i].outcome(req, o, NO_ATTEMPTS, CACHE_HIT);
+    this.deliver(st);
     return true;
   }
 
   private tryNext(st: InFlight): void {
-    const d = st.decision;
+    const d = st.route;
     let e = candidateAt(d, st.next);
     while (e >= 0 && st.skipModels !== null && st.skipModels.includes(this.catalog[e].model))
       e = candidateAt(d, ++st.next);
@@ -201,7 +277,7 @@ export class Router {
       return;
     }
     st.next++;
-    const delay = st.decision.delaysMs?.[st.next - 1] ?? 0;
+    const delay = d.delaysMs?.[st.next - 1] ?? 0;
     if (delay > 0) {
       this.waiting.set(st.req.id, st);
       let wake = this.sim.now + delay;
@@ -244,7 +320,7 @@ export class Router {
     a.tryKey = tries;
     a.promptTokens = st.req.promptTokens;
     a.completionTokens = st.req.completionTokens;
-    a.deadlineMs = this.sim.now + (st.decision.timeoutsMs?.[st.next - 1] ?? this.behaviour.timeoutMs);
+    a.deadlineMs = this.sim.now + (st.route.timeoutsMs?.[st.next - 1] ?? this.behaviour.timeoutMs);
     const streaming = st.req.body.stream === true;
     a.timerScope = streaming ? this.scopeStreaming : this.scopeNonStreaming;
     a.streaming = streaming;
@@ -272,28 +348,26 @@ export class Router {
       (this.billsAbandoned
         ? a.prefilled
         : a.error === "mid_stream" && this.behaviour.billPartialOnErrorFinish === true);
-    const rec: Mutable<AttemptRecord> = {
-      policy: this.policy.name,
-      requestId: a.requestId,
-      attempt: a.attemptNo,
-      endpoint,
-      startMs: a.submitMs,
-      endMs: a.endMs,
-      ttftMs: a.ttftMs,
-      status: a.status,
-      error: a.error,
-      promptTokens: a.promptTokens,
-      completionTokens: a.tokensOut,
-      costUsd: billed ? billUsd(endpoint, a.promptTokens, st.cached, a.tokensOut, this.byokFee) : 0,
-    };
+    const spare = this.spareAttempts;
+    const rec = spare.length > 0 ? spare.pop()! : new Attempt();
+    rec.policy = this.policy.name;
+    rec.requestId = a.requestId;
+    rec.attempt = a.attemptNo;
+    rec.endpoint = endpoint;
+    rec.startMs = a.submitMs;
+    rec.endMs = a.endMs;
+    rec.ttftMs = a.ttftMs;
+    rec.status = a.status;
+    rec.error = a.error;
+    rec.promptTokens = a.promptTokens;
+    rec.completionTokens = a.tokensOut;
+    rec.costUsd = billed ? billUsd(endpoint, a.promptTokens, st.cached, a.tokensOut, this.byokFee) : 0;
+    rec.cachedTokens = st.cached > 0 ? st.cached : undefined;
+    rec.retryAfterS = a.retryAfterS === a.retryAfterS ? a.retryAfterS : undefined;
     const expired = a.hitRequestDeadline;
-    // Optional fields only when set (same keys, in the same order, as before; no spread copies).
-    if (st.cached > 0) rec.cachedTokens = st.cached;
-    if (a.retryAfterS === a.retryAfterS) rec.retryAfterS = a.retryAfterS;
     this.farm.release(a);
     st.spentUsd += rec.costUsd;
-    if (st.attempts.length === 0) st.attempts = [rec];
-    else st.attempts.push(rec);
+    st.add(rec);
     if (this.tracksHealth) {
       // R7: end-to-end throughput = output tokens ÷ (TTFT + streaming time).
       const tps =
@@ -316,37 +390,20 @@ export class Router {
         const key = rc.keyOf(st.req);
         if (key !== null) rc.store(key, endpoint, now);
       }
-      this.finish(
-        st.req,
-        {
-          kind: "served",
-          endpoint,
-          attempts: st.attempts.length,
-          costUsd: st.spentUsd,
-          latencyMs: now - st.arrivalMs,
-          ttftMs: rec.startMs + rec.ttftMs - st.arrivalMs,
-        },
-        st.attempts,
-        st.decision,
+      this.served(
+        st.outcome,
+        endpoint,
+        st.attempts.length,
+        st.spentUsd,
+        now - st.arrivalMs,
+        rec.startMs + rec.ttftMs - st.arrivalMs,
       );
+      this.finish(st);
       return;
     }
     if (rec.error === "mid_stream") {
       // Committed: the first token reached the client, so no other endpoint may be tried (R46).
-      this.finish(
-        st.req,
-        {
-          kind: "failed",
-          status: rec.status,
-          code: "mid_stream_error",
-          attempts: st.attempts.length,
-          latencyMs: now - st.arrivalMs,
-          ttftMs: rec.startMs + rec.ttftMs - st.arrivalMs,
-          costUsd: st.spentUsd,
-        },
-        st.attempts,
-        st.decision,
-      );
+      this.failed(st, rec.status, "mid_stream_error", rec.startMs + rec.ttftMs - st.arrivalMs);
       return;
     }
     if (expired) {
@@ -370,33 +427,65 @@ export class Router {
 
   private fail(st: InFlight): void {
     // R60: when the last candidate model had no eligible endpoint, its filter result is the answer.
-    const fe = st.decision.emptyTail ?? this.behaviour.finalError(st.attempts, st.req.id);
+    const fe = st.route.emptyTail ?? this.behaviour.finalError(st.attempts, st.req.id);
     this.failWith(st, fe.status, fe.code);
   }
 
   private failWith(st: InFlight, status: number, code: string): void {
-    this.finish(
-      st.req,
-      {
-        kind: "failed",
-        status,
-        code,
-        attempts: st.attempts.length,
-        latencyMs: this.sim.now - st.arrivalMs,
-        ttftMs: Number.NaN,
-        costUsd: st.spentUsd,
-      },
-      st.attempts,
-      st.decision,
-    );
+    this.failed(st, status, code, Number.NaN);
   }
 
-  private finish(req: RoutedRequest, o: Outcome, attempts: readonly AttemptRecord[], d: Decision): void {
+  private failed(st: InFlight, status: number, code: string, ttftMs: number): void {
+    const o = st.outcome;
+    o.kind = "failed";
+    o.endpoint = undefined;
+    o.status = status;
+    o.code = code;
+    o.attempts = st.attempts.length;
+    o.latencyMs = this.sim.now - st.arrivalMs;
+    o.ttftMs = ttftMs;
+    o.costUsd = st.spentUsd;
+    o.cacheHit = undefined;
+    this.finish(st);
+  }
+
+  private served(
+    o: Ending,
+    endpoint: Endpoint,
+    attempts: number,
+    costUsd: number,
+    latencyMs: number,
+    ttftMs: number,
+  ): void {
+    o.kind = "served";
+    o.endpoint = endpoint;
+    o.status = undefined;
+    o.code = undefined;
+    o.attempts = attempts;
+    o.costUsd = costUsd;
+    o.latencyMs = latencyMs;
+    o.ttftMs = ttftMs;
+    o.cacheHit = undefined;
+  }
+
+  private finish(st: InFlight): void {
     this.completed++;
-    this.policy.settle?.(req, o, attempts, this.view);
-    this.observer.outcome(req, o, attempts, d);
+    this.policy.settle?.(st.req, st.outcome as Outcome, st.attempts, this.view);
+    this.deliver(st);
+  }
+
+  /** The outcome to the observers; then, when nobody keeps them, the state and records are spare. */
+  private deliver(st: InFlight): void {
+    const o = st.outcome as Outcome;
+    this.observer.outcome(st.req, o, st.attempts, st.decision);
     const extra = this.extra;
-    for (let i = 0; i < extra.length; i++) extra[i].outcome(req, o, attempts, d);
+    for (let i = 0; i < extra.length; i++) extra[i].outcome(st.req, o, st.attempts, st.decision);
+    if (!this.recycles) return;
+    const done = st.attempts;
+    for (let i = 0; i < done.length; i++) this.spareAttempts.push(done[i] as Attempt);
+    st.req = NO_REQUEST;
+    st.decision = NO_DECISION;
+    this.spareFlights.push(st);
   }
 }
 

@@ -16,3 +16,17 @@ export function storeAsDoubles(sample: object, fields: readonly string[]): void 
     o[f] = 0.5;
   }
 }
+
+/**
+ * Lets fields that hold either `undefined` or a number (small integer or fraction) take any of
+ * them from the first instance on: otherwise the first small integer stored into a field that held
+ * only `undefined` and fractions makes optimised code that stores into it bail out, again and again.
+ */
+export function storeAsAnyValue(sample: object, fields: readonly string[]): void {
+  const o = sample as Record<string, unknown>;
+  for (const f of fields) {
+    o[f] = 1;
+    o[f] = 0.5;
+    o[f] = undefined;
+  }
+}

@@ -9,6 +9,7 @@
 
 import { storeAsDoubles } from "./doubles.js";
 
+/** `now` is passed only to a handler declared with two parameters (see `handler`). */
 export type Handler = (arg: number, now: number) => void;
 
 // A module constant: read in `run` once per run, a global lookup would have no type feedback there.
@@ -32,6 +33,8 @@ export class Simulator {
   private size = 0;
   private nextSeq = 0;
   private handlers: Handler[] = [];
+  /** 1 where the handler takes `now`: passing a fractional time boxes it, once per event. */
+  private passNow: number[] = [];
   private stopped = false;
   // The source lane: at most one pending event kept outside the heap, for a stream that schedules
   // its next event only when the previous one fires (arrivals). It takes a sequence number like any
@@ -53,9 +56,13 @@ export class Simulator {
     this.freeCount = cap;
   }
 
-  /** Registers a callback and returns its id for `schedule`. */
+  /**
+   * Registers a callback and returns its id for `schedule`. A callback declared with one parameter
+   * gets only `arg` (it reads `now` from the simulator if it needs it).
+   */
   handler(fn: Handler): number {
     this.handlers.push(fn);
+    this.passNow.push(fn.length >= 2 ? 1 : 0);
     return this.handlers.length - 1;
   }
 
@@ -167,7 +174,8 @@ export class Simulator {
     }
     this.now = t;
     this.executed++;
-    this.handlers[kind](arg, t);
+    if (this.passNow[kind] === 1) this.handlers[kind](arg, t);
+    else (this.handlers[kind] as (arg: number) => void)(arg);
     return true;
   }
 

@@ -13,6 +13,23 @@ function runOrder(events: readonly (readonly [number, number])[], capacity = 16)
 }
 
 describe("Simulator", () => {
+  it("passes `now` only to a handler that declares it", () => {
+    const sim = new Simulator();
+    const seen: unknown[][] = [];
+    const one = sim.handler(function (this: unknown, _arg: number) {
+      // biome-ignore lint/complexity/noArguments: the test is about what the kernel passes
+      seen.push([...arguments, sim.now]);
+    });
+    const two = sim.handler((arg, now) => seen.push([arg, now]));
+    sim.schedule(1.5, one, 7);
+    sim.schedule(2.5, two, 8);
+    sim.run();
+    expect(seen).toEqual([
+      [7, 1.5],
+      [8, 2.5],
+    ]);
+  });
+
   it("runs events in time order and advances the clock to each event", () => {
     const sim = new Simulator();
     const log: [number, number][] = [];

@@ -36,6 +36,7 @@ import {
   parseOptions,
   routerTimeoutWarning,
 } from "../kind.js";
+import { keepsRecords } from "../records.js";
 import { DEFERRED, type Decision, type EndpointView, type Policy, type RouterBehaviour } from "../types.js";
 import { loadEnvoyConfig } from "./config.js";
 import { DetectorOptions } from "./options.js";
@@ -491,6 +492,8 @@ export function perModelClusters(catalog: readonly Endpoint[], o: DetectorSettin
 /** The Envoy wrapper: records every attempt, filters what the inner balancer sees. */
 export class EnvoyPolicy implements Policy {
   readonly readsHealth: boolean | undefined;
+  /** The inner balancer sees every record too. */
+  readonly keepsRecords: boolean;
   /** Split mode only: open plans, to learn when each attempt starts. */
   private readonly plans = new Map<number, Decision & { kind: "route" }>();
   private base: EndpointView | null = null;
@@ -503,6 +506,7 @@ export class EnvoyPolicy implements Policy {
     private readonly split: boolean,
   ) {
     this.readsHealth = inner.readsHealth;
+    this.keepsRecords = keepsRecords(inner);
     const resolve = inner.resolve;
     if (resolve)
       this.resolve = (id, view) => {
