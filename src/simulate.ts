@@ -238,6 +238,14 @@ export function buildWorld(
   const farm = new ProviderFarm(sim, s.providers, s.outage_groups, s.seed);
   const observer = hooks.observer?.(sim, farm) ?? NO_OBSERVER;
   const spec = s.policies.find((p) => p.name === b.policy.name);
+  // Requests come with this policy's body attached (no per-request copy).
+  const traffic = openTraffic(
+    s.traffic,
+    loaded.baseDir,
+    s.seed,
+    loaded.file,
+    bodyFactory(request, s.traffic.model),
+  );
   const router = new Router({
     sim,
     farm,
@@ -248,6 +256,7 @@ export function buildWorld(
     observer,
     seed: s.seed,
     responseCache: spec ? responseCacheFor(spec) : null, // R106
+    requestPool: traffic.pool ?? null,
   });
   // Finished attempts go to the router, through a tap when one is given.
   const tap = hooks.attemptTap;
@@ -260,14 +269,6 @@ export function buildWorld(
           },
         }
       : router,
-  );
-  // Requests come with this policy's body attached (no per-request copy).
-  const traffic = openTraffic(
-    s.traffic,
-    loaded.baseDir,
-    s.seed,
-    loaded.file,
-    bodyFactory(request, s.traffic.model),
   );
   const onArrival = hooks.onArrival;
   if (hooks.scheduleTraffic !== false)

@@ -16,8 +16,9 @@ import {
 import { endpointsByModel } from "../providers/catalog.js";
 import { type LiveAttempt, type ProviderFarm, TimerScope } from "../providers/farm.js";
 import { hashKey, Rng } from "../rng/rng.js";
-import { storeAsAnyValue, storeAsDoubles } from "../sim/doubles.js";
+import { objectList, storeAsAnyValue, storeAsDoubles } from "../sim/doubles.js";
 import type { Simulator } from "../sim/kernel.js";
+import type { RequestPool } from "../traffic/request.js";
 import type { AttemptError, AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
 import { billUsd } from "./billing.js";
 import { ProviderCaches } from "./cache.js";
@@ -39,6 +40,7 @@ export interface RunObserver {
 const NO_ENDPOINT = {} as Endpoint;
 const NO_REQUEST = {} as RoutedRequest;
 const NO_DECISION: Decision = { kind: "route", candidates: [] };
+const NO_RECORD = {} as AttemptRecord;
 
 /** One attempt; reused for a later request once its own request has ended (when nobody keeps it). */
 class Attempt implements AttemptRecord {
@@ -89,6 +91,8 @@ class InFlight {
   next = 0;
   /** The attempts so far (NO_ATTEMPTS until the first one ends). */
   attempts: readonly AttemptRecord[] = NO_ATTEMPTS;
+  /** Most requests make one attempt: their list, kept with the state (a new one when not reused). */
+  private readonly one: AttemptRecord[] = [NO_RECORD];
   /** Models skipped after a model-fatal error (R45), also when interleaved (R52 partition none). */
   skipModels: string[] | null = null;
   /** Cached prompt tokens of the attempt in flight. */
@@ -117,12 +121,13 @@ class InFlight {
     return this;
   }
 
-  /**
-   * Appends a record. The list is new for each request (a fresh young array is cheaper to fill
-   * than a reused one, which sits cold in old space by the time an attempt ends).
-   */
+  /** Appends a record: a first one goes into this state's own one-element list. */
   add(rec: AttemptRecord): void {
-    if (this.attempts.length === 0) this.attempts = [rec];
+    const n = this.attempts.length;
+    if (n === 0) {
+      this.one[0] = rec;
+      this.attempts = this.one;
+    } else if (n === 1) this.attempts = [this.one[0], rec];
     else (this.attempts as AttemptRecord[]).push(rec);
   }
 
@@ -144,6 +149,8 @@ export interface RouterOptions {
   readonly seed: number;
   /** OpenRouter response caching (R106); null or absent = off. */
   readonly responseCache?: ResponseCacheSettings | null;
+  /** Where ended requests go back to the traffic for reuse (when nobody keeps them). */
+  readonly requestPool?: RequestPool | null;
 }
 
 export class Router {
@@ -163,9 +170,10 @@ export class Router {
   /** Requests that reached an outcome. */
   completed = 0;
   /** Ended requests' state and records, for later requests (only while nobody keeps them). */
-  private readonly spareFlights: InFlight[] = [];
-  private readonly spareAttempts: Attempt[] = [];
+  private readonly spareFlights = objectList<InFlight>();
+  private readonly spareAttempts = objectList<Attempt>();
   private recycles: boolean;
+  private readonly requestPool: RequestPool | null;
   /** Extra observers (e.g. the decision log), called after the main one. */
   private readonly extra: RunObserver[] = [];
   /** OpenRouter response caching (R106), asked before the policy; null when off (no per-request work). */
@@ -190,6 +198,11 @@ export class Router {
     this.behaviour = behaviour;
     this.observer = o.observer;
     this.recycles = o.observer.borrows === true && !keepsRecords(policy);
+    this.requestPool = o.requestPool ?? null;
+    // One spare from the start: a run that never holds two records at once (one attempt per
+    // request) then never constructs one in `attemptDone`, whose first calls record no type
+    // feedback; code compiled there would be discarded when the next run's first record is made.
+    this.spareAttempts.push(new Attempt());
     const responseCache = o.responseCache ?? null;
     this.responseCache = responseCache === null ? null : new ResponseCache(responseCache);
     // Keyed by purpose only (not by policy name), so identical policies draw identically (CRN).
@@ -483,6 +496,7 @@ export class Router {
     if (!this.recycles) return;
     const done = st.attempts;
     for (let i = 0; i < done.length; i++) this.spareAttempts.push(done[i] as Attempt);
+    this.requestPool?.release(st.req);
     st.req = NO_REQUEST;
     st.decision = NO_DECISION;
     this.spareFlights.push(st);

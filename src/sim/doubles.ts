@@ -30,3 +30,14 @@ export function storeAsAnyValue(sample: object, fields: readonly string[]): void
     o[f] = undefined;
   }
 }
+
+/**
+ * An empty array laid out for objects from the start. `[]` starts as an array of small integers
+ * and changes layout at its first object; code compiled for the changed layout in one run meets
+ * the next run's new `[]` in the old one and is thrown away.
+ */
+export function objectList<T extends object>(): T[] {
+  const a = [{}] as T[];
+  a.pop();
+  return a;
+}

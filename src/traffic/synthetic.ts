@@ -11,7 +11,7 @@ import { Rng } from "../rng/rng.js";
 import type { Arrivals, Traffic, TrafficRequest } from "../types.js";
 import { ModelMix } from "./model-mix.js";
 import { estimatedPromptTokens } from "./prompt-estimate.js";
-import { type BodyFor, makeRequest } from "./request.js";
+import { type BodyFor, RequestPool } from "./request.js";
 
 /** A stream of requests in non-decreasing arrival time. */
 export interface TrafficSource<R extends TrafficRequest = TrafficRequest> {
@@ -20,6 +20,8 @@ export interface TrafficSource<R extends TrafficRequest = TrafficRequest> {
   readonly expected: number | null;
   /** Rows skipped as bad (trace readers with on_bad_row: skip). */
   readonly skipped?: number;
+  /** Where finished requests may be handed back for reuse (sources that refill them). */
+  readonly pool?: RequestPool;
 }
 
 /**
@@ -95,6 +97,7 @@ export class SyntheticTraffic implements TrafficSource {
   private readonly fromBody: boolean;
   private t = 0;
   private id = 0;
+  readonly pool = new RequestPool();
 
   constructor(
     private readonly spec: Traffic,
@@ -183,7 +186,7 @@ export class SyntheticTraffic implements TrafficSource {
     if (this.repeats !== null) return this.withRepeat(t, promptTokens, completionTokens, model, session);
     const body = this.bodies?.bodyFor(model);
     if (this.fromBody) promptTokens = estimatedPromptTokens(body!) ?? promptTokens;
-    return makeRequest(this.id++, t, promptTokens, completionTokens, model, session, undefined, body);
+    return this.pool.make(this.id++, t, promptTokens, completionTokens, model, session, body, undefined);
   }
 
   /** The request as drawn, or (with probability `share`) a copy of an earlier one in the window. */
@@ -198,7 +201,7 @@ export class SyntheticTraffic implements TrafficSource {
     const r = this.repeats!.next(t, { promptTokens, completionTokens, model, session, key: `b${id}` });
     const body = this.bodies?.bodyFor(r.model);
     const prompt = this.fromBody ? (estimatedPromptTokens(body!) ?? r.promptTokens) : r.promptTokens;
-    return makeRequest(id, t, prompt, r.completionTokens, r.model, r.session, undefined, body, r.key);
+    return this.pool.make(id, t, prompt, r.completionTokens, r.model, r.session, body, r.key);
   }
 }
 

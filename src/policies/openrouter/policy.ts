@@ -105,11 +105,12 @@ export function openRouterPolicy(
   const fits: Endpoint[] = [];
   /**
    * Requests routed on the load-balancing fast path (slot = request id & LB_SLOTS − 1). They have
-   * no conversation, so `settle` has nothing to do for them; it recognises them by identity from
-   * the last attempt's request id without reading the request object, which by then is cold in
-   * memory. A slot taken over by another request only means the ordinary check runs.
+   * no conversation, so `settle` has nothing to do for them; it recognises them by the last
+   * attempt's request id without reading the request object, which by then is cold in memory
+   * (and may be a reused object: ids, not identities). A slot taken over by another request only
+   * means the ordinary check runs.
    */
-  const lbRouted: (RoutedRequest | undefined)[] = new Array(LB_SLOTS).fill(undefined);
+  const lbRouted = new Float64Array(LB_SLOTS).fill(-1);
   let explainOn = false;
 
   // The catalog's slugs, for R99's resolution order (a policy routes over one catalog).
@@ -196,7 +197,7 @@ export function openRouterPolicy(
       survivors = fits.slice(); // a lazy decision keeps its list: not the scratch array
     }
     const d = lb.route(survivors, view, rng);
-    lbRouted[req.id & (LB_SLOTS - 1)] = req;
+    lbRouted[req.id & (LB_SLOTS - 1)] = req.id;
     return d;
   }
 
@@ -419,9 +420,10 @@ export function openRouterPolicy(
     },
     settle(req: RoutedRequest, o: Outcome, attempts: readonly AttemptRecord[], view: EndpointView): void {
       if (attempts.length > 0) {
-        const slot = attempts[attempts.length - 1].requestId & (LB_SLOTS - 1);
-        if (lbRouted[slot] === req) {
-          lbRouted[slot] = undefined;
+        const id = attempts[attempts.length - 1].requestId;
+        const slot = id & (LB_SLOTS - 1);
+        if (lbRouted[slot] === id) {
+          lbRouted[slot] = -1;
           return;
         }
       }
