@@ -9,8 +9,10 @@ import { markOutsidePolicy } from "../../src/policies/records.js";
 import type { Policy, RouterBehaviour } from "../../src/policies/types.js";
 import { buildCatalog } from "../../src/providers/catalog.js";
 import type { RunObserver } from "../../src/router/router.js";
+import { loadScenario } from "../../src/scenario/load.js";
 import { Simulator } from "../../src/sim/kernel.js";
-import type { AttemptRecord, Outcome } from "../../src/types.js";
+import { simulate } from "../../src/simulate.js";
+import type { AttemptRecord, Outcome, RoutedRequest } from "../../src/types.js";
 import { provider } from "../providers/helpers.js";
 import { testRouter } from "../support/router.js";
 
@@ -131,5 +133,34 @@ describe("reuse of records (Router)", () => {
     expect(reused.atCall).toEqual(fresh.atCall);
     expect(reused.outcomesAtCall).toEqual(fresh.outcomesAtCall);
     expect(fresh.outcomesAtCall.filter((o) => o.kind === "served" && o.attempts === 2)).toHaveLength(N);
+  });
+});
+
+describe("reuse of requests (synthetic traffic through simulate)", () => {
+  const file = new URL("../../scenarios/bench/perf-model.yaml", import.meta.url).pathname;
+  const seen = (borrows: boolean) => {
+    const reqs: RoutedRequest[] = [];
+    const ids: number[] = [];
+    simulate(loadScenario(file, { requests: 3000, seed: 3 }), {
+      observe: () => ({
+        borrows,
+        attempt: () => {},
+        outcome: (req) => {
+          reqs.push(req);
+          ids.push(req.id);
+        },
+      }),
+    });
+    return { reqs, ids };
+  };
+
+  it("refills ended requests when every observer borrows, and never otherwise", () => {
+    const reused = seen(true);
+    const fresh = seen(false);
+    expect(reused.ids).toEqual(fresh.ids);
+    expect(new Set(fresh.reqs).size).toBe(3000);
+    // At most the requests in flight at once (8 providers × 32 slots, plus the one arriving).
+    expect(new Set(reused.reqs).size).toBeLessThan(400);
+    expect(fresh.reqs.map((r) => r.id)).toEqual(fresh.ids);
   });
 });
