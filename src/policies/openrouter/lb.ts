@@ -170,7 +170,7 @@ export class LoadBalancer {
     const all = allBits(n);
     const g = m0 !== 0 ? m0 : m1 !== 0 ? m1 : all;
     const d = new LazyOrder(this, list, m0, m1);
-    d.keep(rng);
+    rng.saveState(d);
     // Two cached groups: the whole list (every endpoint in one health group) and the last other one.
     d.first = list[this.firstIn(g === all ? this.whole : this.part, list, g, rng)].id;
     return d;
@@ -205,7 +205,7 @@ export class LoadBalancer {
     const n = list.length;
     const s = this.s;
     const rng = this.replayRng;
-    d.resume(rng);
+    rng.restoreState(d);
     let ids = d.ids;
     if (ids === null) {
       if (k >= n - 1 || this.cfg.fallbackOrder === "priceAsc") {
@@ -242,7 +242,7 @@ export class LoadBalancer {
         d.left = left & ~(1 << p);
         ids.push(list[p].id);
       }
-      d.keep(rng); // where the next pick's draws start
+      rng.saveState(d); // where the next pick's draws start
     }
     if (ids[0] !== d.first) throw new Error(`lazy order: replay starts with ${ids[0]}, not ${d.first}`);
     return ids;
@@ -418,24 +418,18 @@ class GroupSums {
  * requests are served by their first attempt, and a fallback usually needs one or two more. It
  * keeps what the order depends on as of the decision: the survivors, their health groups (bit i of
  * m0/m1 = list[i] normal/degraded, else down or unstable; weights are static in v1/v2) and the
- * generator state (before the first draw, later where the next pick's draws start).
+ * generator state (s0..s3: before the first draw, later where the next pick's draws start).
  * `candidateAt(k)` computes picks up to k, `candidates` all of them, replaying the draws, so the
  * order is exactly the eager one whatever the generator or the endpoints' health did since.
  */
-export class LazyOrder {
+export class LazyOrder implements RngState {
   readonly kind = "route" as const;
   /** Endpoint id of the first candidate. */
   first = -1;
-  // The generator's four int32 words as 16-bit halves: small integers live in the object itself,
-  // while a field holding a full int32 would be a separately allocated number (one per decision).
-  private h0 = 0;
-  private l0 = 0;
-  private h1 = 0;
-  private l1 = 0;
-  private h2 = 0;
-  private l2 = 0;
-  private h3 = 0;
-  private l3 = 0;
+  s0 = 0;
+  s1 = 0;
+  s2 = 0;
+  s3 = 0;
   /** Candidates computed so far, and bit i set = list[i] not picked yet (for `LoadBalancer.extend`). */
   ids: number[] | null = null;
   left = 0;
@@ -446,29 +440,6 @@ export class LazyOrder {
     readonly m0: number,
     readonly m1: number,
   ) {}
-
-  /** Saves `rng`'s state (`resume` continues from it). */
-  keep(rng: Rng): void {
-    const t = STATE;
-    rng.saveState(t);
-    this.h0 = t.s0 >> 16;
-    this.l0 = t.s0 & 0xffff;
-    this.h1 = t.s1 >> 16;
-    this.l1 = t.s1 & 0xffff;
-    this.h2 = t.s2 >> 16;
-    this.l2 = t.s2 & 0xffff;
-    this.h3 = t.s3 >> 16;
-    this.l3 = t.s3 & 0xffff;
-  }
-
-  resume(rng: Rng): void {
-    const t = STATE;
-    t.s0 = (this.h0 << 16) | this.l0;
-    t.s1 = (this.h1 << 16) | this.l1;
-    t.s2 = (this.h2 << 16) | this.l2;
-    t.s3 = (this.h3 << 16) | this.l3;
-    rng.restoreState(t);
-  }
 
   candidateAt(k: number): number {
     if (k === 0) return this.first;
@@ -488,9 +459,6 @@ export class LazyOrder {
     return ids !== null && ids.length === this.list.length ? ids : this.lb.extend(this, this.list.length - 1);
   }
 }
-
-/** Scratch for `LazyOrder.keep`/`resume` (synchronous use only). */
-const STATE: RngState = { s0: 0, s1: 0, s2: 0, s3: 0 };
 
 /** Exploration (R27): no finite share falls below `minShare` of the group's total. */
 function applyMinShare(w: Float64Array, from: number, n: number, minShare: number): void {
