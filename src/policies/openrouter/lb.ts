@@ -9,7 +9,14 @@ import type { Decision, EndpointView } from "../types.js";
 import { type Uniform, WeightedScratch } from "../weighted.js";
 import { type OpenRouterConfig, outageWindowMs } from "./config.js";
 import { weightingPrice } from "./price.js";
-import { healthClassOf, healthClassSince, outageSince, statsOf, uptimePercent } from "./stats.js";
+import {
+  healthClassOf,
+  healthClassSince,
+  outageSince,
+  statsOf,
+  uptimeClassOf,
+  uptimePercent,
+} from "./stats.js";
 
 /** Inputs the v3 share function sees for one endpoint. */
 export interface V3Stats {
@@ -153,14 +160,17 @@ export class LoadBalancer {
     const h = view.health;
     const since = view.now - this.outageMs;
     const quick = cfg.outageMinFailures === 1;
+    const tiers = cfg.uptimeTiers;
     let m0 = 0;
     let m1 = 0;
     for (let i = 0; i < n; i++) {
       const id = list[i].id;
-      // The usual case first: a recent failure puts the endpoint in group 2 (as healthClassOf),
-      // repeated here because the call is not inlined (dropping this line costs ~6 % on openrouter-20).
-      if (quick && h.lastFailureMs(id) >= since) continue;
-      const cls = healthClassOf(id, h, cfg, since);
+      // healthClassOf, its usual case (one failure makes an endpoint unstable) read here: a recent
+      // failure puts the endpoint in group 2, else its uptime tier decides.
+      let cls: number;
+      if (!quick) cls = healthClassOf(id, h, cfg, since);
+      else if (h.lastFailureMs(id) >= since) continue;
+      else cls = uptimeClassOf(id, h, tiers);
       if (cls === 0) m0 |= 1 << i;
       else if (cls === 1) m1 |= 1 << i;
     }

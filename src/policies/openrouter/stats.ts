@@ -74,7 +74,11 @@ export function healthClassOf(id: number, h: HealthView, cfg: OpenRouterConfig, 
   // read instead of walking every recent failure.
   const min = cfg.outageMinFailures;
   if (min === 1 ? h.lastFailureMs(id) >= since : h.failuresSince(id, since) >= min) return 2;
-  const t = cfg.uptimeTiers;
+  return uptimeClassOf(id, h, cfg.uptimeTiers);
+}
+
+/** The class of an endpoint that is not unstable (R93): by its uptime tier (R25, R90). */
+export function uptimeClassOf(id: number, h: HealthView, t: OpenRouterConfig["uptimeTiers"]): HealthClass {
   if (!t.enabled) return 0;
   // uptimePercent, inlined: null (too few requests) counts as normal.
   const w = h.window(id, t.windowMs);
