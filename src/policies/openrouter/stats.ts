@@ -3,7 +3,7 @@
  * router's rolling observations (R7, R94), the 30-s outage rule (R93) and uptime tiers (R25, R90).
  */
 import type { Endpoint, PercentileStats } from "../../types.js";
-import type { EndpointView } from "../types.js";
+import type { EndpointView, HealthView } from "../types.js";
 import { type OpenRouterConfig, outageWindowMs, type StatName } from "./config.js";
 
 export type Metric = "throughput" | "latency";
@@ -65,13 +65,26 @@ export function healthClassSince(
   cfg: OpenRouterConfig,
   since: number,
 ): HealthClass {
+  return healthClassOf(e.id, view.health, cfg, since);
+}
+
+/** `healthClassSince` by endpoint id, for per-request loops over many endpoints. */
+export function healthClassOf(id: number, h: HealthView, cfg: OpenRouterConfig, since: number): HealthClass {
   // With the default threshold of one failure, "≥ 1 failure since t" is "latest failure ≥ t": one
   // read instead of walking every recent failure.
-  const h = view.health;
   const min = cfg.outageMinFailures;
-  if (min === 1 ? h.lastFailureMs(e.id) >= since : h.failuresSince(e.id, since) >= min) return 2;
-  if (!cfg.uptimeTiers.enabled) return 0;
-  const up = uptimePercent(e, view, cfg);
-  if (up === null || up >= cfg.uptimeTiers.normalMin) return 0;
-  return up >= cfg.uptimeTiers.downBelow ? 1 : 2;
+  if (min === 1 ? h.lastFailureMs(id) >= since : h.failuresSince(id, since) >= min) return 2;
+  return uptimeClassOf(id, h, cfg.uptimeTiers);
+}
+
+/** The class of an endpoint that is not unstable (R93): by its uptime tier (R25, R90). */
+export function uptimeClassOf(id: number, h: HealthView, t: OpenRouterConfig["uptimeTiers"]): HealthClass {
+  if (!t.enabled) return 0;
+  // uptimePercent, inlined: null (too few requests) counts as normal.
+  const w = h.window(id, t.windowMs);
+  const n = w.successes + w.errors;
+  if (n === 0 || n < t.minRequests) return 0;
+  const up = (100 * w.successes) / n;
+  if (up >= t.normalMin) return 0;
+  return up >= t.downBelow ? 1 : 2;
 }
