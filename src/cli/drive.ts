@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Command } from "commander";
-import { PORTKEY_ENV, PORTKEY_PACKAGE, PORTKEY_VERSION } from "../live/portkey.js";
+import { PORTKEY_ENV, PORTKEY_PACKAGE, PORTKEY_VERSION } from "../live/portkey-pin.js";
 import type { MockPorts } from "../live/serve.js";
 import { loadScenario } from "../scenario/load.js";
 import { ExitCode, outputDir, parseIntFlag, safeName, UsageError } from "./common.js";
