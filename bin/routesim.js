@@ -5,10 +5,13 @@
 // workers load their code while this thread loads the CLI's (src/pool/prestart.ts).
 import { fileURLToPath } from "node:url";
 import { loadCachedBundle } from "../dist/cached-bundle.js";
-import { prestartWorkers } from "../dist/pool/prestart.js";
 
 const args = process.argv.slice(2);
-prestartWorkers(args, new URL("../dist/worker.js", import.meta.url));
+// Only these two start workers (dist/pool/prestart.js): the others need not load worker_threads.
+if (args[0] === "compare" || args[0] === "sweep") {
+  const { prestartWorkers } = await import("../dist/pool/prestart.js");
+  prestartWorkers(args, new URL("../dist/worker.js", import.meta.url));
+}
 const { main } = loadCachedBundle(fileURLToPath(new URL("../dist/routesim.cjs", import.meta.url))).exports;
 
 main(args).then(

@@ -50,6 +50,8 @@ writeFileSync(join(dist, "vega.cache"), vegaCache);
 // worker thread runs are the same).
 const { loadCachedBundle } = await load("cached-bundle.js");
 const cli = loadCachedBundle(join(dist, "routesim.cjs"));
+// The worker's modules too (on this thread it serves nothing and returns).
+await cli.exports.serveWorker();
 const out = mkdtempSync(join(tmpdir(), "routesim-code-cache-"));
 try {
   for (const scenario of ["flagship.yaml", "bench/perf-model.yaml"]) {

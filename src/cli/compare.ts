@@ -1,16 +1,12 @@
 /** `routesim compare <scenario>`: replicated comparison of policies with confidence intervals. */
+
+import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
-import { batchCompare } from "../experiment/batch-means.js";
-import { atomicDir, compare, runInfo, writeCompare } from "../experiment/compare.js";
-import { compareShard } from "../experiment/compare-shard.js";
-import { parseShard } from "../experiment/grid.js";
-import { type AutoShard, shardFromEnv } from "../experiment/shard-env.js";
-import { defaultJobs } from "../pool/pool.js";
+import type { AutoShard } from "../experiment/shard-env.js";
 import { stat } from "../report/format.js";
 import type { CompareSummary } from "../results/compare-summary.js";
-import { readRunFolder } from "../results/run-folder.js";
 import type { Shard } from "../results/sweep-folder.js";
 import { MAX_REPLICATIONS } from "../scenario/limits.js";
 import { loadScenario } from "../scenario/load.js";
@@ -39,6 +35,9 @@ export interface CompareFlags {
 
 /** `compare --from`: saved single runs (live or simulated) side by side, by batch means. */
 async function compareFolders(dirs: string[], flags: CompareFlags): Promise<void> {
+  const { readRunFolder } = await import("../results/run-folder.js");
+  const { batchCompare } = await import("../experiment/batch-means.js");
+  const { atomicDir, runInfo, writeCompare } = await import("../experiment/compare.js");
   const folders = dirs.map((d) => readRunFolder(d));
   const { data, warnings } = batchCompare(folders, {
     batches: parseIntFlag("batches", flags.batches),
@@ -64,10 +63,12 @@ async function compareFolders(dirs: string[], flags: CompareFlags): Promise<void
 }
 
 /** `--shard i/n|auto` and `--shards N`: the shard, and the engine it came from with auto. */
-export function shardFlags(
+export async function shardFlags(
   shard: string | undefined,
   shards: string | undefined,
-): { shard: Shard | null; auto: AutoShard | null } {
+): Promise<{ shard: Shard | null; auto: AutoShard | null }> {
+  const { shardFromEnv } = await import("../experiment/shard-env.js");
+  const { parseShard } = await import("../experiment/grid.js");
   const auto = shard === "auto" ? shardFromEnv(process.env, parseIntFlag("shards", shards)) : null;
   if (shards !== undefined && !auto) throw new UsageError("--shards goes with --shard auto");
   return { shard: auto ? { index: auto.index, count: auto.count } : parseShard(shard), auto };
@@ -102,9 +103,9 @@ export function parseTarget(v: string | undefined): number | undefined {
   return x;
 }
 
-/** Jobs flag: a positive integer (default: available cores). */
+/** Jobs flag: a positive integer (default: available cores, as the pool's `defaultJobs`). */
 export function parseJobs(v: string | undefined): number {
-  const j = parseIntFlag("jobs", v) ?? defaultJobs();
+  const j = parseIntFlag("jobs", v) ?? availableParallelism();
   if (j < 1) throw new UsageError("--jobs expects at least 1");
   return j;
 }
@@ -190,7 +191,7 @@ export function registerCompare(program: Command): void {
       const seed = parseIntFlag("seed", flags.seed);
       const requests = parseIntFlag("requests", flags.requests);
       const name = loadScenario(file).scenario.name;
-      const { shard, auto } = shardFlags(flags.shard, flags.shards);
+      const { shard, auto } = await shardFlags(flags.shard, flags.shards);
       const suffix = shard ? `-shard-${shard.index}-of-${shard.count}` : "";
       const out = outputDir(
         flags.out ?? join("results", `${safeName(name, file, "name")}-compare${suffix}`),
@@ -211,6 +212,7 @@ export function registerCompare(program: Command): void {
         onProgress: progressLine(flags.quiet ?? false, name),
       };
       if (shard) {
+        const { compareShard } = await import("../experiment/compare-shard.js");
         const head = await compareShard(
           options,
           shard,
@@ -222,6 +224,7 @@ export function registerCompare(program: Command): void {
           );
         return;
       }
+      const { compare } = await import("../experiment/compare.js");
       const result = await compare({
         ...options,
         command: `routesim compare ${process.argv.slice(3).join(" ")}`.trim(),

@@ -1,9 +1,8 @@
 /** `routesim diff <old> <new>`: metric changes with CIs; exit 1 when a checked metric regresses. */
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { readResults } from "../experiment/batch-means.js";
 import { absDiff, stat } from "../report/format.js";
-import { diffResults, type MetricChange, parseChecks } from "../results/diff.js";
+import type { MetricChange } from "../results/diff.js";
 import { ExitCode, parseIntFlag, printWarnings } from "./common.js";
 
 /** Exit code when a checked metric regressed. */
@@ -49,11 +48,13 @@ export function registerDiff(program: Command): void {
       "run and drive folders: batches per run (default: up to 20, at least 30 requests each)",
     )
     .action(
-      (
+      async (
         oldDir: string,
         newDir: string,
         flags: { metric: string[]; tolerance: string[]; all?: boolean; batches?: string },
       ) => {
+        const { readResults } = await import("../experiment/batch-means.js");
+        const { diffResults, parseChecks } = await import("../results/diff.js");
         const checks = parseChecks(flags.metric, flags.tolerance);
         const batches = parseIntFlag("batches", flags.batches);
         const a = readResults(resolve(oldDir), { batches });

@@ -2,10 +2,8 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Command } from "commander";
-import { PORTKEY_ENV, PORTKEY_PACKAGE, PORTKEY_VERSION } from "../live/portkey.js";
+import { PORTKEY_ENV, PORTKEY_PACKAGE, PORTKEY_VERSION } from "../live/portkey-pin.js";
 import type { MockPorts } from "../live/serve.js";
-import { liveSession } from "../live/session.js";
-import { renderChecks } from "../live/validate.js";
 import { loadScenario } from "../scenario/load.js";
 import { ExitCode, outputDir, parseIntFlag, safeName, UsageError } from "./common.js";
 import { parseScale } from "./serve.js";
@@ -120,6 +118,8 @@ export function registerDrive(program: Command): void {
           ),
         flags.force ?? false,
       );
+      const { liveSession } = await import("../live/session.js");
+      const { renderChecks } = await import("../live/validate.js");
       const { result, checks } = await liveSession({
         loaded,
         policy,

@@ -3,8 +3,6 @@
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Command } from "commander";
-import { compareCoverage, isCompareShard, mergeCompareShards } from "../experiment/compare-shard.js";
-import { mergeSweeps, sweepCoverage } from "../experiment/sweep.js";
 import { ExitCode, outputDir, UsageError } from "./common.js";
 
 export function registerMerge(program: Command): void {
@@ -22,6 +20,10 @@ export function registerMerge(program: Command): void {
         dirs: string[],
         flags: { out?: string; quiet?: boolean; force?: boolean; allowPartial?: boolean; status?: boolean },
       ) => {
+        const { compareCoverage, isCompareShard, mergeCompareShards } = await import(
+          "../experiment/compare-shard.js"
+        );
+        const { mergeSweeps, sweepCoverage } = await import("../experiment/sweep.js");
         // Shards of one `compare` (compare-shard.json) rather than of a sweep.
         const compareShards = dirs.length > 0 && dirs.every(isCompareShard);
         if (flags.status && compareShards) {

@@ -3,10 +3,6 @@
 import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
-import { renderRunReports } from "../experiment/batch-means.js";
-import { renderReports } from "../experiment/compare.js";
-import { renderSweepReports } from "../experiment/sweep.js";
-import { isRunFolder } from "../results/run-folder.js";
 import { parseIntFlag } from "./common.js";
 
 export function registerReport(program: Command): void {
@@ -26,6 +22,10 @@ export function registerReport(program: Command): void {
     )
     .option("-q, --quiet", "print nothing but errors")
     .action(async (dir: string, flags: { quiet?: boolean; batches?: string; scenario?: string }) => {
+      const { renderRunReports } = await import("../experiment/batch-means.js");
+      const { renderReports } = await import("../experiment/compare.js");
+      const { renderSweepReports } = await import("../experiment/sweep.js");
+      const { isRunFolder } = await import("../results/run-folder.js");
       const abs = resolve(dir);
       if (existsSync(join(abs, "sweep.json"))) await renderSweepReports(abs);
       else if (isRunFolder(abs))

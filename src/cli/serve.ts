@@ -1,7 +1,5 @@
 /** `routesim serve <scenario>`: the scenario's mock providers as HTTP endpoints on 127.0.0.1 (src/live/serve.ts). */
 import type { Command } from "commander";
-import { startRouterServe } from "../live/router-serve.js";
-import { startServe } from "../live/serve.js";
 import { loadScenario } from "../scenario/load.js";
 import { parseIntFlag, UsageError } from "./common.js";
 
@@ -63,6 +61,7 @@ export function registerServe(program: Command): void {
         await serveRouter(loaded, flags.router, flags, lifetimeS);
         return;
       }
+      const { startServe } = await import("../live/serve.js");
       const server = await startServe({
         loaded,
         portBase,
@@ -99,6 +98,7 @@ async function serveRouter(
   const port = parseIntFlag("port", flags.port);
   if (port !== undefined && (port < 1024 || port > 65535))
     throw new UsageError(`--port expects a port in 1024..65535, got ${port}`);
+  const { startRouterServe } = await import("../live/router-serve.js");
   const server = await startRouterServe({
     loaded,
     policy,

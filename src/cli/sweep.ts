@@ -1,7 +1,6 @@
 /** `routesim sweep <scenario> --set path=v1,v2 ... [--shard i/n]`: run a parameter grid. */
 import { join, relative } from "node:path";
 import type { Command } from "commander";
-import { sweep } from "../experiment/sweep.js";
 import { loadScenario } from "../scenario/load.js";
 import { outputDir, parseIntFlag, safeName } from "./common.js";
 import {
@@ -53,7 +52,7 @@ export function registerSweep(program: Command): void {
       async (file: string, flags: CompareFlags & { set: string[]; shard?: string; shards?: string }) => {
         await loadPolicyModules(flags.policyModule);
         const replications = parseReplications(flags.replications, 3);
-        const { shard, auto } = shardFlags(flags.shard, flags.shards);
+        const { shard, auto } = await shardFlags(flags.shard, flags.shards);
         const name = loadScenario(file).scenario.name;
         const suffix = shard ? `-shard-${shard.index}-of-${shard.count}` : "";
         const out = outputDir(
@@ -70,6 +69,7 @@ export function registerSweep(program: Command): void {
                 : ""
             }: work units ${shard.index - 1}, ${shard.index - 1 + shard.count}, … of grid point × replication\n`,
           );
+        const { sweep } = await import("../experiment/sweep.js");
         const meta = await sweep({
           file,
           sets: flags.set,

@@ -1,7 +1,6 @@
 /** `routesim validate <scenario> --live <dir>`: live results against the simulation, metric by metric. */
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { validateLive } from "../live/validate-live.js";
 import { loadScenario } from "../scenario/load.js";
 import { ExitCode, printWarnings, UsageError } from "./common.js";
 
@@ -43,8 +42,9 @@ export function registerValidate(program: Command): void {
       "after",
       "\nExample:\n  routesim drive scenarios/live/portkey-basic.yaml --portkey --out results/live/basic\n  routesim validate scenarios/live/portkey-basic.yaml --live results/live/basic",
     )
-    .action((file: string, flags: ValidateFlags) => {
+    .action(async (file: string, flags: ValidateFlags) => {
       const loaded = loadScenario(file);
+      const { validateLive } = await import("../live/validate-live.js");
       const v = validateLive(loaded, resolve(flags.live), {
         policy: flags.policy,
         simDir: flags.sim === undefined ? undefined : resolve(flags.sim),

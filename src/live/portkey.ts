@@ -17,13 +17,11 @@ import { buildCatalog } from "../providers/catalog.js";
 import { InputError } from "../scenario/errors.js";
 import type { LoadedScenario } from "../scenario/load.js";
 import type { PolicySpec } from "../scenario/schema.js";
+import { PORTKEY_ENV, PORTKEY_PACKAGE, PORTKEY_VERSION } from "./portkey-pin.js";
 import { logTail, sleep, watchChild } from "./process.js";
 import { LOOPBACK, type MockPorts } from "./serve.js";
 
-export const PORTKEY_PACKAGE = "@portkey-ai/gateway";
-export const PORTKEY_VERSION = "1.15.2";
-/** Overrides the resolver: the path of the package's build/start-server.js. */
-export const PORTKEY_ENV = "ROUTESIM_PORTKEY_GATEWAY";
+export { PORTKEY_ENV, PORTKEY_PACKAGE, PORTKEY_VERSION };
 
 /** The gateway's start script, or why it cannot be found (callers skip with that message). */
 export function resolvePortkey(from = process.cwd()): { entry: string } | { missing: string } {

@@ -22,22 +22,25 @@ export interface Balancer {
   pick(eps: readonly Endpoint[], req: RoutedRequest, view: EndpointView, rng: Rng): Endpoint;
 }
 
-const status = z.number().int().min(400).max(599);
-
-export const RetryOptions = z.strictObject({
-  max_retries: z.number().int().nonnegative().max(MAX_ATTEMPTS).default(2),
-  base_ms: z.number().positive().default(25).describe("backoff base; retry n waits up to base·2^(n−1)"),
-  max_ms: z.number().positive().default(250).describe("backoff cap"),
-  jitter: z.enum(["full", "none"]).default("full").describe("full: uniform in [0, backoff]"),
-  retry_after: z.boolean().default(true).describe("wait at least the Retry-After of a 429 when known"),
-  retry_on: z.array(z.union([status, z.literal("5xx")])).default([408, 429, "5xx"]),
-  budget_percent: z
-    .number()
-    .min(0)
-    .optional()
-    .describe("retries in the trailing 10 s may not exceed this % of requests (plus min_retries_per_s)"),
-  min_retries_per_s: z.number().nonnegative().default(10),
-});
+// Option schemas are built on first use: a run builds those of the kinds it runs, not all of them.
+export const RetryOptions = z.lazy(() =>
+  z.strictObject({
+    max_retries: z.number().int().nonnegative().max(MAX_ATTEMPTS).default(2),
+    base_ms: z.number().positive().default(25).describe("backoff base; retry n waits up to base·2^(n−1)"),
+    max_ms: z.number().positive().default(250).describe("backoff cap"),
+    jitter: z.enum(["full", "none"]).default("full").describe("full: uniform in [0, backoff]"),
+    retry_after: z.boolean().default(true).describe("wait at least the Retry-After of a 429 when known"),
+    retry_on: z
+      .array(z.union([z.number().int().min(400).max(599), z.literal("5xx")]))
+      .default([408, 429, "5xx"]),
+    budget_percent: z
+      .number()
+      .min(0)
+      .optional()
+      .describe("retries in the trailing 10 s may not exceed this % of requests (plus min_retries_per_s)"),
+    min_retries_per_s: z.number().nonnegative().default(10),
+  }),
+);
 export type RetryOptions = z.infer<typeof RetryOptions>;
 
 const BUDGET_WINDOW_MS = 10_000;
@@ -312,23 +315,38 @@ export function cheapest(): Balancer {
 // Registration
 // ---------------------------------------------------------------------------------------------
 
-const withRetry = { retry: RetryOptions.optional() };
-const Schemas = {
-  round_robin: z.strictObject({ ...withRetry }),
-  weighted_random: z.strictObject({
-    weights: z
-      .record(z.string(), z.number().nonnegative())
-      .default({})
-      .describe("endpoint tag → weight (default 1)"),
-    ...withRetry,
-  }),
-  least_outstanding: z.strictObject({ ...withRetry }),
-  p2c: z.strictObject({ by: z.enum(["inflight", "latency"]).default("inflight"), ...withRetry }),
-  lowest_latency: z.strictObject({ ...withRetry }),
-  cheapest: z.strictObject({ ...withRetry }),
-} as const;
-export type ClassicKind = keyof typeof Schemas;
-export const CLASSIC_KINDS = Object.keys(Schemas) as ClassicKind[];
+export const CLASSIC_KINDS = [
+  "round_robin",
+  "weighted_random",
+  "least_outstanding",
+  "p2c",
+  "lowest_latency",
+  "cheapest",
+] as const;
+export type ClassicKind = (typeof CLASSIC_KINDS)[number];
+
+const optionSchemas = new Map<ClassicKind, z.ZodType>();
+
+function optionsSchema(kind: ClassicKind): z.ZodType {
+  let schema = optionSchemas.get(kind);
+  if (schema === undefined) {
+    const withRetry = { retry: RetryOptions.optional() };
+    schema =
+      kind === "weighted_random"
+        ? z.strictObject({
+            weights: z
+              .record(z.string(), z.number().nonnegative())
+              .default({})
+              .describe("endpoint tag → weight (default 1)"),
+            ...withRetry,
+          })
+        : kind === "p2c"
+          ? z.strictObject({ by: z.enum(["inflight", "latency"]).default("inflight"), ...withRetry })
+          : z.strictObject({ ...withRetry });
+    optionSchemas.set(kind, schema);
+  }
+  return schema;
+}
 
 function balancerFor(kind: ClassicKind, opts: Record<string, unknown>, ctx: PolicyContext): Balancer {
   switch (kind) {
@@ -361,7 +379,7 @@ function balancerFor(kind: ClassicKind, opts: Record<string, unknown>, ctx: Poli
 
 /** Builds a classic policy (also used by the envoy wrapper). */
 export function buildClassic(kind: ClassicKind, spec: PolicySpec, ctx: PolicyContext): BuiltPolicy {
-  const opts = parseOptions(Schemas[kind], spec.options, ctx, "options") as Record<string, unknown> & {
+  const opts = parseOptions(optionsSchema(kind), spec.options, ctx, "options") as Record<string, unknown> & {
     retry?: RetryOptions;
   };
   const b = balancerFor(kind, opts, ctx);

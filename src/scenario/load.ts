@@ -85,7 +85,7 @@ const Overrides = z.strictObject({
 
 function checkOverrides(file: string, overrides: unknown): void {
   if (overrides === undefined) return;
-  const r = Overrides.safeParse(overrides, { reportInput: true });
+  const r = Overrides.safeParse(overrides, { reportInput: true, jitless: true });
   if (!r.success) throw new InputError(file, zodProblems(r.error.issues, ["overrides"]));
 }
 
@@ -164,7 +164,8 @@ function parseYaml(path: string, text: string): unknown {
 
 function validateScenario(raw: unknown, file: string, overrides: ScenarioOverrides): Scenario {
   // reportInput: issues carry the offending value, so messages can say what was received.
-  const parsed = Scenario.safeParse(raw, { reportInput: true });
+  // jitless: a file is parsed once, and compiling zod's fast path for it costs more than it saves.
+  const parsed = Scenario.safeParse(raw, { reportInput: true, jitless: true });
   if (!parsed.success) throw new InputError(file, zodProblems(parsed.error.issues, [], Scenario));
   const s = parsed.data;
   if (overrides.seed !== undefined) s.seed = overrides.seed;

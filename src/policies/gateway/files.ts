@@ -50,7 +50,7 @@ export function parseConfig<T extends z.ZodType>(
   file: string,
   base = "",
 ): z.infer<T> {
-  const r = schema.safeParse(data, { reportInput: true });
+  const r = schema.safeParse(data, { reportInput: true, jitless: true }); // parsed once: no fast path
   if (r.success) return r.data;
   throw new InputError(
     file,

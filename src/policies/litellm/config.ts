@@ -12,47 +12,6 @@ import type { PolicyContext } from "../kind.js";
 /** The LiteLLM release whose Router routesim reproduces (named in version-dependent warnings). */
 export const LITELLM_VERSION = "LiteLLM router.py f292d1ae";
 
-const nonNeg = z.number().finite().nonnegative();
-const count = z.number().int().nonnegative();
-
-const LitellmParams = z.looseObject({
-  model: z.string().min(1),
-  weight: nonNeg.optional(),
-  rpm: nonNeg.optional(),
-  tpm: nonNeg.optional(),
-  order: z.number().int().optional(),
-  timeout: nonNeg.optional(),
-  request_timeout: nonNeg.optional(),
-  cooldown_time: nonNeg.optional(),
-});
-
-const Deployment = z.looseObject({
-  model_name: z.string().min(1),
-  litellm_params: LitellmParams,
-  model_info: z.looseObject({ id: z.union([z.string(), z.number()]).optional() }).optional(),
-  rpm: nonNeg.optional(),
-  tpm: nonNeg.optional(),
-});
-
-const FallbackList = z.array(z.record(z.string(), z.array(z.string().min(1))));
-
-const PerError = z.strictObject({
-  BadRequestErrorRetries: count.optional(),
-  AuthenticationErrorRetries: count.optional(),
-  TimeoutErrorRetries: count.optional(),
-  RateLimitErrorRetries: count.optional(),
-  ContentPolicyViolationErrorRetries: count.optional(),
-  InternalServerErrorRetries: count.optional(),
-});
-const PerErrorFails = z.strictObject({
-  BadRequestErrorAllowedFails: count.optional(),
-  AuthenticationErrorAllowedFails: count.optional(),
-  TimeoutErrorAllowedFails: count.optional(),
-  RateLimitErrorAllowedFails: count.optional(),
-  ContentPolicyViolationErrorAllowedFails: count.optional(),
-  InternalServerErrorAllowedFails: count.optional(),
-});
-
 export const STRATEGIES = [
   "simple-shuffle",
   "least-busy",
@@ -63,43 +22,111 @@ export const STRATEGIES = [
 ] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
-const RouterSettings = z.looseObject({
-  routing_strategy: z.enum(STRATEGIES).default("simple-shuffle"),
-  num_retries: count.max(MAX_ATTEMPTS).optional(),
-  timeout: nonNeg.optional(),
-  retry_after: nonNeg.default(0),
-  allowed_fails: count.optional(),
-  allowed_fails_policy: PerErrorFails.optional(),
-  cooldown_time: nonNeg.optional(),
-  disable_cooldowns: z.boolean().default(false),
-  retry_policy: PerError.optional(),
-  fallbacks: FallbackList.optional(),
-  context_window_fallbacks: FallbackList.optional(),
-  content_policy_fallbacks: FallbackList.optional(),
-  routing_strategy_args: z
-    .looseObject({
-      ttl: nonNeg.optional(),
-      lowest_latency_buffer: nonNeg.optional(),
-      max_latency_list_size: z.number().int().positive().optional(),
-    })
-    .optional(),
-  max_fallbacks: count.default(5),
-  enable_pre_call_checks: z.boolean().default(false),
-});
+const CREDENTIALS = new Set([
+  "api_key",
+  "api_base",
+  "api_version",
+  "organization",
+  "aws_access_key_id",
+  "aws_secret_access_key",
+  "aws_region_name",
+  "vertex_project",
+  "vertex_location",
+  "vertex_credentials",
+]);
 
-const LitellmSettings = z.looseObject({
-  num_retries: count.max(MAX_ATTEMPTS).optional(),
-  request_timeout: nonNeg.optional(),
-  fallbacks: FallbackList.optional(),
-  context_window_fallbacks: FallbackList.optional(),
-  content_policy_fallbacks: FallbackList.optional(),
-});
+// Built on first use: a run without a LiteLLM policy never needs them.
+function buildSchemas() {
+  const nonNeg = z.number().finite().nonnegative();
+  const count = z.number().int().nonnegative();
 
-export const LitellmConfigSchema = z.looseObject({
-  model_list: z.array(Deployment).min(1),
-  router_settings: RouterSettings.default(RouterSettings.parse({})),
-  litellm_settings: LitellmSettings.default({}),
-});
+  const LitellmParams = z.looseObject({
+    model: z.string().min(1),
+    weight: nonNeg.optional(),
+    rpm: nonNeg.optional(),
+    tpm: nonNeg.optional(),
+    order: z.number().int().optional(),
+    timeout: nonNeg.optional(),
+    request_timeout: nonNeg.optional(),
+    cooldown_time: nonNeg.optional(),
+  });
+
+  const Deployment = z.looseObject({
+    model_name: z.string().min(1),
+    litellm_params: LitellmParams,
+    model_info: z.looseObject({ id: z.union([z.string(), z.number()]).optional() }).optional(),
+    rpm: nonNeg.optional(),
+    tpm: nonNeg.optional(),
+  });
+
+  const FallbackList = z.array(z.record(z.string(), z.array(z.string().min(1))));
+
+  const PerError = z.strictObject({
+    BadRequestErrorRetries: count.optional(),
+    AuthenticationErrorRetries: count.optional(),
+    TimeoutErrorRetries: count.optional(),
+    RateLimitErrorRetries: count.optional(),
+    ContentPolicyViolationErrorRetries: count.optional(),
+    InternalServerErrorRetries: count.optional(),
+  });
+  const PerErrorFails = z.strictObject({
+    BadRequestErrorAllowedFails: count.optional(),
+    AuthenticationErrorAllowedFails: count.optional(),
+    TimeoutErrorAllowedFails: count.optional(),
+    RateLimitErrorAllowedFails: count.optional(),
+    ContentPolicyViolationErrorAllowedFails: count.optional(),
+    InternalServerErrorAllowedFails: count.optional(),
+  });
+
+  const RouterSettings = z.looseObject({
+    routing_strategy: z.enum(STRATEGIES).default("simple-shuffle"),
+    num_retries: count.max(MAX_ATTEMPTS).optional(),
+    timeout: nonNeg.optional(),
+    retry_after: nonNeg.default(0),
+    allowed_fails: count.optional(),
+    allowed_fails_policy: PerErrorFails.optional(),
+    cooldown_time: nonNeg.optional(),
+    disable_cooldowns: z.boolean().default(false),
+    retry_policy: PerError.optional(),
+    fallbacks: FallbackList.optional(),
+    context_window_fallbacks: FallbackList.optional(),
+    content_policy_fallbacks: FallbackList.optional(),
+    routing_strategy_args: z
+      .looseObject({
+        ttl: nonNeg.optional(),
+        lowest_latency_buffer: nonNeg.optional(),
+        max_latency_list_size: z.number().int().positive().optional(),
+      })
+      .optional(),
+    max_fallbacks: count.default(5),
+    enable_pre_call_checks: z.boolean().default(false),
+  });
+
+  const LitellmSettings = z.looseObject({
+    num_retries: count.max(MAX_ATTEMPTS).optional(),
+    request_timeout: nonNeg.optional(),
+    fallbacks: FallbackList.optional(),
+    context_window_fallbacks: FallbackList.optional(),
+    content_policy_fallbacks: FallbackList.optional(),
+  });
+
+  const LitellmConfigSchema = z.looseObject({
+    model_list: z.array(Deployment).min(1),
+    router_settings: RouterSettings.default(RouterSettings.parse({})),
+    litellm_settings: LitellmSettings.default({}),
+  });
+  return {
+    LitellmConfigSchema,
+    FallbackList,
+    modelledRouter: new Set(Object.keys(RouterSettings.shape)),
+    modelledLitellm: new Set(Object.keys(LitellmSettings.shape)),
+    modelledParams: new Set([...Object.keys(LitellmParams.shape), ...CREDENTIALS]),
+  };
+}
+let built: ReturnType<typeof buildSchemas> | undefined;
+const schemas = () => (built ??= buildSchemas());
+
+export const LitellmConfigSchema = z.lazy(() => schemas().LitellmConfigSchema);
 
 export interface LiteDeployment {
   /** `model_info.id`, or `model_list[i]` (LiteLLM hashes the params; any stable key will do). */
@@ -155,24 +182,8 @@ export interface LiteConfig {
   readonly preCallChecks: boolean;
 }
 
-const MODELLED_ROUTER = new Set(Object.keys(RouterSettings.shape));
-const MODELLED_LITELLM = new Set(Object.keys(LitellmSettings.shape));
-const CREDENTIALS = new Set([
-  "api_key",
-  "api_base",
-  "api_version",
-  "organization",
-  "aws_access_key_id",
-  "aws_secret_access_key",
-  "aws_region_name",
-  "vertex_project",
-  "vertex_location",
-  "vertex_credentials",
-]);
-const MODELLED_PARAMS = new Set([...Object.keys(LitellmParams.shape), ...CREDENTIALS]);
-
 function fallbackMap(
-  lists: readonly z.infer<typeof FallbackList>[number][] | undefined,
+  lists: readonly z.infer<ReturnType<typeof buildSchemas>["FallbackList"]>[number][] | undefined,
   groups: ReadonlySet<string>,
   key: string,
   problems: { path: string; message: string }[],
@@ -265,7 +276,7 @@ export function loadLitellmConfig(
     const mismatch = modelMismatch(m.endpoint, rest);
     if (mismatch) warnings.push(`model_list[${i}] (deployment "${d.model_name}") ${mismatch}`);
     for (const k of Object.keys(p))
-      if (!MODELLED_PARAMS.has(k)) note(`litellm_params.${k}`, `model_list[${i}]`);
+      if (!schemas().modelledParams.has(k)) note(`litellm_params.${k}`, `model_list[${i}]`);
     for (const k of Object.keys(d.model_info ?? {}))
       if (k !== "id") note(`model_info.${k}`, `model_list[${i}]`);
     for (const k of Object.keys(d))
@@ -311,13 +322,13 @@ export function loadLitellmConfig(
   for (const k of Object.keys(raw))
     if (!["model_list", "router_settings", "litellm_settings"].includes(k)) note(k, "top level");
   for (const k of Object.keys(rs))
-    if (!MODELLED_ROUTER.has(k))
+    if (!schemas().modelledRouter.has(k))
       note(
         `router_settings.${k}`,
         k.startsWith("redis") ? "one router instance is simulated; no shared state" : "router_settings",
       );
   for (const k of Object.keys(ls))
-    if (!MODELLED_LITELLM.has(k))
+    if (!schemas().modelledLitellm.has(k))
       note(
         `litellm_settings.${k}`,
         k === "cooldown_time" || k === "allowed_fails"

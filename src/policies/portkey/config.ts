@@ -10,32 +10,37 @@ import { matchEndpoint, modelMismatch } from "../gateway/endpoints.js";
 import { parseConfig } from "../gateway/files.js";
 import type { PolicyContext } from "../kind.js";
 
-const status = z.number().int().min(100).max(599);
-
-const Retry = z.looseObject({
-  attempts: z.number().int().nonnegative().max(MAX_ATTEMPTS), // routesim cap (issue #27)
-  on_status_codes: z.array(status).optional(),
-  use_retry_after_header: z.boolean().optional(),
-});
-
-const Strategy = z.looseObject({
-  mode: z.enum(["loadbalance", "fallback", "single", "conditional"]),
-  on_status_codes: z.array(status).optional(),
-});
+// Built on first use (through Node's z.lazy): a run without a Portkey policy never needs them.
+function parts() {
+  const status = z.number().int().min(100).max(599);
+  return {
+    Retry: z.looseObject({
+      attempts: z.number().int().nonnegative().max(MAX_ATTEMPTS), // routesim cap (issue #27)
+      on_status_codes: z.array(status).optional(),
+      use_retry_after_header: z.boolean().optional(),
+    }),
+    Strategy: z.looseObject({
+      mode: z.enum(["loadbalance", "fallback", "single", "conditional"]),
+      on_status_codes: z.array(status).optional(),
+    }),
+  };
+}
+type Parts = ReturnType<typeof parts>;
 
 export interface RawNode {
-  strategy?: z.infer<typeof Strategy>;
+  strategy?: z.infer<Parts["Strategy"]>;
   targets?: RawNode[];
   provider?: string;
   override_params?: Record<string, unknown>;
   weight?: number;
-  retry?: z.infer<typeof Retry>;
+  retry?: z.infer<Parts["Retry"]>;
   request_timeout?: number;
   [k: string]: unknown;
 }
 
-const Node: z.ZodType<RawNode> = z.lazy(() =>
-  z.looseObject({
+const Node: z.ZodType<RawNode> = z.lazy(() => {
+  const { Retry, Strategy } = parts();
+  return z.looseObject({
     strategy: Strategy.optional(),
     targets: z.array(Node).min(1).optional(),
     provider: z.string().min(1).optional(),
@@ -44,8 +49,8 @@ const Node: z.ZodType<RawNode> = z.lazy(() =>
     retry: Retry.optional(),
     // 0 is legal: the gateway tests it for truth, so it means "not set" (the parent's value applies).
     request_timeout: z.number().nonnegative().optional(),
-  }),
-);
+  });
+});
 
 export const DEFAULT_RETRY_CODES = [429, 500, 502, 503, 504];
 
