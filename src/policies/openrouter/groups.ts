@@ -30,9 +30,10 @@ export class HealthGroups {
    * still inside the outage window, all of them are (their latest failure changes only by a record).
    */
   private minFailure = Number.POSITIVE_INFINITY;
-  /** By endpoint id: position in `list`, -1 = not in it. */
+  /** By endpoint id: position in `indexed`, -1 = not in it. */
   private pos = new Int8Array(0);
-  /** `list` names an endpoint twice: positions by id do not work, classify all each time. */
+  private indexed: readonly Endpoint[] | null = null;
+  /** `indexed` names an endpoint twice: positions by id do not work, classify all each time. */
   private dup = false;
 
   constructor(private readonly cfg: OpenRouterConfig) {}
@@ -45,7 +46,7 @@ export class HealthGroups {
   update(list: readonly Endpoint[], h: HealthView, now: number, since: number): boolean {
     const count = h.recordCount?.();
     if (count === undefined || this.cfg.outageMinFailures !== 1) return false;
-    let all = list !== this.list || h !== this.h || now < this.now || this.minFailure < since || this.dup;
+    let all = list !== this.list || h !== this.h || now < this.now || this.minFailure < since;
     const t = this.cfg.uptimeTiers;
     if (t.enabled) {
       const from = Math.floor((now - t.windowMs) / BUCKET_MS);
@@ -55,6 +56,12 @@ export class HealthGroups {
         this.to = to;
         all = true;
       }
+    }
+    if (!all) {
+      // Indexed only once a list comes back: a list used once (or lists taking turns) costs no more
+      // than classifying it.
+      if (list !== this.indexed) this.index(list);
+      all = this.dup;
     }
     if (!all) {
       const pos = this.pos;
@@ -75,7 +82,7 @@ export class HealthGroups {
   }
 
   private classifyAll(list: readonly Endpoint[], h: HealthView, since: number): void {
-    if (list !== this.list) this.index(list);
+    this.list = list;
     this.h = h;
     this.m0 = 0;
     this.m1 = 0;
@@ -99,7 +106,7 @@ export class HealthGroups {
   }
 
   private index(list: readonly Endpoint[]): void {
-    const old = this.list;
+    const old = this.indexed;
     let pos = this.pos;
     if (old !== null) for (const e of old) if (e.id < pos.length) pos[e.id] = -1;
     let max = -1;
@@ -116,6 +123,6 @@ export class HealthGroups {
       if (pos[id] >= 0) this.dup = true;
       pos[id] = i;
     }
-    this.list = list;
+    this.indexed = list;
   }
 }

@@ -225,6 +225,37 @@ describe("health groups kept between requests", () => {
     expect(groupsOf(g, list, w, cfg).m0).toBe(0b111101);
   });
 
+  it("reads the health of the endpoints recorded since the last request only", () => {
+    const cfg = defaultConfig();
+    const w = world();
+    const list = w.view.catalog;
+    let reads = 0;
+    const counting: HealthView = {
+      lastFailureMs: (e) => {
+        reads++;
+        return w.health.lastFailureMs(e);
+      },
+      failuresSince: (e, t) => w.health.failuresSince(e, t),
+      lastRateLimitedMs: (e) => w.health.lastRateLimitedMs(e),
+      window: (e, ms) => w.health.window(e, ms),
+      inflight: (e) => w.health.inflight(e),
+      ttftEwmaMs: (e) => w.health.ttftEwmaMs(e),
+      recordCount: () => w.health.recordCount(),
+      recordedEndpoint: (k) => w.health.recordedEndpoint(k),
+    };
+    const g = new HealthGroups(cfg);
+    w.now = 1_000;
+    g.update(list, counting, w.now, w.now - 30_000);
+    expect(reads).toBe(N);
+    for (let k = 0; k < 10; k++) {
+      w.now += 100;
+      w.record(k % N, k % 3 === 0 ? 503 : 200);
+      g.update(list, counting, w.now, w.now - 30_000);
+    }
+    expect(reads).toBe(N + 10);
+    expect({ m0: g.m0, m1: g.m1 }).toEqual(expected(list, w.health, cfg, w.now));
+  });
+
   it("is not used without a change log or with several failures to be unstable", () => {
     const w = world();
     const g = new HealthGroups(defaultConfig({ outageMinFailures: 2 }));
