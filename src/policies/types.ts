@@ -23,6 +23,16 @@ export interface HealthView {
   lastRateLimitedMs(endpoint: number): number;
   /** Outcome counts over the last `windowMs` (minute buckets). */
   window(endpoint: number, windowMs: number): WindowCounts;
+  /**
+   * Optional change log, with `recordedEndpoint`: attempts recorded so far, all endpoints together.
+   * A view that has it promises that an endpoint's `lastFailureMs`, `failuresSince` and `window`
+   * answers change only when the endpoint records an attempt, and `window(e, w)` also when `now`
+   * moves the minute buckets it counts (floor(now / 60 000) or floor((now − w) / 60 000)): a policy
+   * can then keep what it derived per endpoint and redo only the endpoints recorded since.
+   */
+  recordCount?(): number;
+  /** The endpoint of record k (0-based, below `recordCount()`), or -1 if no longer kept. */
+  recordedEndpoint?(k: number): number;
   /** Attempts in flight at the endpoint (running + queued), as the gateway sees them. */
   inflight(endpoint: number): number;
   /** Exponentially weighted mean TTFT of successful attempts (ms), NaN before any. */

@@ -12,6 +12,8 @@ const BUCKETS = 64; // > 1 hour of history, enough for the 30-minute uptime wind
 const SAMPLES = 256;
 /** Observed percentiles are recomputed at most once per this much simulated time per endpoint. */
 const STATS_REFRESH_MS = 1000;
+/** Latest records whose endpoint `recordedEndpoint` still answers (a power of two). */
+const LOG = 64;
 
 /** R91: which attempt statuses count against an endpoint's uptime. */
 export function isCountedError(status: number, error: AttemptRecord["error"]): boolean {
@@ -38,11 +40,16 @@ export class HealthTracker implements HealthView {
   private readonly statsAt: Float64Array;
   private readonly statsWindow: Float64Array;
   private readonly version: Int32Array;
+  // Change log: endpoints of the latest LOG records, `logAt` the slot of the next one.
+  private readonly log = new Int32Array(LOG);
+  private logAt = 0;
+  private records = 0;
   private readonly winCache: (
     | { windowMs: number; from: number; to: number; version: number; counts: WindowCounts }
     | undefined
   )[];
 
+  /** `clock` must read the `now` of the views showing this tracker (the change log's promise). */
   constructor(
     private readonly n: number,
     private readonly clock: () => number,
@@ -82,6 +89,9 @@ export class HealthTracker implements HealthView {
   ): void {
     this.inflightN[e]--;
     this.version[e]++;
+    this.log[this.logAt] = e;
+    this.logAt = (this.logAt + 1) & (LOG - 1);
+    this.records++;
     const b = Math.floor(endMs / BUCKET_MS);
     // `& (BUCKETS - 1)` is `% BUCKETS` for 0 ≤ b < 2^31 (BUCKETS is a power of two); a double `%`
     // would be a slow fmod on the hot path.
@@ -140,6 +150,16 @@ export class HealthTracker implements HealthView {
     this.statsAt[e] = now;
     this.statsWindow[e] = windowMs;
     return out;
+  }
+
+  /** `record` is the only writer of failures and buckets, so the HealthView promise holds. */
+  recordCount(): number {
+    return this.records;
+  }
+
+  recordedEndpoint(k: number): number {
+    const back = this.records - k; // 1 = the latest record
+    return back >= 1 && back <= LOG ? this.log[(this.logAt - back) & (LOG - 1)] : -1;
   }
 
   lastFailureMs(e: number): number {

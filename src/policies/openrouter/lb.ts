@@ -8,6 +8,7 @@ import type { Endpoint } from "../../types.js";
 import type { Decision, EndpointView } from "../types.js";
 import { type Uniform, WeightedScratch } from "../weighted.js";
 import { type OpenRouterConfig, outageWindowMs } from "./config.js";
+import { HealthGroups } from "./groups.js";
 import { weightingPrice } from "./price.js";
 import {
   healthClassOf,
@@ -86,6 +87,8 @@ export class LoadBalancer {
   private readonly whole = new GroupSums();
   private readonly part = new GroupSums();
   private readonly stepSums = new GroupSums();
+  /** Health groups of the latest list, updated from the view's change log. */
+  private readonly groups: HealthGroups;
 
   constructor(
     private readonly cfg: OpenRouterConfig,
@@ -99,6 +102,7 @@ export class LoadBalancer {
     this.power = cfg.lbMode === "v1" ? 1 : 2;
     this.lazy = cfg.lbMode !== "v3" && cfg.lbCandidateTopK === null;
     this.outageMs = outageWindowMs(cfg);
+    this.groups = new HealthGroups(cfg);
   }
 
   /** Weight of one endpoint in v1/v2 (1/price^k; zero price → infinite, R24a); prices are static. */
@@ -158,21 +162,28 @@ export class LoadBalancer {
     // Health groups (R25, R93) as bitmasks over `list`: bit i set in m0 = normal, m1 = degraded.
     const cfg = this.cfg;
     const h = view.health;
-    const since = view.now - this.outageMs;
-    const quick = cfg.outageMinFailures === 1;
-    const tiers = cfg.uptimeTiers;
+    const now = view.now;
+    const since = now - this.outageMs;
     let m0 = 0;
     let m1 = 0;
-    for (let i = 0; i < n; i++) {
-      const id = list[i].id;
-      // healthClassOf, its usual case (one failure makes an endpoint unstable) read here: a recent
-      // failure puts the endpoint in group 2, else its uptime tier decides.
-      let cls: number;
-      if (!quick) cls = healthClassOf(id, h, cfg, since);
-      else if (h.lastFailureMs(id) >= since) continue;
-      else cls = uptimeClassOf(id, h, tiers);
-      if (cls === 0) m0 |= 1 << i;
-      else if (cls === 1) m1 |= 1 << i;
+    const groups = this.groups;
+    if (groups.update(list, h, now, since)) {
+      m0 = groups.m0;
+      m1 = groups.m1;
+    } else {
+      const quick = cfg.outageMinFailures === 1;
+      const tiers = cfg.uptimeTiers;
+      for (let i = 0; i < n; i++) {
+        const id = list[i].id;
+        // healthClassOf, its usual case (one failure makes an endpoint unstable) read here: a recent
+        // failure puts the endpoint in group 2, else its uptime tier decides.
+        let cls: number;
+        if (!quick) cls = healthClassOf(id, h, cfg, since);
+        else if (h.lastFailureMs(id) >= since) continue;
+        else cls = uptimeClassOf(id, h, tiers);
+        if (cls === 0) m0 |= 1 << i;
+        else if (cls === 1) m1 |= 1 << i;
+      }
     }
     // Group 0 empty and fallbacks by price: rare (no normal endpoint), so stay eager.
     if (m0 === 0 && cfg.fallbackOrder === "priceAsc")
