@@ -19,7 +19,7 @@
  *   node scripts/build.mjs [--out <dir>] [--no-declarations]   (dist/ goes into <dir>, default .)
  */
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
@@ -81,6 +81,17 @@ await build({
   external: ["canvas"],
   logLevel: "warning",
 });
+// src/cached-bundle.ts reads the bundles as latin1 (no UTF-8 decoding at start-up): that is only
+// the same text when they are ASCII, which esbuild's default charset gives except in regex literals.
+for (const bundle of ["routesim.cjs", "vega.cjs"]) {
+  const at = readFileSync(join(dist, bundle)).findIndex((b) => b > 0x7f);
+  if (at >= 0) {
+    console.error(
+      `build: dist/${bundle} has a non-ASCII byte at offset ${at}; escape it in the source (\\uXXXX)`,
+    );
+    process.exit(1);
+  }
+}
 const cache = spawnSync(process.execPath, [join(root, "scripts", "code-cache.mjs"), dist], {
   stdio: "inherit",
 });

@@ -19,7 +19,9 @@ export function loadCachedBundle<T>(file: string): CachedBundle<T> {
   const cacheFile = file.replace(/\.cjs$/, ".cache");
   const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
   // Node's own CommonJS wrapper, on the bundle's first line (stack traces keep their line numbers).
-  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8")}\n})`;
+  // Read as latin1: the build checks that each bundle is ASCII, where latin1 is the same text, and
+  // decoding 1.7 MB as UTF-8 took ~10 ms of start-up.
+  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "latin1")}\n})`;
   const script = new Script(source, { filename: file, cachedData });
   // A script's own `import()` has no loader: policy modules (--policy-module) are imported with this one.
   (globalThis as { [k: symbol]: unknown })[Symbol.for("routesim.import")] ??= (url: string) => import(url);

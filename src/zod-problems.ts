@@ -73,14 +73,15 @@ type Def = {
   options?: z.ZodType[];
   valueType?: z.ZodType;
   items?: z.ZodType[];
+  getter?: () => z.ZodType;
 };
 const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 
-/** Wrappers (default, optional, nullable, pipe, ...) down to the schema that does the work. */
+/** Wrappers (default, optional, nullable, pipe, lazy, ...) down to the schema that does the work. */
 function unwrap(s: z.ZodType): z.ZodType {
   for (let i = 0; i < 16; i++) {
     const d = defOf(s);
-    const inner = d.innerType ?? (d.type === "pipe" ? d.in : undefined);
+    const inner = d.innerType ?? (d.type === "pipe" ? d.in : d.type === "lazy" ? d.getter?.() : undefined);
     if (!inner) return s;
     s = inner;
   }

@@ -48,11 +48,29 @@ export class Drawers {
     ];
   }
 
-  readonly render: Render = (specs) =>
-    new Promise((resolve, reject) => {
+  readonly render: Render = (specs) => {
+    // One report while several runners are free (a comparison's only report): its charts are split
+    // between them, so the drawing after the last replication does not wait on one runner alone.
+    const free = this.queue.length === 0 ? this.idle.length : 0;
+    if (free < 2 || specs.length < 2) return this.order(specs);
+    const parts = splitBySize(specs, Math.min(free, specs.length));
+    return Promise.all(parts.map((part) => this.order(part.map((i) => specs[i])))).then((drawn) => {
+      const svgs = new Array<string>(specs.length);
+      parts.forEach((part, k) => {
+        part.forEach((i, j) => {
+          svgs[i] = drawn[k][j];
+        });
+      });
+      return svgs;
+    });
+  };
+
+  private order(specs: readonly TopLevelSpec[]): Promise<string[]> {
+    return new Promise((resolve, reject) => {
       this.queue.push({ specs, resolve, reject });
       this.dispatch();
     });
+  }
 
   /** A worker's answer to one of our requests. */
   answered(m: DrawReply): void {
@@ -103,4 +121,23 @@ export class Drawers {
       .then(order.resolve, order.reject)
       .finally(() => setImmediate(() => this.done("here")));
   }
+}
+
+/**
+ * Spec indices in `n` groups of about equal drawing work, assigned largest first (a spec's size as
+ * JSON stands for its work: most of a chart's time goes on its data). Group 0, with the largest
+ * chart, goes to the first idle runner, the one with vega warm.
+ */
+export function splitBySize(specs: readonly TopLevelSpec[], n: number): number[][] {
+  const size = specs.map((s) => JSON.stringify(s).length);
+  const byWork = specs.map((_, i) => i).sort((a, b) => size[b] - size[a] || a - b);
+  const groups: number[][] = Array.from({ length: n }, () => []);
+  const load = new Array<number>(n).fill(0);
+  for (const i of byWork) {
+    let k = 0;
+    for (let g = 1; g < n; g++) if (load[g] < load[k]) k = g;
+    groups[k].push(i);
+    load[k] += size[i];
+  }
+  return groups.filter((g) => g.length > 0);
 }

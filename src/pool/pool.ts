@@ -257,8 +257,11 @@ export async function withPool<J, R, T>(
         }
         await yieldToEvents();
       }
-      if (charts && !failure && claimDrawer(shared, 0))
+      // Out of jobs: vega ready for this thread's share of the charts (first here: warmed the longest).
+      if (charts && !failure) {
+        claimDrawer(shared, 0);
         warming = kind.prepareToDraw(() => allJobsFinished(shared, total) || failure !== null);
+      }
     }
     await finished;
     await warming;

@@ -1,8 +1,8 @@
 /**
  * The worker-thread side of the pool: claims jobs from the pool's shared counter until none are
- * left and posts each result (or error) back with its index (pool/pool.ts). If it is the first
- * runner to run out of jobs and the results will be drawn, it loads vega and warms it up while the
- * others finish, and then draws the charts it is sent. A worker started with its jobs
+ * left and posts each result (or error) back with its index (pool/pool.ts). Out of jobs, when the
+ * results will be drawn, it loads vega and warms it up while the others finish (the first runner
+ * there draws first), and then draws the charts it is sent. A worker started with its jobs
  * (`workerData`) begins at once; one prestarted by the launcher (pool/prestart.ts) reads the
  * scenario ahead and waits for them in a message.
  */
@@ -49,12 +49,15 @@ export function serveJobs<J, R>(kind: JobKind<J, R>): void {
   };
 
   const work = ({ jobs, shared, runner, charts }: WorkerInput<J>): void => {
-    let drawer = false;
+    let idle = false;
     // Claims the next job; out of jobs (even at the first claim), claims the drawing too, before the
     // last result goes out (see claimDrawer).
     const next = (): number => {
       const i = claimJob(shared);
-      if (i >= jobs.length && charts) drawer = claimDrawer(shared, runner);
+      if (i >= jobs.length && charts) {
+        claimDrawer(shared, runner);
+        idle = true;
+      }
       return i;
     };
     let index = next();
@@ -74,8 +77,10 @@ export function serveJobs<J, R>(kind: JobKind<J, R>): void {
       index = next();
       port.postMessage(reply);
     }
-    // Warms vega up until the last job is done or charts are asked for (a chart begun is finished first).
-    if (drawer) warming = kind.prepareToDraw(() => asked || allJobsFinished(shared, jobs.length));
+    // Loads vega and warms it up until the last job is done or charts are asked for (a chart begun is
+    // finished first). Not only the first runner out of jobs: a report's charts are split between
+    // the free runners (pool/drawers.ts), and a cold one would hold the report up.
+    if (idle) warming = kind.prepareToDraw(() => asked || allJobsFinished(shared, jobs.length));
   };
 
   const draw = async ({ draw, specs }: DrawRequest): Promise<void> => {

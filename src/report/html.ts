@@ -48,14 +48,14 @@ const breakable = (s: string): string =>
   inline(s.replace(/([_./:])(?=[^\s\\])/g, "$1\uE002")).replace(/\uE002/g, "<wbr>");
 
 /** A cell that starts like a figure (a number, a sign, a price, "–"); other text wraps at its spaces. */
-const FIGURE = /^(\*\*)?[-+−$–\d]/;
+const FIGURE = /^(\*\*)?[-+\u2212$\u2013\d]/; // escaped: the bundle stays ASCII (cached-bundle.ts)
 
 /**
  * A figure cell ("$0.00104 ± 0.00025", "+2.1 % (+0.004)") breaks only before its "±" or "(" part,
  * so that a narrow column shows the mean above its half-width instead of running off the page.
  */
 const compact = (s: string): string =>
-  FIGURE.test(s) ? s.replace(/ /g, "\u00a0").replace(/\u00a0(?=[±(])/g, " ") : s;
+  FIGURE.test(s) ? s.replace(/ /g, "\u00a0").replace(/\u00a0(?=[\u00b1(])/g, " ") : s;
 
 export interface TableLayout {
   /** Move a last column headed "best" to this position (after the row labels), where it stays in view. */

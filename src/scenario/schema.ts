@@ -170,62 +170,67 @@ const Sessions = z.strictObject({
 });
 
 // Trace replay (docs/traces.md). Times are rebased so the first replayed request arrives at t = 0.
-const TraceOptions = {
-  path: z.string().min(1).describe("trace file; relative paths resolve against the scenario's folder"),
-  time_scale: pos.default(1).describe("multiplies trace time: 0.5 replays twice as fast"),
-  rate_scale: pos
-    .max(MAX_RATE_SCALE)
-    .default(1)
-    .describe("< 1 thins rows (seeded), > 1 adds replicas of rows shifted by a seeded jitter"),
-  jitter_ms: nonNeg.default(1000).describe("replicas (rate_scale > 1) arrive up to this much later"),
-  start_s: nonNeg.default(0).describe("skip the first start_s seconds of the trace (trace time)"),
-  duration_s: pos.optional().describe("replay only this many seconds of trace time after start_s"),
-  limit: count(MAX_REQUESTS).optional().describe("stop after this many requests"),
-  on_bad_row: z.enum(["error", "skip"]).default("error"),
-  reorder_window_ms: nonNeg
-    .default(1000)
-    .describe("rows may be out of order by up to this much (trace time); they are sorted on the fly"),
-};
-const TraceColumns = z.strictObject({
-  time: z.string().min(1).describe("column (csv) or key (jsonl) of the arrival time"),
-  time_unit: z
-    .enum(["s", "ms", "us", "ns", "datetime"])
-    .default("s")
-    .describe("numeric unit, or datetime for `YYYY-MM-DD HH:MM:SS.fff` / ISO 8601"),
-  prompt: z.string().min(1).describe("prompt token count column"),
-  completion: z.string().min(1).describe("completion token count column"),
-  model: z.string().min(1).optional(),
-  session: z.string().min(1).optional().describe("user or conversation id (stickiness)"),
-  priority: z.string().min(1).optional().describe("numeric priority, carried on the request"),
-  body_hash: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("body hash column: equal values mark byte-identical bodies (response caching, R106)"),
-  status: z.string().min(1).optional().describe("recorded status; see keep_status"),
-});
-const TraceSpec = z.discriminatedUnion("format", [
-  z.strictObject({ format: z.literal("azure-csv"), ...TraceOptions }),
-  z.strictObject({
-    format: z.literal("mooncake-jsonl"),
-    ...TraceOptions,
-    session_blocks: z
-      .number()
-      .int()
-      .nonnegative()
-      .default(2)
-      .describe("leading hash_ids that identify a conversation (0 = no session)"),
-  }),
-  z.strictObject({
-    format: z.enum(["csv", "jsonl"]),
-    ...TraceOptions,
-    columns: TraceColumns,
-    keep_status: z
-      .array(z.union([z.number(), z.string()]))
+// Built on first use, like the request body (request-body.ts): most scenarios replay no trace.
+function buildTraceSpec() {
+  const TraceOptions = {
+    path: z.string().min(1).describe("trace file; relative paths resolve against the scenario's folder"),
+    time_scale: pos.default(1).describe("multiplies trace time: 0.5 replays twice as fast"),
+    rate_scale: pos
+      .max(MAX_RATE_SCALE)
+      .default(1)
+      .describe("< 1 thins rows (seeded), > 1 adds replicas of rows shifted by a seeded jitter"),
+    jitter_ms: nonNeg.default(1000).describe("replicas (rate_scale > 1) arrive up to this much later"),
+    start_s: nonNeg.default(0).describe("skip the first start_s seconds of the trace (trace time)"),
+    duration_s: pos.optional().describe("replay only this many seconds of trace time after start_s"),
+    limit: count(MAX_REQUESTS).optional().describe("stop after this many requests"),
+    on_bad_row: z.enum(["error", "skip"]).default("error"),
+    reorder_window_ms: nonNeg
+      .default(1000)
+      .describe("rows may be out of order by up to this much (trace time); they are sorted on the fly"),
+  };
+  const TraceColumns = z.strictObject({
+    time: z.string().min(1).describe("column (csv) or key (jsonl) of the arrival time"),
+    time_unit: z
+      .enum(["s", "ms", "us", "ns", "datetime"])
+      .default("s")
+      .describe("numeric unit, or datetime for `YYYY-MM-DD HH:MM:SS.fff` / ISO 8601"),
+    prompt: z.string().min(1).describe("prompt token count column"),
+    completion: z.string().min(1).describe("completion token count column"),
+    model: z.string().min(1).optional(),
+    session: z.string().min(1).optional().describe("user or conversation id (stickiness)"),
+    priority: z.string().min(1).optional().describe("numeric priority, carried on the request"),
+    body_hash: z
+      .string()
+      .min(1)
       .optional()
-      .describe("replay only rows whose status column is one of these (default: all rows)"),
-  }),
-]);
+      .describe("body hash column: equal values mark byte-identical bodies (response caching, R106)"),
+    status: z.string().min(1).optional().describe("recorded status; see keep_status"),
+  });
+  return z.discriminatedUnion("format", [
+    z.strictObject({ format: z.literal("azure-csv"), ...TraceOptions }),
+    z.strictObject({
+      format: z.literal("mooncake-jsonl"),
+      ...TraceOptions,
+      session_blocks: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(2)
+        .describe("leading hash_ids that identify a conversation (0 = no session)"),
+    }),
+    z.strictObject({
+      format: z.enum(["csv", "jsonl"]),
+      ...TraceOptions,
+      columns: TraceColumns,
+      keep_status: z
+        .array(z.union([z.number(), z.string()]))
+        .optional()
+        .describe("replay only rows whose status column is one of these (default: all rows)"),
+    }),
+  ]);
+}
+let traceSpec: ReturnType<typeof buildTraceSpec> | undefined;
+const TraceSpec = z.lazy(() => (traceSpec ??= buildTraceSpec()));
 
 export const Traffic = z
   .strictObject({

@@ -39,7 +39,7 @@ import {
 import { keepsRecords } from "../records.js";
 import { DEFERRED, type Decision, type EndpointView, type Policy, type RouterBehaviour } from "../types.js";
 import { loadEnvoyConfig } from "./config.js";
-import { DetectorOptions } from "./options.js";
+import { DetectorOptions, detectorObject } from "./options.js";
 
 /** The Envoy whose behaviour this file follows (and the sources it was read from). */
 export const ENVOY_MODELLED_VERSION =
@@ -47,28 +47,39 @@ export const ENVOY_MODELLED_VERSION =
 
 export { DetectorOptions } from "./options.js";
 
-const Balancer = z.strictObject({
-  kind: z.string(),
-  options: z.record(z.string(), z.unknown()).default({}),
-});
-
-/** Inline `options` of `kind: envoy`. */
-export const EnvoyOptions = DetectorOptions.extend({
-  balancer: Balancer.default({ kind: "round_robin", options: {} }),
-  route_timeout_ms: z
-    .number()
-    .nonnegative()
-    .default(15_000)
-    .describe(
-      "the route's timeout: the whole request, retries included, to the end of the response; 0 = none",
-    ),
-  per_try_timeout_ms: z
-    .number()
-    .positive()
-    .optional()
-    .describe("retry_policy.per_try_timeout: each attempt until its response headers; default none"),
-});
-export type EnvoyOptions = z.infer<typeof EnvoyOptions>;
+/** The schemas of `kind: envoy`'s options, built on first use: most runs have no Envoy policy. */
+function buildSchemas() {
+  const Balancer = z.strictObject({
+    kind: z.string(),
+    options: z.record(z.string(), z.unknown()).default({}),
+  });
+  return {
+    /** Inline `options` of `kind: envoy`. */
+    EnvoyOptions: detectorObject().extend({
+      balancer: Balancer.default({ kind: "round_robin", options: {} }),
+      route_timeout_ms: z
+        .number()
+        .nonnegative()
+        .default(15_000)
+        .describe(
+          "the route's timeout: the whole request, retries included, to the end of the response; 0 = none",
+        ),
+      per_try_timeout_ms: z
+        .number()
+        .positive()
+        .optional()
+        .describe("retry_policy.per_try_timeout: each attempt until its response headers; default none"),
+    }),
+    /** `options` next to `envoy: file`: which cluster of a bootstrap, and a balancer for a bare block. */
+    FileOptions: z.strictObject({
+      cluster: z.string().min(1).optional().describe("the cluster to import from a bootstrap with several"),
+      balancer: Balancer.optional().describe("only for a file without lb_policy"),
+    }),
+  };
+}
+let built: ReturnType<typeof buildSchemas> | undefined;
+const schemas = (): ReturnType<typeof buildSchemas> => (built ??= buildSchemas());
+export type EnvoyOptions = z.infer<ReturnType<typeof buildSchemas>["EnvoyOptions"]>;
 
 /** Settings with every default resolved. */
 export type DetectorSettings = Omit<DetectorOptions, "max_ejection_time_ms"> & {
@@ -684,14 +695,8 @@ export function wrapEnvoy(
   };
 }
 
-/** `options` next to `envoy: file`: which cluster of a bootstrap, and a balancer for a bare block. */
-const FileOptions = z.strictObject({
-  cluster: z.string().min(1).optional().describe("the cluster to import from a bootstrap with several"),
-  balancer: Balancer.optional().describe("only for a file without lb_policy"),
-});
-
 function buildFromFile(spec: PolicySpec, ctx: KindContext): BuiltPolicy {
-  const fo = parseOptions(FileOptions, spec.options, ctx, "options");
+  const fo = parseOptions(schemas().FileOptions, spec.options, ctx, "options");
   const { file, data } = configSource(spec, ctx, "envoy");
   const models = ctx.scenario.traffic.model;
   const imp = loadEnvoyConfig(data, ctx, file, { cluster: fo.cluster, model: spec.request.model ?? models });
@@ -743,7 +748,7 @@ function buildFromFile(spec: PolicySpec, ctx: KindContext): BuiltPolicy {
 export const envoyKind: PolicyFactory = (spec, ctx): BuiltPolicy => {
   if (spec.envoy !== undefined) return buildFromFile(spec, ctx);
   // Inline options are routesim-style (ms) Envoy settings; a file is Envoy's own YAML/JSON.
-  const o = parseOptions(EnvoyOptions, spec.options, ctx, "options");
+  const o = parseOptions(schemas().EnvoyOptions, spec.options, ctx, "options");
   checkInnerKind(o.balancer.kind, ctx, `${ctx.path}.options.balancer.kind`);
   const settings = resolveSettings(o, (key, message) => {
     throw new InputError(ctx.file, [{ path: `${ctx.path}.options.${key}`, message }]);
