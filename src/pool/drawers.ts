@@ -34,6 +34,7 @@ export class Drawers {
   /** Orders sent to workers, by request number, until answered. */
   private readonly sent = new Map<number, Order & { runner: Worker }>();
   private requests = 0;
+  private readonly hereFirst: boolean;
 
   /** `first`: the runner to prefer (the one with vega loaded); `renderHere` draws on this thread. */
   constructor(
@@ -41,6 +42,7 @@ export class Drawers {
     first: Runner,
     private readonly renderHere: Render,
   ) {
+    this.hereFirst = first === "here";
     this.idle = [
       first,
       ...workers.filter((w) => w !== first),
@@ -51,7 +53,9 @@ export class Drawers {
   readonly render: Render = (specs) => {
     // One report while several runners are free (a comparison's only report): its charts are split
     // between them, so the drawing after the last replication does not wait on one runner alone.
-    const free = this.queue.length === 0 ? this.idle.length : 0;
+    // This thread takes a share only if it is the warm one: otherwise it finished last, has vega to
+    // load, and has the report's tables and Markdown to write meanwhile.
+    const free = this.queue.length === 0 ? this.idle.filter((r) => r !== "here" || this.hereFirst).length : 0;
     if (free < 2 || specs.length < 2) return this.order(specs);
     const parts = splitBySize(specs, Math.min(free, specs.length));
     return Promise.all(parts.map((part) => this.order(part.map((i) => specs[i])))).then((drawn) => {

@@ -257,11 +257,9 @@ export async function withPool<J, R, T>(
         }
         await yieldToEvents();
       }
-      // Out of jobs: vega ready for this thread's share of the charts (first here: warmed the longest).
-      if (charts && !failure) {
-        claimDrawer(shared, 0);
+      // First out of jobs: this thread draws first (and takes a share of a split report, drawers.ts).
+      if (charts && !failure && claimDrawer(shared, 0))
         warming = kind.prepareToDraw(() => allJobsFinished(shared, total) || failure !== null);
-      }
     }
     await finished;
     await warming;

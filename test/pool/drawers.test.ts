@@ -35,33 +35,43 @@ describe("splitBySize", () => {
   });
 });
 
+/** Draws "h:<title>" on this thread. */
+const here = async (specs: readonly TopLevelSpec[]) =>
+  specs.map((s) => `h:${(s as { title: string }).title}`);
+
 describe("Drawers", () => {
   it("splits one report's charts between the free runners and returns them in the report's order", async () => {
     const drew: string[] = [];
     let d!: Drawers;
     const worker = fakeWorker(() => d, drew);
-    d = new Drawers([worker], worker, async (specs) =>
-      specs.map((s) => `h:${(s as { title: string }).title}`),
-    );
+    d = new Drawers([worker], "here", here);
     const specs = [spec("a", 100), spec("b", 5000), spec("c", 3000), spec("d", 2500)];
     const svgs = await d.render(specs);
-    // b (largest) goes to the first runner, the worker, c and d together balance it, a tops up b.
-    expect(svgs).toEqual(["w:a", "w:b", "h:c", "h:d"]);
-    expect(drew).toEqual(["b", "a"]);
+    // b (largest) goes to the first runner, this thread (the warm one); c and d balance it, a tops up b.
+    expect(svgs).toEqual(["h:a", "h:b", "w:c", "w:d"]);
+    expect(drew).toEqual(["c", "d"]);
+  });
+
+  it("gives this thread no share when a worker is the warm one", async () => {
+    const drew: string[] = [];
+    let d!: Drawers;
+    const worker = fakeWorker(() => d, drew);
+    d = new Drawers([worker], worker, here);
+    const svgs = await d.render([spec("a", 100), spec("b", 5000), spec("c", 3000)]);
+    expect(svgs).toEqual(["w:a", "w:b", "w:c"]);
+    expect(drew).toEqual(["a", "b", "c"]);
   });
 
   it("draws a second report while the first is being drawn without splitting it", async () => {
     const drew: string[] = [];
     let d!: Drawers;
     const worker = fakeWorker(() => d, drew);
-    d = new Drawers([worker], worker, async (specs) =>
-      specs.map((s) => `h:${(s as { title: string }).title}`),
-    );
+    d = new Drawers([worker], "here", here);
     const [one, two] = await Promise.all([
       d.render([spec("a", 10), spec("b", 20)]),
       d.render([spec("c", 10), spec("d", 20)]),
     ]);
-    expect(one).toEqual(["h:a", "w:b"]);
+    expect(one).toEqual(["w:a", "h:b"]);
     // Both runners were busy when it came: it waited, whole, for the first one free.
     expect(new Set(two.map((svg) => svg.slice(0, 2))).size).toBe(1);
     expect(two.map((svg) => svg.slice(2))).toEqual(["c", "d"]);
