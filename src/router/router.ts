@@ -243,17 +243,8 @@ export class Router {
     const decision = this.policy.route(req, this.view, this.rng);
     const st = this.flight(req, decision);
     if (decision.kind === "reject") {
-      const o = st.outcome;
-      o.kind = "failed";
-      o.endpoint = undefined;
-      o.status = decision.status;
-      o.code = decision.code;
-      o.attempts = 0;
-      o.latencyMs = 0;
-      o.ttftMs = Number.NaN;
-      o.costUsd = 0;
-      o.cacheHit = undefined;
-      this.finish(st);
+      // Rejected at arrival: no attempt, no cost, and a latency of exactly 0.
+      this.failed(st, decision.status, decision.code, Number.NaN, 0);
       return;
     }
     this.tryNext(st);
@@ -448,14 +439,20 @@ export class Router {
     this.failed(st, status, code, Number.NaN);
   }
 
-  private failed(st: InFlight, status: number, code: string, ttftMs: number): void {
+  private failed(
+    st: InFlight,
+    status: number,
+    code: string,
+    ttftMs: number,
+    latencyMs = this.sim.now - st.arrivalMs,
+  ): void {
     const o = st.outcome;
     o.kind = "failed";
     o.endpoint = undefined;
     o.status = status;
     o.code = code;
     o.attempts = st.attempts.length;
-    o.latencyMs = this.sim.now - st.arrivalMs;
+    o.latencyMs = latencyMs;
     o.ttftMs = ttftMs;
     o.costUsd = st.spentUsd;
     o.cacheHit = undefined;
