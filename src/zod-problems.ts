@@ -73,15 +73,17 @@ type Def = {
   options?: z.ZodType[];
   valueType?: z.ZodType;
   items?: z.ZodType[];
-  getter?: () => z.ZodType;
 };
 const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
+/** A `z.lazy`'s schema, resolved once and kept by zod (calling the getter again would rebuild it). */
+const lazyInner = (s: z.ZodType): z.ZodType =>
+  (s as unknown as { _zod: { innerType: z.ZodType } })._zod.innerType;
 
 /** Wrappers (default, optional, nullable, pipe, lazy, ...) down to the schema that does the work. */
 function unwrap(s: z.ZodType): z.ZodType {
   for (let i = 0; i < 16; i++) {
     const d = defOf(s);
-    const inner = d.innerType ?? (d.type === "pipe" ? d.in : d.type === "lazy" ? d.getter?.() : undefined);
+    const inner = d.innerType ?? (d.type === "pipe" ? d.in : d.type === "lazy" ? lazyInner(s) : undefined);
     if (!inner) return s;
     s = inner;
   }

@@ -229,8 +229,8 @@ function buildTraceSpec() {
     }),
   ]);
 }
-let traceSpec: ReturnType<typeof buildTraceSpec> | undefined;
-const TraceSpec = z.lazy(() => (traceSpec ??= buildTraceSpec()));
+// zod keeps what the getter returned: built once.
+const TraceSpec = z.lazy(buildTraceSpec);
 
 export const Traffic = z
   .strictObject({
