@@ -103,7 +103,7 @@ export function parseTarget(v: string | undefined): number | undefined {
   return x;
 }
 
-/** Jobs flag: a positive integer (default: available cores, as the pool's `defaultJobs`). */
+/** Jobs flag: a positive integer (default: available cores, as prestart's `workersWanted` reads it). */
 export function parseJobs(v: string | undefined): number {
   const j = parseIntFlag("jobs", v) ?? availableParallelism();
   if (j < 1) throw new UsageError("--jobs expects at least 1");

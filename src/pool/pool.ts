@@ -16,17 +16,12 @@
  * put it on the critical path of every parallel comparison.
  */
 import { createRequire } from "node:module";
-import { availableParallelism } from "node:os";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { policyModuleFiles } from "../policies/registry.js";
 import { InputError } from "../scenario/errors.js";
 import { Drawers, type DrawReply, type DrawRequest, type Render } from "./drawers.js";
 import { adoptPrestarted } from "./prestart.js";
-
-export function defaultJobs(): number {
-  return availableParallelism();
-}
 
 /**
  * What the pool runs, given by the layer that owns the jobs (experiment/jobs.ts), so that the pool
