@@ -1,5 +1,6 @@
 /** report.md for a comparison: tables with units and CIs, winners, a plain-language summary. */
 
+import { numericOrder } from "../metrics/order.js";
 import { timeoutText } from "../policies/describe.js";
 import type { CompareData, CompareMeta } from "../results/compare-folder.js";
 import type { CompareSummary, PolicyStats } from "../results/compare-summary.js";
@@ -133,9 +134,7 @@ function groupTable(
   pick: (p: PolicyStats) => Record<string, Stat>,
   unit: "fraction" | "ratio",
 ): { head: string[]; rows: string[][] } | null {
-  const keys = [...new Set(s.policies.flatMap((p) => Object.keys(pick(p))))].sort((a, b) =>
-    a.localeCompare(b, "en", { numeric: true }),
-  );
+  const keys = [...new Set(s.policies.flatMap((p) => Object.keys(pick(p))))].sort(numericOrder);
   if (!keys.length) return null;
   return {
     head: ["", ...s.policies.map((p) => p.name)],

@@ -4,6 +4,8 @@
  * whether the replications can tell it from the runner-up), and replications needed where an
  * interval is too wide. This is summary.json (schemaVersion 2, docs/results-schema.md).
  */
+
+import { numericOrder } from "../metrics/order.js";
 import {
   excludesZero,
   halfWidth,
@@ -112,10 +114,12 @@ export function valueTable(d: CompareData): ValueTable {
 
 function group(per: Map<string, number[]>, prefix: string, conf: number): Record<string, Stat> {
   const out: Record<string, Stat> = {};
-  const keys = [...per.keys()]
+  // All share the prefix, so sorting what follows it is the same order (and usually needs no ICU).
+  const names = [...per.keys()]
     .filter((k) => k.startsWith(`${prefix}.`))
-    .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
-  for (const k of keys) out[k.slice(prefix.length + 1)] = meanCI(per.get(k)!, conf);
+    .map((k) => k.slice(prefix.length + 1))
+    .sort(numericOrder);
+  for (const name of names) out[name] = meanCI(per.get(`${prefix}.${name}`)!, conf);
   return out;
 }
 
