@@ -218,8 +218,10 @@ export class ProviderFarm {
       return [...own, ...(groupSources.get(p.name) ?? [])];
     });
     this.runtimes = providers.map((p, i) => new EndpointRuntime(p, this.outageSources[i], seed));
-    this.hDone = sim.handler((arg) => this.finish(arg));
-    this.hQueueTimeout = sim.handler((arg) => this.queueTimeout(arg));
+    // Attempt tags outgrow the small-integer range once an attempt is reused 128 times: these
+    // handlers read them from `eventArg` rather than take them as an argument (no box per event).
+    this.hDone = sim.handler(() => this.finish());
+    this.hQueueTimeout = sim.handler(() => this.queueTimeout());
     this.hSlotFree = sim.handler((arg) => {
       const rt = this.runtimes[arg];
       rt.running--;
@@ -278,7 +280,7 @@ export class ProviderFarm {
     a.prefilled = false;
     a.hitRequestDeadline = false;
     // Streams are keyed, so they are reseeded only when a draw is needed (fail reseeds latRng).
-    const outage = rt.outages.at(now);
+    const outage = rt.outages.quietAt(now) ? null : rt.outages.at(now);
     if (outage !== null) {
       const err = this.errRng;
       err.reseed(rt.errKey, a.requestId, a.tryKey, PHASE_ADMIT);
@@ -298,7 +300,7 @@ export class ProviderFarm {
       rt.tokens -= 1;
     }
     if (rt.running < rt.capacity) {
-      this.start(a, rt, now);
+      this.start(a, rt);
     } else if (rt.queued >= rt.queueLimit) {
       this.fail(a, rt, 429, "queue_full");
     } else {
@@ -356,7 +358,9 @@ export class ProviderFarm {
     else this.end(a, t, status, error);
   }
 
-  private start(a: LiveAttempt, rt: EndpointRuntime, now: number): void {
+  // Reads the clock itself: a time passed to a call that is not inlined is boxed, once per attempt.
+  private start(a: LiveAttempt, rt: EndpointRuntime): void {
+    const now = this.sim.now;
     a.phase = 2;
     a.holdsSlot = true;
     rt.running++;
@@ -366,7 +370,7 @@ export class ProviderFarm {
     const errorProne = rt.errorProne;
     if (errorProne) err.reseed(rt.errKey, a.requestId, a.tryKey, PHASE_SERVE);
     lat.reseed(rt.latKey, a.requestId, a.tryKey, PHASE_SERVE);
-    const outage = rt.outages.at(now);
+    const outage = rt.outages.quietAt(now) ? null : rt.outages.at(now);
     const mult = outage !== null ? outage.latencyMultiplier : 1;
 
     if (errorProne && err.next() < rt.spec.error_rate) {
@@ -465,8 +469,8 @@ export class ProviderFarm {
     this.sim.schedule(at, this.hDone, this.tag(a));
   }
 
-  private finish(arg: number): void {
-    const a = this.untag(arg);
+  private finish(): void {
+    const a = this.untag(this.sim.eventArg);
     if (a === null || a.phase !== 2) return;
     a.phase = 3;
     if (a.holdsSlot) {
@@ -483,12 +487,12 @@ export class ProviderFarm {
       const next = this.untag(rt.shift());
       if (next === null || next.phase !== 1) continue; // cancelled while queued (maybe reused since)
       rt.queued--;
-      this.start(next, rt, this.sim.now);
+      this.start(next, rt);
     }
   }
 
-  private queueTimeout(arg: number): void {
-    const a = this.untag(arg);
+  private queueTimeout(): void {
+    const a = this.untag(this.sim.eventArg);
     if (a === null || a.phase !== 1) return;
     const rt = this.runtimes[a.endpoint];
     rt.queued--; // its tag stays in the ring and is skipped when reached

@@ -108,6 +108,10 @@ export function activeOutage(sources: readonly OutageSource[], t: number): Outag
 export class OutageClock {
   private quietUntil = Number.NEGATIVE_INFINITY;
   constructor(readonly sources: readonly OutageSource[]) {}
+  /** No outage can be active at `t` (known without a search): callers check it before `at`. */
+  quietAt(t: number): boolean {
+    return t < this.quietUntil;
+  }
   at(t: number): OutageWindow | null {
     if (t < this.quietUntil) return null;
     const w = activeOutage(this.sources, t);

@@ -12,6 +12,9 @@ import { storeAsDoubles } from "./doubles.js";
 /** `now` is passed only to a handler declared with two parameters (see `handler`). */
 export type Handler = (arg: number, now: number) => void;
 
+/** A handler declared with no parameter reads its argument from `Simulator.eventArg`. */
+export type NoArgHandler = () => void;
+
 // A module constant: read in `run` once per run, a global lookup would have no type feedback there.
 const FOREVER = Number.POSITIVE_INFINITY;
 
@@ -20,6 +23,11 @@ export class Simulator {
   now = 0;
   /** Events executed so far. */
   executed = 0;
+  /**
+   * The argument of the event running now. A handler that takes none reads it here: passing an
+   * argument beyond the small-integer range (±2^31) to a call boxes it, an allocation per event.
+   */
+  eventArg = 0;
 
   // The heap orders (time, slot) pairs; an event's sequence number, handler and argument stay put
   // in its slot, so a sift moves two numbers instead of four. Slots are recycled through `free`.
@@ -33,8 +41,8 @@ export class Simulator {
   private size = 0;
   private nextSeq = 0;
   private handlers: Handler[] = [];
-  /** 1 where the handler takes `now`: passing a fractional time boxes it, once per event. */
-  private passNow: number[] = [];
+  /** The parameters each handler declares (0, 1 or 2): `arg` and `now` are passed only if asked. */
+  private arity: number[] = [];
   private stopped = false;
   // The source lane: at most one pending event kept outside the heap, for a stream that schedules
   // its next event only when the previous one fires (arrivals). It takes a sequence number like any
@@ -58,11 +66,12 @@ export class Simulator {
 
   /**
    * Registers a callback and returns its id for `schedule`. A callback declared with one parameter
-   * gets only `arg` (it reads `now` from the simulator if it needs it).
+   * gets only `arg` (it reads `now` from the simulator if it needs it); one declared with none gets
+   * nothing and reads `eventArg`.
    */
-  handler(fn: Handler): number {
-    this.handlers.push(fn);
-    this.passNow.push(fn.length >= 2 ? 1 : 0);
+  handler(fn: Handler | NoArgHandler): number {
+    this.handlers.push(fn as Handler);
+    this.arity.push(Math.min(fn.length, 2));
     return this.handlers.length - 1;
   }
 
@@ -173,9 +182,12 @@ export class Simulator {
       this.popRoot();
     }
     this.now = t;
+    this.eventArg = arg;
     this.executed++;
-    if (this.passNow[kind] === 1) this.handlers[kind](arg, t);
-    else (this.handlers[kind] as (arg: number) => void)(arg);
+    const arity = this.arity[kind];
+    if (arity === 0) (this.handlers[kind] as NoArgHandler)();
+    else if (arity === 1) (this.handlers[kind] as (arg: number) => void)(arg);
+    else this.handlers[kind](arg, t);
     return true;
   }
 
@@ -248,4 +260,4 @@ export class Simulator {
     this.freeCount = old;
   }
 }
-storeAsDoubles(new Simulator(16), ["now"]);
+storeAsDoubles(new Simulator(16), ["now", "eventArg"]);

@@ -45,7 +45,9 @@ describe("OutageClock", () => {
           let t = 0;
           for (const dt of steps) {
             t += dt;
-            expect(clock.at(t)).toEqual(activeOutage(plain, t));
+            // The farm asks `quietAt` first and skips `at` when it says so, as here.
+            const w = clock.quietAt(t) ? null : clock.at(t);
+            expect(w).toEqual(activeOutage(plain, t));
           }
         },
       ),

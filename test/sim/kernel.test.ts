@@ -30,6 +30,26 @@ describe("Simulator", () => {
     ]);
   });
 
+  it("passes nothing to a handler that declares no parameter: it reads eventArg", () => {
+    const sim = new Simulator();
+    const seen: unknown[][] = [];
+    const none = sim.handler(function (this: unknown) {
+      // biome-ignore lint/complexity/noArguments: the test is about what the kernel passes
+      seen.push([arguments.length, sim.eventArg, sim.now]);
+    });
+    // An attempt tag past the small-integer range, and a fraction: both come back exactly.
+    const tag = 5 + 300 * 16_777_216;
+    sim.schedule(1, none, tag);
+    sim.schedule(2, none, 0.25);
+    sim.scheduleSource(3, none, 9);
+    sim.run();
+    expect(seen).toEqual([
+      [0, tag, 1],
+      [0, 0.25, 2],
+      [0, 9, 3],
+    ]);
+  });
+
   it("runs events in time order and advances the clock to each event", () => {
     const sim = new Simulator();
     const log: [number, number][] = [];
