@@ -141,17 +141,24 @@ const ER = EXPONENTIAL_ZIGGURAT.r;
 const TWO_M23 = 2 ** -23;
 const TWO_M24 = 2 ** -24;
 
+// The rare ziggurat cases write their draw here instead of returning it. Compiled code merged a
+// returned (boxed) number with the common path's x and so boxed x on every draw; the edge gets the
+// 24 bits, small integers, rather than x for the same reason (docs/performance.md, fourteenth round).
+const edgeDraw = new Float64Array(1);
+
 /** One standard normal draw (ziggurat, see above): u = (k + ½)·2^−23 − 1 with k = bits 8–31. */
 export function standardNormal(rng: Rng): number {
   const w = rng.nextU32();
   const i = w & 255;
   const x = (((w >>> 8) + 0.5) * TWO_M23 - 1) * NX[i];
   if (Math.abs(x) < NX[i + 1]) return x;
-  return normalEdge(rng, i, x);
+  normalEdge(rng, i, w >>> 8);
+  return edgeDraw[0];
 }
 
 /** The rare ziggurat cases (1.5 % of normal draws): tail or wedge; a rejection draws afresh. */
-function normalEdge(rng: Rng, i: number, x: number): number {
+function normalEdge(rng: Rng, i: number, k: number): void {
+  const x = ((k + 0.5) * TWO_M23 - 1) * NX[i];
   if (i === 0) {
     // Marsaglia (1964) tail beyond r: x = −ln(u1)/r, y = −ln(u2), accept when 2y > x².
     let t: number;
@@ -160,10 +167,11 @@ function normalEdge(rng: Rng, i: number, x: number): number {
       t = -Math.log(rng.nextOpen()) / NR;
       y = -Math.log(rng.nextOpen());
     } while (2 * y <= t * t);
-    return x < 0 ? -(NR + t) : NR + t;
+    edgeDraw[0] = x < 0 ? -(NR + t) : NR + t;
+    return;
   }
-  if (NF[i + 1] + (NF[i] - NF[i + 1]) * rng.next() < Math.exp(-0.5 * x * x)) return x;
-  return standardNormal(rng);
+  if (NF[i + 1] + (NF[i] - NF[i + 1]) * rng.next() < Math.exp(-0.5 * x * x)) edgeDraw[0] = x;
+  else edgeDraw[0] = standardNormal(rng);
 }
 
 /** One standard exponential draw (ziggurat, see above): u = (k + ½)·2^−24 with k = bits 8–31. */
@@ -172,14 +180,16 @@ export function standardExponential(rng: Rng): number {
   const i = w & 255;
   const x = ((w >>> 8) + 0.5) * TWO_M24 * EX[i];
   if (x < EX[i + 1]) return x;
-  return exponentialEdge(rng, i, x);
+  exponentialEdge(rng, i, w >>> 8); // as standardNormal's edge
+  return edgeDraw[0];
 }
 
-function exponentialEdge(rng: Rng, i: number, x: number): number {
+function exponentialEdge(rng: Rng, i: number, k: number): void {
+  const x = (k + 0.5) * TWO_M24 * EX[i];
   // Beyond r the exponential is memoryless: the tail is r + Exp(1), exactly.
-  if (i === 0) return ER + standardExponential(rng);
-  if (EF[i + 1] + (EF[i] - EF[i + 1]) * rng.next() < Math.exp(-x)) return x;
-  return standardExponential(rng);
+  if (i === 0) edgeDraw[0] = ER + standardExponential(rng);
+  else if (EF[i + 1] + (EF[i] - EF[i + 1]) * rng.next() < Math.exp(-x)) edgeDraw[0] = x;
+  else edgeDraw[0] = standardExponential(rng);
 }
 
 /** Standard normal density. */
