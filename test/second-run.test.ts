@@ -41,7 +41,7 @@ const HOT = new Set([
   "add",
   "bucketOf",
   "reseed",
-  "nextU32",
+  "nextI32",
 ]);
 
 /** The function a --trace-deopt line names ("<SharedFunctionInfo f>" or "<JSFunction f (sfi"). */

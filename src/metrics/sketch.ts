@@ -27,19 +27,24 @@ export function bucketByLog(v: number): number {
  * take `bucketByLog`. The tables (about 80 KB) are built at the first call, in a few milliseconds.
  */
 export function bucketOf(v: number): number {
-  // The tables pay for their few milliseconds only in long runs: short ones take the logarithm.
-  if (cells === EMPTY_I32 && ++slowCalls < SLOW_CALLS) return bucketByLog(v);
-  return tableBucket(v);
-}
-
-/** `bucketOf` by the tables (built now if they are not yet). */
-export function tableBucket(v: number): number {
-  if (cells === EMPTY_I32) buildTables();
+  if (cells === EMPTY_I32) {
+    // The tables pay for their few milliseconds only in long runs: short ones take the logarithm.
+    if (++slowCalls < SLOW_CALLS) return bucketByLog(v);
+    buildTables();
+  }
+  // The lookup is here, not in a function of its own: V8 does not always inline such a call into
+  // a metrics function compiled before the tables exist, and then boxes `v` on every call.
   if (!(v < FAST_LIMIT)) return bucketByLog(v);
   word[0] = v;
   let k = cells[(halves[high] >>> 12) - cellBase];
   if (v >= lower[k + 1]) k++;
   return k;
+}
+
+/** `bucketOf` by the tables (built now if they are not yet), for tests. */
+export function tableBucket(v: number): number {
+  if (cells === EMPTY_I32) buildTables();
+  return bucketOf(v);
 }
 
 /** 2^40 ms is 35 years: latencies and token counts stay far below. */

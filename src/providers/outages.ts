@@ -107,7 +107,11 @@ export function activeOutage(sources: readonly OutageSource[], t: number): Outag
  */
 export class OutageClock {
   private quietUntil = Number.NEGATIVE_INFINITY;
-  constructor(readonly sources: readonly OutageSource[]) {}
+  constructor(readonly sources: readonly OutageSource[]) {
+    // Runs start at 0: answering for 0 now means an endpoint that never fails never reaches
+    // `at` from `quietAt` (compiled code without feedback there would be discarded next run).
+    this.at(0);
+  }
   /** No outage can be active at `t` (known without a search): callers check it before `at`. */
   quietAt(t: number): boolean {
     return t < this.quietUntil;

@@ -148,7 +148,7 @@ const edgeDraw = new Float64Array(1);
 
 /** One standard normal draw (ziggurat, see above): u = (k + ½)·2^−23 − 1 with k = bits 8–31. */
 export function standardNormal(rng: Rng): number {
-  const w = rng.nextU32();
+  const w = rng.nextI32(); // i and the top 24 bits are the same as of the unsigned value
   const i = w & 255;
   const x = (((w >>> 8) + 0.5) * TWO_M23 - 1) * NX[i];
   if (Math.abs(x) < NX[i + 1]) return x;
@@ -176,7 +176,7 @@ function normalEdge(rng: Rng, i: number, k: number): void {
 
 /** One standard exponential draw (ziggurat, see above): u = (k + ½)·2^−24 with k = bits 8–31. */
 export function standardExponential(rng: Rng): number {
-  const w = rng.nextU32();
+  const w = rng.nextI32(); // i and the top 24 bits are the same as of the unsigned value
   const i = w & 255;
   const x = ((w >>> 8) + 0.5) * TWO_M24 * EX[i];
   if (x < EX[i + 1]) return x;
