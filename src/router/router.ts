@@ -20,7 +20,7 @@ import { objectList, storeAsAnyValue, storeAsDoubles } from "../sim/doubles.js";
 import type { Simulator } from "../sim/kernel.js";
 import type { RequestPool } from "../traffic/request.js";
 import type { AttemptError, AttemptRecord, Endpoint, Outcome, RoutedRequest } from "../types.js";
-import { billUsd } from "./billing.js";
+import { billInto } from "./billing.js";
 import { ProviderCaches } from "./cache.js";
 import type { HealthTracker } from "./health.js";
 import { ResponseCache, type ResponseCacheSettings } from "./response-cache.js";
@@ -160,7 +160,7 @@ export class Router {
   private readonly waiting = new Map<number, InFlight>();
   private readonly view: EndpointView;
   private readonly caches = new ProviderCaches();
-  private readonly byokFee: number;
+  private readonly billing: { readonly byokFeeShare: number };
   /** Health books are kept only for a policy that reads them. */
   private readonly tracksHealth: boolean;
   private readonly scopeStreaming: number;
@@ -207,7 +207,7 @@ export class Router {
     this.responseCache = responseCache === null ? null : new ResponseCache(responseCache);
     // Keyed by purpose only (not by policy name), so identical policies draw identically (CRN).
     this.rngKey = hashKey([seed, "policy"]);
-    this.byokFee = behaviour.byokFeeShare ?? 0.05;
+    this.billing = { byokFeeShare: behaviour.byokFeeShare ?? 0.05 };
     this.tracksHealth = policy.readsHealth !== false;
     const scope = behaviour.timeoutScope;
     this.scopeStreaming = scope ? timerScope(scope.streaming, true) : TimerScope.FirstToken;
@@ -365,7 +365,8 @@ export class Router {
     rec.error = a.error;
     rec.promptTokens = a.promptTokens;
     rec.completionTokens = a.tokensOut;
-    rec.costUsd = billed ? billUsd(endpoint, a.promptTokens, st.cached, a.tokensOut, this.byokFee) : 0;
+    if (billed) billInto(rec, endpoint, a.promptTokens, st.cached, a.tokensOut, this.billing);
+    else rec.costUsd = 0;
     rec.cachedTokens = st.cached > 0 ? st.cached : undefined;
     rec.retryAfterS = a.retryAfterS === a.retryAfterS ? a.retryAfterS : undefined;
     const expired = a.hitRequestDeadline;

@@ -96,6 +96,8 @@ export class SyntheticTraffic implements TrafficSource {
   /** `prompt_tokens_from: body`: sizes still drawn (the stream stays aligned), then replaced. */
   private readonly fromBody: boolean;
   private t = 0;
+  /** The arrival `nextArrival` drew (NaN first: a double field from the start). */
+  private arrival = Number.NaN;
   private id = 0;
   readonly pool = new RequestPool();
 
@@ -137,7 +139,11 @@ export class SyntheticTraffic implements TrafficSource {
         : null);
   }
 
-  private nextArrival(): number {
+  /**
+   * Draws the next arrival time into `arrival` (Infinity when none can come): written, not
+   * returned, as a number returned from a call V8 did not inline is boxed (an allocation).
+   */
+  private nextArrival(): void {
     const rng = this.arrivalsRng;
     const end = Math.min(this.limitMs, this.shape.endMs);
     let tries = 0;
@@ -148,16 +154,24 @@ export class SyntheticTraffic implements TrafficSource {
         if (++tries > MAX_TRIES) this.stuck();
         const r = this.shape.rate(this.t);
         this.t += r > 0 ? 1000 / r : 1000;
-        if (r > 0 || this.t >= end) return this.t >= this.shape.endMs ? Number.POSITIVE_INFINITY : this.t;
+        if (r > 0 || this.t >= end) {
+          this.arrival = this.t >= this.shape.endMs ? Number.POSITIVE_INFINITY : this.t;
+          return;
+        }
       }
     }
     for (;;) {
       if (++tries > MAX_TRIES) this.stuck();
       this.t += this.gap.sample(rng);
       // Past the end of a schedule that stays at 0, no arrival can ever come.
-      if (this.t >= this.shape.endMs) return Number.POSITIVE_INFINITY;
-      if (!this.shaped || rng.next() * this.shape.max < this.shape.rate(this.t)) return this.t;
-      if (this.t > this.limitMs) return this.t;
+      if (this.t >= this.shape.endMs) {
+        this.arrival = Number.POSITIVE_INFINITY;
+        return;
+      }
+      if (!this.shaped || rng.next() * this.shape.max < this.shape.rate(this.t) || this.t > this.limitMs) {
+        this.arrival = this.t;
+        return;
+      }
     }
   }
 
@@ -173,7 +187,9 @@ export class SyntheticTraffic implements TrafficSource {
 
   next(): TrafficRequest | null {
     if (this.spec.requests !== undefined && this.id >= this.spec.requests) return null;
-    const t = this.gap === null && this.id === 0 ? 0 : this.nextArrival();
+    if (this.gap === null && this.id === 0) this.arrival = 0;
+    else this.nextArrival();
+    const t = this.arrival;
     if (t >= this.limitMs) return null;
     const sizes = this.sizesRng;
     // Capped (limits.ts): a heavy tail must not draw a request beyond any context window.
