@@ -98,7 +98,7 @@ export function renderBenchMarkdown(r: any): string {
     "",
     `Start-up: a \`run\` of the perf model with 1,000 requests, every output written, takes ${n2(p.startupMs.run)} ms against ${n2(p.startupMs.node)} ms for \`node -e 0\` (medians of ${p.startupMs.runs} pairs): **${n2(p.startupMs.startup)} ms** of start-up and work.`,
     "",
-    `Allocation: V8 counts ${n0(p.bytesPerRequest.bytesSmall)} bytes allocated in a ${n0(p.bytesPerRequest.small)}-request perf-model run and ${n0(p.bytesPerRequest.bytesLarge)} in a ${n0(p.bytesPerRequest.large)}-request one (the sum of \`allocated=\` over every GC, \`node --trace-gc-nvp\`): **${n0(p.bytesPerRequest.value)} bytes per request** in steady state.`,
+    `Allocation: V8 counts ${n0(p.bytesPerRequest.bytesSmall)} bytes allocated in a ${n0(p.bytesPerRequest.small)}-request perf-model run and ${n0(p.bytesPerRequest.bytesLarge)} in a ${n0(p.bytesPerRequest.large)}-request one (V8's sampling heap profiler, collected objects included, one sample per KB; medians of three runs each): **${n0(p.bytesPerRequest.value)} bytes per request** in steady state.`,
     "",
   );
   out.push("## Whole runs (simulated requests per wall-second, best of reps)", "");

@@ -13,6 +13,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { median } from "./two-cores.js";
 
@@ -44,7 +45,7 @@ export interface ProcessFigures {
   or20VsFloor: Spread;
   /** `run` of the perf model with 1,000 requests (all outputs written) minus `node -e 0`, in ms. */
   startupMs: { run: number; node: number; startup: number; runs: number };
-  /** Bytes allocated per simulated request in steady state (V8's own count, --trace-gc-nvp). */
+  /** Bytes allocated per simulated request in steady state (V8's sampling heap profiler). */
   bytesPerRequest: { value: number; small: number; large: number; bytesSmall: number; bytesLarge: number };
 }
 
@@ -86,12 +87,17 @@ async function bundleOwnLoop(dir: string, root: string): Promise<string> {
   return out;
 }
 
-/** Sum of V8's `allocated=` over every GC of one run (bytes allocated, to within one young generation). */
+/**
+ * Bytes one run allocates, dead objects included, by V8's sampling heap profiler (bench/alloc-hook.mjs,
+ * one sample per KB). Summing `--trace-gc-nvp`'s `allocated=` missed what was allocated after the last
+ * collection, up to a young generation: more than a 2M-request run now allocates in all.
+ */
 function allocatedBytes(root: string, bin: string, requests: number, out: string): number {
   const r = spawnSync(
     process.execPath,
     [
-      "--trace-gc-nvp",
+      "--import",
+      pathToFileURL(join(root, "bench/alloc-hook.mjs")).href,
       bin,
       "run",
       "scenarios/bench/perf-model.yaml",
@@ -103,12 +109,11 @@ function allocatedBytes(root: string, bin: string, requests: number, out: string
       "--force",
       "-q",
     ],
-    { cwd: root, encoding: "utf8", maxBuffer: 1 << 28 },
+    { cwd: root, encoding: "utf8" },
   );
-  if (r.status !== 0) throw new Error(`allocation run failed: ${r.stderr}`);
-  let sum = 0;
-  for (const m of r.stdout.matchAll(/ allocated=(\d+)/g)) sum += Number(m[1]);
-  return sum;
+  const m = /ALLOCATED_BYTES=(\d+)/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`allocation run failed: ${r.stderr}`);
+  return Number(m[1]);
 }
 
 export async function wholeProcessFigures(
@@ -212,8 +217,11 @@ export async function wholeProcessFigures(
     o.log("bytes allocated per request");
     const small = Math.round(o.perfRequests / 5);
     const large = o.perfRequests * 2;
-    const bytesSmall = allocatedBytes(root, bin, small, join(tmp, "gc"));
-    const bytesLarge = allocatedBytes(root, bin, large, join(tmp, "gc"));
+    // Medians of three: what compiled code allocates depends on what V8 inlined, run by run.
+    const bytes = (n: number): number =>
+      median([0, 1, 2].map(() => allocatedBytes(root, bin, n, join(tmp, "gc"))));
+    const bytesSmall = bytes(small);
+    const bytesLarge = bytes(large);
 
     return {
       rounds: o.rounds,
