@@ -7,6 +7,17 @@ interface Row {
 }
 
 const n0 = (x: number): string => Math.round(x).toLocaleString("en-US");
+
+/** How far the bytes-per-request figure can move with which runs fell in the middle. */
+function allocationNoise(b: {
+  small: number;
+  large: number;
+  runsSmall?: number[];
+  runsLarge?: number[];
+}): number {
+  const range = (xs: number[] = []): number => (xs.length ? Math.max(...xs) - Math.min(...xs) : 0);
+  return (range(b.runsSmall) + range(b.runsLarge)) / (b.large - b.small);
+}
 const n2 = (x: number): string => x.toFixed(2);
 
 function table(head: string[], rows: string[][]): string {
@@ -98,7 +109,7 @@ export function renderBenchMarkdown(r: any): string {
     "",
     `Start-up: a \`run\` of the perf model with 1,000 requests, every output written, takes ${n2(p.startupMs.run)} ms against ${n2(p.startupMs.node)} ms for \`node -e 0\` (medians of ${p.startupMs.runs} pairs): **${n2(p.startupMs.startup)} ms** of start-up and work.`,
     "",
-    `Allocation: V8 counts ${n0(p.bytesPerRequest.bytesSmall)} bytes allocated in a ${n0(p.bytesPerRequest.small)}-request perf-model run and ${n0(p.bytesPerRequest.bytesLarge)} in a ${n0(p.bytesPerRequest.large)}-request one (V8's sampling heap profiler, collected objects included, one sample per KB; medians of three runs each): **${n0(p.bytesPerRequest.value)} bytes per request** in steady state.`,
+    `Allocation: V8 counts ${n0(p.bytesPerRequest.bytesSmall)} bytes allocated in a ${n0(p.bytesPerRequest.small)}-request perf-model run and ${n0(p.bytesPerRequest.bytesLarge)} in a ${n0(p.bytesPerRequest.large)}-request one (V8's sampling heap profiler, collected objects included, one sample per KB; medians of three runs each): **${p.bytesPerRequest.value.toFixed(1)} bytes per request** in steady state, give or take ${allocationNoise(p.bytesPerRequest).toFixed(1)} (the spread of the three runs of each size, over the requests between them).`,
     "",
   );
   out.push("## Whole runs (simulated requests per wall-second, best of reps)", "");

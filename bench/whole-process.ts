@@ -46,7 +46,16 @@ export interface ProcessFigures {
   /** `run` of the perf model with 1,000 requests (all outputs written) minus `node -e 0`, in ms. */
   startupMs: { run: number; node: number; startup: number; runs: number };
   /** Bytes allocated per simulated request in steady state (V8's sampling heap profiler). */
-  bytesPerRequest: { value: number; small: number; large: number; bytesSmall: number; bytesLarge: number };
+  bytesPerRequest: {
+    value: number;
+    small: number;
+    large: number;
+    bytesSmall: number;
+    bytesLarge: number;
+    /** Every run's bytes, three of each size: their spread bounds the figure's noise. */
+    runsSmall: number[];
+    runsLarge: number[];
+  };
 }
 
 function spread(values: number[]): Spread {
@@ -218,10 +227,11 @@ export async function wholeProcessFigures(
     const small = Math.round(o.perfRequests / 5);
     const large = o.perfRequests * 2;
     // Medians of three: what compiled code allocates depends on what V8 inlined, run by run.
-    const bytes = (n: number): number =>
-      median([0, 1, 2].map(() => allocatedBytes(root, bin, n, join(tmp, "gc"))));
-    const bytesSmall = bytes(small);
-    const bytesLarge = bytes(large);
+    const runs = (n: number): number[] => [0, 1, 2].map(() => allocatedBytes(root, bin, n, join(tmp, "gc")));
+    const runsSmall = runs(small);
+    const runsLarge = runs(large);
+    const bytesSmall = median(runsSmall);
+    const bytesLarge = median(runsLarge);
 
     return {
       rounds: o.rounds,
@@ -247,6 +257,8 @@ export async function wholeProcessFigures(
         large,
         bytesSmall,
         bytesLarge,
+        runsSmall,
+        runsLarge,
       },
     };
   } finally {
