@@ -280,7 +280,7 @@ export class ProviderFarm {
     a.prefilled = false;
     a.hitRequestDeadline = false;
     // Streams are keyed, so they are reseeded only when a draw is needed (fail reseeds latRng).
-    const outage = rt.outages.quietAt(now) ? null : rt.outages.at(now);
+    const outage = this.outageNow(rt);
     if (outage !== null) {
       const err = this.errRng;
       err.reseed(rt.errKey, a.requestId, a.tryKey, PHASE_ADMIT);
@@ -358,6 +358,15 @@ export class ProviderFarm {
     else this.end(a, t, status, error);
   }
 
+  /**
+   * The endpoint's outage now, if any. It reads the clock and asks `quietAt` before `at`: a time
+   * passed to a call V8 did not inline is boxed, and most attempts meet no outage.
+   */
+  private outageNow(rt: EndpointRuntime): OutageWindow | null {
+    const now = this.sim.now;
+    return rt.outages.quietAt(now) ? null : rt.outages.at(now);
+  }
+
   // Reads the clock itself: a time passed to a call that is not inlined is boxed, once per attempt.
   private start(a: LiveAttempt, rt: EndpointRuntime): void {
     const now = this.sim.now;
@@ -370,7 +379,7 @@ export class ProviderFarm {
     const errorProne = rt.errorProne;
     if (errorProne) err.reseed(rt.errKey, a.requestId, a.tryKey, PHASE_SERVE);
     lat.reseed(rt.latKey, a.requestId, a.tryKey, PHASE_SERVE);
-    const outage = rt.outages.quietAt(now) ? null : rt.outages.at(now);
+    const outage = this.outageNow(rt);
     const mult = outage !== null ? outage.latencyMultiplier : 1;
 
     if (errorProne && err.next() < rt.spec.error_rate) {
