@@ -115,11 +115,12 @@ export function valueTable(d: CompareData): ValueTable {
 function group(per: Map<string, number[]>, prefix: string, conf: number): Record<string, Stat> {
   const out: Record<string, Stat> = {};
   // All share the prefix, so sorting what follows it is the same order (and usually needs no ICU).
-  const names = [...per.keys()]
-    .filter((k) => k.startsWith(`${prefix}.`))
-    .map((k) => k.slice(prefix.length + 1))
-    .sort(numericOrder);
-  for (const name of names) out[name] = meanCI(per.get(`${prefix}.${name}`)!, conf);
+  const head = `${prefix}.`;
+  const named = [...per]
+    .filter(([k]) => k.startsWith(head))
+    .map(([k, values]) => [k.slice(head.length), values] as const)
+    .sort((a, b) => numericOrder(a[0], b[0]));
+  for (const [name, values] of named) out[name] = meanCI(values, conf);
   return out;
 }
 
