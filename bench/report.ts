@@ -7,18 +7,18 @@ interface Row {
 }
 
 const n0 = (x: number): string => Math.round(x).toLocaleString("en-US");
+const n2 = (x: number): string => x.toFixed(2);
 
 /** How far the bytes-per-request figure can move with which runs fell in the middle. */
 function allocationNoise(b: {
   small: number;
   large: number;
-  runsSmall?: number[];
-  runsLarge?: number[];
+  runsSmall: number[];
+  runsLarge: number[];
 }): number {
-  const range = (xs: number[] = []): number => (xs.length ? Math.max(...xs) - Math.min(...xs) : 0);
+  const range = (xs: number[]): number => Math.max(...xs) - Math.min(...xs);
   return (range(b.runsSmall) + range(b.runsLarge)) / (b.large - b.small);
 }
-const n2 = (x: number): string => x.toFixed(2);
 
 function table(head: string[], rows: string[][]): string {
   return [
